@@ -1,0 +1,17 @@
+# rebate_management: the project's commands (see README.md).
+.PHONY: setup run test lint clean
+
+setup:
+	@scripts/setup.sh
+
+run: setup
+	@scripts/run.sh
+
+test: setup
+	@scripts/test.sh
+
+lint: setup
+	@scripts/lint.sh
+
+clean:
+	@scripts/clean.sh

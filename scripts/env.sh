@@ -1,0 +1,47 @@
+# Shared settings for the project's scripts; sourced, never run.
+# Everything the scripts create lives under the project directory.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="${VENV:-$ROOT/.venv}"
+LOCAL="$ROOT/.local"
+PY="$VENV/bin/python"
+
+# Odoo 18 source: $ODOO_SRC, else /opt/odoo/18.0.
+ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"
+ODOO_BIN="$ODOO_SRC/odoo-bin"
+
+# PostgreSQL: the usual PG* variables select an existing server; without
+# PGHOST the project runs its own cluster under .local/pg.
+if [ -z "${REBATE_PG_MODE:-}" ]; then
+    if [ -z "${PGHOST:-}" ]; then REBATE_PG_MODE=own; else REBATE_PG_MODE=external; fi
+    export REBATE_PG_MODE
+fi
+if [ "$REBATE_PG_MODE" = own ]; then
+    OWN_CLUSTER=1
+    export PGHOST=127.0.0.1
+    export PGPORT="${PGPORT:-54329}"
+    export PGUSER="${PGUSER:-odoo}"
+    export PGPASSWORD="${PGPASSWORD:-odoo}"
+else
+    OWN_CLUSTER=0
+    export PGPORT="${PGPORT:-5432}"
+    export PGUSER="${PGUSER:-odoo}"
+fi
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+PGDATA_DIR="$LOCAL/pg/data"
+PG_OS_USER="${PG_OS_USER:-rebatepg}"
+
+ODOO_DATA_DIR="$LOCAL/odoo-data"
+ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+odoo_cmd() {
+    # Odoo with the project's addons path, database server and data dir.
+    "$PY" "$ODOO_BIN" \
+        --addons-path="$ADDONS_PATH" \
+        --data-dir="$ODOO_DATA_DIR" \
+        --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
+        "$@"
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Everything `make run`, `make test`, `make lint` and `make bench` need: a
+# virtual environment with Odoo 18's requirements and the project's tools, the
+# Odoo source, and a running PostgreSQL. Quick when already done.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+
+# 1. Odoo source.
+if [ ! -f "$ODOO_BIN" ]; then
+    if [ -n "${ODOO_GIT_URL:-}" ] || git ls-remote --exit-code https://github.com/odoo/odoo.git 18.0 >/dev/null 2>&1; then
+        say "Cloning Odoo 18.0 into $ODOO_SRC"
+        mkdir -p "$(dirname "$ODOO_SRC")"
+        git clone --depth 1 --branch 18.0 "${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}" "$ODOO_SRC"
+    else
+        die "Odoo 18 source not found. Put Odoo 18.0 (Community) at /opt/odoo/18.0 or point ODOO_SRC at it; the official source could not be reached either."
+    fi
+fi
+grep -q "version_info = (18, 0" "$ODOO_SRC/odoo/release.py" \
+    || die "$ODOO_SRC is not Odoo 18.0."
+
+# 2. System libraries python-ldap and psycopg2 build against (Debian).
+if ! [ -f /usr/include/ldap.h ] || ! [ -f /usr/include/sasl/sasl.h ] || ! command -v pg_config >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing libldap2-dev, libsasl2-dev and libpq-dev"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libldap2-dev libsasl2-dev libpq-dev >/dev/null
+    else
+        die "Install libldap2-dev, libsasl2-dev and libpq-dev (Debian) first."
+    fi
+fi
+
+# 3. Python environment.
+stamp="$VENV/.rebate-setup"
+want="$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" | sha1sum | cut -c1-12)"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    say "Creating the virtual environment in $VENV"
+    [ -x "$PY" ] || python3 -m venv "$VENV"
+    "$PY" -m pip install -q --upgrade "pip>=25.3" wheel
+    # cbor2 5.4.2 (pinned by Odoo 18 on Python 3.11) does not build with setuptools 81+.
+    bc="$(mktemp)"
+    echo "setuptools<81" >"$bc"
+    "$PY" -m pip install -q --build-constraint "$bc" -r "$ODOO_SRC/requirements.txt"
+    "$PY" -m pip install -q --build-constraint "$bc" -r "$ROOT/requirements-dev.txt"
+    rm -f "$bc"
+    echo "$want" >"$stamp"
+fi
+
+# 4. PostgreSQL.
+"$ROOT/scripts/pg.sh"
