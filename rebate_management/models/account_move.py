@@ -1,0 +1,60 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    rebate_accrual_ids = fields.One2many(
+        "rebate.accrual", "move_id", string="Rebate Accruals", readonly=True
+    )
+    rebate_accrual_count = fields.Integer(compute="_compute_rebate_accrual_count")
+    rebate_settlement_id = fields.Many2one(
+        "rebate.settlement",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The rebate settlement this credit note pays out.",
+    )
+    rebate_agreement_id = fields.Many2one(
+        related="rebate_settlement_id.agreement_id", string="Rebate Agreement"
+    )
+
+    def _compute_rebate_accrual_count(self):
+        counts = dict(
+            self.env["rebate.accrual"]._read_group(
+                [("move_id", "in", self.ids)], ["move_id"], ["__count"]
+            )
+        )
+        for move in self:
+            move.rebate_accrual_count = counts.get(move, 0)
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        customer_docs = posted.filtered(
+            lambda m: m.move_type in ("out_invoice", "out_refund")
+            and not m.rebate_settlement_id
+        )
+        if customer_docs:
+            self.env["rebate.agreement"].sudo()._accrue_moves(customer_docs)
+        return posted
+
+    def button_draft(self):
+        was_posted = self.filtered(
+            lambda m: m.state == "posted" and m.move_type in ("out_invoice", "out_refund")
+        )
+        Agreement = self.env["rebate.agreement"].sudo()
+        if was_posted:
+            Agreement._check_moves_not_settled(was_posted)
+        res = super().button_draft()
+        if was_posted:
+            Agreement._unaccrue_moves(was_posted)
+        return res
+
+    def action_view_rebate_accruals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rebate_management.rebate_accrual_action"
+        )
+        action["domain"] = [("move_id", "=", self.id)]
+        return action

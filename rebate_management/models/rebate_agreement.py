@@ -1,0 +1,683 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL, float_compare
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+# Lines of posted customer invoices and refunds that count for an agreement:
+# its customer (commercial entity), its company, its dates and its products.
+# Rebate credit notes, and reversals of them, never count. The same query
+# serves posting (restricted to the posted moves), rebuilding and period
+# close, so the three can never disagree on what counts.
+_ELIGIBLE_LINES_FROM = """
+      FROM rebate_agreement ag
+      JOIN account_move am
+        ON am.commercial_partner_id = ag.commercial_partner_id
+       AND am.company_id = ag.company_id
+       AND am.invoice_date BETWEEN ag.date_start AND ag.date_end
+      JOIN account_move_line aml ON aml.move_id = am.id
+      JOIN product_product pp ON pp.id = aml.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+      JOIN product_category pc ON pc.id = pt.categ_id
+ LEFT JOIN uom_uom lu ON lu.id = aml.product_uom_id
+ LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
+ LEFT JOIN account_move rev ON rev.id = am.reversed_entry_id
+     WHERE am.state = 'posted'
+       AND am.move_type IN ('out_invoice', 'out_refund')
+       AND am.rebate_settlement_id IS NULL
+       AND rev.rebate_settlement_id IS NULL
+       AND aml.display_type = 'product'
+       AND NOT EXISTS (
+            SELECT 1 FROM rebate_agreement_excluded_product_rel x
+             WHERE x.agreement_id = ag.id AND x.product_id = aml.product_id)
+       AND (
+            (NOT ag.has_product_scope)
+         OR EXISTS (
+            SELECT 1 FROM rebate_agreement_product_rel p
+             WHERE p.agreement_id = ag.id AND p.product_id = aml.product_id)
+         OR EXISTS (
+            SELECT 1 FROM rebate_agreement_product_category_rel c
+              JOIN product_category cc ON cc.id = c.categ_id
+             WHERE c.agreement_id = ag.id
+               AND pc.parent_path LIKE cc.parent_path || '%%')
+       )
+"""
+_SIGN = "CASE WHEN am.move_type = 'out_refund' THEN -1 ELSE 1 END"
+_QTY = f"{_SIGN} * aml.quantity * COALESCE(pu.factor / NULLIF(lu.factor, 0), 1)"
+_AMOUNT = f"{_SIGN} * aml.price_subtotal"
+
+
+class RebateAgreement(models.Model):
+    _name = "rebate.agreement"
+    _description = "Rebate Agreement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_start desc, id desc"
+    _check_company_auto = True
+
+    def _default_journal(self):
+        return self.env["account.journal"].search(
+            [
+                *self.env["account.journal"]._check_company_domain(self.env.company),
+                ("type", "=", "sale"),
+            ],
+            limit=1,
+        )
+
+    def _default_rebate_product(self):
+        return self.env.ref(
+            "rebate_management.product_customer_rebate", raise_if_not_found=False
+        )
+
+    name = fields.Char(required=True, tracking=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    commercial_partner_id = fields.Many2one(
+        related="partner_id.commercial_partner_id", store=True, index=True
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company, index=True
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        tracking=True,
+        default=lambda self: self.env.company.currency_id,
+    )
+    user_id = fields.Many2one(
+        "res.users",
+        string="Salesperson",
+        tracking=True,
+        default=lambda self: self.env.user,
+        domain="[('share', '=', False)]",
+    )
+    date_start = fields.Date(required=True, tracking=True)
+    date_end = fields.Date(required=True, tracking=True)
+    period = fields.Selection(
+        [
+            ("month", "Month"),
+            ("quarter", "Quarter"),
+            ("half_year", "Half-year"),
+            ("year", "Year"),
+        ],
+        required=True,
+        default="quarter",
+        tracking=True,
+        help="Settlement periods are cut from the start date.",
+    )
+    basis = fields.Selection(
+        [("amount", "Untaxed amount"), ("quantity", "Quantity")],
+        required=True,
+        default="amount",
+        tracking=True,
+    )
+    tier_mode = fields.Selection(
+        [
+            ("flat", "Flat rate"),
+            ("retroactive", "Retroactive tiers"),
+            ("stepped", "Stepped tiers"),
+        ],
+        required=True,
+        default="flat",
+        tracking=True,
+        help="Flat: the whole base at the single rate.\n"
+        "Retroactive: the whole base at the rate of the highest tier reached.\n"
+        "Stepped: each slice of the base at the rate of its own tier.",
+    )
+    tier_ids = fields.One2many("rebate.agreement.tier", "agreement_id", string="Tiers")
+    product_ids = fields.Many2many(
+        "product.product",
+        "rebate_agreement_product_rel",
+        "agreement_id",
+        "product_id",
+        string="Products",
+        check_company=True,
+    )
+    product_categ_ids = fields.Many2many(
+        "product.category",
+        "rebate_agreement_product_category_rel",
+        "agreement_id",
+        "categ_id",
+        string="Product Categories",
+        help="Products of these categories and of their child categories count.",
+    )
+    excluded_product_ids = fields.Many2many(
+        "product.product",
+        "rebate_agreement_excluded_product_rel",
+        "agreement_id",
+        "product_id",
+        string="Excluded Products",
+        check_company=True,
+    )
+    has_product_scope = fields.Boolean(
+        compute="_compute_has_product_scope",
+        store=True,
+        help="Technical: products or categories restrict the agreement.",
+    )
+    journal_id = fields.Many2one(
+        "account.journal",
+        string="Credit Note Journal",
+        default=_default_journal,
+        domain="[('type', '=', 'sale')]",
+        check_company=True,
+        tracking=True,
+    )
+    rebate_product_id = fields.Many2one(
+        "product.product",
+        string="Rebate Product",
+        default=_default_rebate_product,
+        check_company=True,
+        tracking=True,
+        help="Service product of the credit-note lines: its income account and "
+        "taxes apply, mapped by the customer's fiscal position.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("active", "Active"),
+            ("closed", "Closed"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    accrual_ids = fields.One2many("rebate.accrual", "agreement_id", string="Accruals")
+    settlement_ids = fields.One2many(
+        "rebate.settlement", "agreement_id", string="Settlements"
+    )
+    accrual_count = fields.Integer(compute="_compute_counts")
+    settlement_count = fields.Integer(compute="_compute_counts")
+    invoice_count = fields.Integer(compute="_compute_counts")
+    accrued_amount = fields.Monetary(
+        string="Accrued", compute="_compute_counts", currency_field="currency_id"
+    )
+
+    @api.depends("product_ids", "product_categ_ids")
+    def _compute_has_product_scope(self):
+        for agreement in self:
+            agreement.has_product_scope = bool(
+                agreement.product_ids or agreement.product_categ_ids
+            )
+
+    @api.depends("accrual_ids.amount", "settlement_ids")
+    def _compute_counts(self):
+        groups = self.env["rebate.accrual"]._read_group(
+            [("agreement_id", "in", self.ids)],
+            ["agreement_id"],
+            ["__count", "amount:sum", "move_id:count_distinct"],
+        )
+        accruals = {ag: (count, amount, moves) for ag, count, amount, moves in groups}
+        settlements = dict(
+            self.env["rebate.settlement"]._read_group(
+                [("agreement_id", "in", self.ids)], ["agreement_id"], ["__count"]
+            )
+        )
+        for agreement in self:
+            count, amount, moves = accruals.get(agreement, (0, 0.0, 0))
+            agreement.accrual_count = count
+            agreement.accrued_amount = amount
+            agreement.invoice_count = moves
+            agreement.settlement_count = settlements.get(agreement, 0)
+
+    @api.constrains("date_start", "date_end")
+    def _check_dates(self):
+        for agreement in self:
+            if agreement.date_end < agreement.date_start:
+                raise ValidationError(
+                    self.env._(
+                        "The end date of rebate agreement %(name)s cannot be "
+                        "before its start date.",
+                        name=agreement.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        for agreement in self:
+            if agreement.accrual_ids or agreement.settlement_ids:
+                raise UserError(
+                    self.env._(
+                        "Rebate agreement %(name)s has accruals or settlements and "
+                        "cannot be deleted; cancel it instead.",
+                        name=agreement.name,
+                    )
+                )
+
+    def action_activate(self):
+        for agreement in self:
+            agreement._check_can_activate()
+        self.write({"state": "active"})
+        self._rebuild_accruals()
+        return True
+
+    def action_cancel(self):
+        locked = self.settlement_ids.filtered(lambda s: s.state in ("approved", "done"))
+        self.accrual_ids.filtered(
+            lambda a: a.settlement_id not in locked
+        ).sudo().unlink()
+        self.settlement_ids.filtered(lambda s: s.state == "draft").write(
+            {"state": "cancelled"}
+        )
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_draft(self):
+        if any(agreement.state != "cancelled" for agreement in self):
+            raise UserError(self.env._("Only cancelled agreements can be reset to draft."))
+        self.write({"state": "draft"})
+        return True
+
+    def action_recompute_accruals(self):
+        """Rebuild the accruals of active agreements from the posted documents."""
+        active = self.filtered(lambda a: a.state == "active")
+        active._rebuild_accruals()
+        return True
+
+    def action_close_periods(self):
+        """Settle the ended periods of these agreements (server action)."""
+        settlements = self.env["rebate.settlement"].close_periods(
+            fields.Date.context_today(self), agreements=self
+        )
+        return settlements._action_open(self.env._("Rebate Settlements"))
+
+    def action_view_accruals(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rebate_management.rebate_accrual_action"
+        )
+        action["domain"] = [("agreement_id", "=", self.id)]
+        action["context"] = {"default_agreement_id": self.id}
+        return action
+
+    def action_view_settlements(self):
+        self.ensure_one()
+        action = self.settlement_ids._action_open(self.env._("Settlements"))
+        action["domain"] = [("agreement_id", "=", self.id)]
+        action["context"] = {"default_agreement_id": self.id, "create": False}
+        return action
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = [("id", "in", self.accrual_ids.move_id.ids)]
+        action["context"] = {"create": False}
+        return action
+
+    # Business methods
+
+    def _check_can_activate(self):
+        self.ensure_one()
+        if self.state != "draft":
+            raise UserError(
+                self.env._(
+                    "Only draft agreements can be activated (%(name)s is not).",
+                    name=self.name,
+                )
+            )
+        if not self.tier_ids:
+            raise UserError(
+                self.env._(
+                    "Rebate agreement %(name)s has no tier: add its rate first.",
+                    name=self.name,
+                )
+            )
+        if self.tier_mode == "flat" and len(self.tier_ids) != 1:
+            raise UserError(
+                self.env._(
+                    "A flat agreement has exactly one tier; %(name)s has %(count)s.",
+                    name=self.name,
+                    count=len(self.tier_ids),
+                )
+            )
+        if not self.rebate_product_id:
+            raise UserError(
+                self.env._(
+                    "Set the rebate product of agreement %(name)s: its credit notes "
+                    "need one.",
+                    name=self.name,
+                )
+            )
+        if not self.journal_id:
+            raise UserError(
+                self.env._(
+                    "Set the credit note journal of agreement %(name)s.",
+                    name=self.name,
+                )
+            )
+
+    def _get_period(self, date):
+        """The settlement period (start, end) of this agreement holding ``date``."""
+        self.ensure_one()
+        months = PERIOD_MONTHS[self.period]
+        start = self.date_start
+        elapsed = (date.year - start.year) * 12 + date.month - start.month
+        index = max(elapsed // months, 0)
+        period_start = start + relativedelta(months=index * months)
+        if period_start > date:
+            index -= 1
+            period_start = start + relativedelta(months=index * months)
+        period_end = start + relativedelta(months=(index + 1) * months, days=-1)
+        return period_start, min(period_end, self.date_end)
+
+    def _get_periods(self, date_to=None):
+        """All periods of the agreement, in order, ending on or before date_to."""
+        self.ensure_one()
+        periods = []
+        start = self.date_start
+        while start <= self.date_end:
+            period = self._get_period(start)
+            if date_to and period[1] > date_to:
+                break
+            periods.append(period)
+            start = period[1] + relativedelta(days=1)
+        return periods
+
+    def _compute_rebate(self, base):
+        """The rebate R(base) for a period's base, rounded to the currency."""
+        self.ensure_one()
+        tiers = self.tier_ids.sorted("threshold")
+        factor = 0.01 if self.basis == "amount" else 1.0
+        if not tiers:
+            return 0.0
+        if self.tier_mode == "flat":
+            rebate = base * tiers[0].rate * factor
+        elif self.tier_mode == "retroactive":
+            reached = tiers.filtered(
+                lambda t: float_compare(t.threshold, base, precision_digits=6) <= 0
+            )
+            rebate = base * reached[-1:].rate * factor if reached else 0.0
+        else:
+            rebate = 0.0
+            bounds = tiers.mapped("threshold")[1:] + [float("inf")]
+            for tier, upper in zip(tiers, bounds, strict=True):
+                if float_compare(base, tier.threshold, precision_digits=6) <= 0:
+                    break
+                rebate += (min(base, upper) - tier.threshold) * tier.rate * factor
+        return self.currency_id.round(rebate)
+
+    def _query_eligible_lines(self, move_ids=None, date_from=None, date_to=None):
+        """Rows of the lines that count, one per (agreement, invoice line).
+
+        Without ``move_ids`` the lines of the agreements in ``self``; with them,
+        the lines of those moves for any *active* agreement they touch (self
+        is then ignored), which is what posting needs.
+        """
+        conditions = []
+        if move_ids is not None:
+            conditions.append(SQL("am.id = ANY(%s) AND ag.state = 'active'", list(move_ids)))
+        else:
+            conditions.append(SQL("ag.id = ANY(%s)", self.ids))
+        if date_from:
+            conditions.append(SQL("am.invoice_date >= %s", date_from))
+        if date_to:
+            conditions.append(SQL("am.invoice_date <= %s", date_to))
+        query = SQL(
+            """
+            SELECT ag.id, aml.id, am.id, am.partner_id, aml.product_id,
+                   am.invoice_date, am.currency_id, %s, %s
+              %s AND %s
+          ORDER BY am.invoice_date, am.id, aml.id
+            """,
+            SQL(_AMOUNT),
+            SQL(_QTY),
+            SQL(_ELIGIBLE_LINES_FROM),
+            SQL(" AND ").join(conditions),
+        )
+        return self.env.execute_query(query)
+
+    def _query_period_bases(self, date_to):
+        """Aggregated rows (agreement, invoice date, currency, amount, quantity)."""
+        query = SQL(
+            """
+            SELECT ag.id, am.invoice_date, am.currency_id, SUM(%s), SUM(%s)
+              %s AND ag.id = ANY(%s) AND am.invoice_date <= %s
+          GROUP BY ag.id, am.invoice_date, am.currency_id
+            """,
+            SQL(_AMOUNT),
+            SQL(_QTY),
+            SQL(_ELIGIBLE_LINES_FROM),
+            self.ids,
+            date_to,
+        )
+        return self.env.execute_query(query)
+
+    def _compute_period_bases(self, date_to):
+        """{(agreement id, period start): base} from the source documents up to
+        date_to, for every period of these agreements."""
+        convert = self._get_base_converter()
+        by_id = self._by_id()
+        bases = defaultdict(float)
+        for ag_id, date, currency_id, amount, quantity in self._query_period_bases(date_to):
+            agreement = by_id[ag_id]
+            period_start = agreement._get_period(date)[0]
+            bases[ag_id, period_start] += convert(agreement, currency_id, date, amount, quantity)
+        return {
+            key: by_id[key[0]]._round_base(base) for key, base in bases.items()
+        }
+
+    def _by_id(self):
+        """{id: record} of these agreements; the records share one prefetch set,
+        so reading a field (or the tiers) of one reads it for all."""
+        return {agreement.id: agreement for agreement in self}
+
+    def _round_base(self, base):
+        self.ensure_one()
+        if self.basis == "quantity":
+            return round(base, 6)
+        return self.currency_id.round(base)
+
+    def _get_base_converter(self):
+        """A function (agreement, currency_id, date, amount, quantity) -> base.
+
+        Rates are looked up once per (currency, agreement currency, company, date).
+        """
+        rates = {}
+        currencies = self.env["res.currency"]
+
+        def convert(agreement, currency_id, date, amount, quantity):
+            if agreement.basis == "quantity":
+                return float(quantity or 0.0)
+            amount = float(amount or 0.0)
+            if currency_id != agreement.currency_id.id:
+                key = (currency_id, agreement.currency_id.id, agreement.company_id.id, date)
+                if key not in rates:
+                    rates[key] = currencies._get_conversion_rate(
+                        currencies.browse(currency_id),
+                        agreement.currency_id,
+                        agreement.company_id,
+                        date,
+                    )
+                amount *= rates[key]
+            return agreement.currency_id.round(amount)
+
+        return convert
+
+    def _prepare_accrual_vals_list(self, rows, bases_before):
+        """Accrual values for eligible line rows, in posting order.
+
+        Each move's accrual for a period is R(base after) - R(base before),
+        spread over its lines in proportion to their base; ``bases_before``
+        maps (agreement id, period start) to the base accrued so far and is
+        updated in place.
+        """
+        by_id = self.browse({row[0] for row in rows})._by_id()
+        convert = self._get_base_converter()
+        # Group lines per (agreement, period, move), keeping the row order.
+        groups = defaultdict(list)
+        periods = {}
+        for ag_id, line_id, move_id, partner_id, product_id, date, cur_id, amount, qty in rows:
+            agreement = by_id[ag_id]
+            if (ag_id, date) not in periods:
+                periods[ag_id, date] = agreement._get_period(date)
+            base = convert(agreement, cur_id, date, amount, qty)
+            groups[ag_id, periods[ag_id, date], move_id].append(
+                (line_id, partner_id, product_id, date, base)
+            )
+        vals_list = []
+        for (ag_id, (period_start, period_end), move_id), lines in groups.items():
+            agreement = by_id[ag_id]
+            currency = agreement.currency_id
+            before = bases_before.get((ag_id, period_start), 0.0)
+            move_base = sum(line[4] for line in lines)
+            after = before + move_base
+            bases_before[ag_id, period_start] = after
+            delta = agreement._compute_rebate(after) - agreement._compute_rebate(before)
+            amounts = _split(delta, [line[4] for line in lines], currency)
+            for (line_id, partner_id, product_id, date, base), amount in zip(
+                lines, amounts, strict=True
+            ):
+                vals_list.append(
+                    {
+                        "agreement_id": ag_id,
+                        "move_id": move_id,
+                        "move_line_id": line_id,
+                        "partner_id": partner_id,
+                        "product_id": product_id,
+                        "date": date,
+                        "period_start": period_start,
+                        "period_end": period_end,
+                        "base": base,
+                        "amount": amount,
+                        "company_id": agreement.company_id.id,
+                        "currency_id": currency.id,
+                    }
+                )
+        return vals_list
+
+    def _accrued_bases(self, period_starts):
+        """Base accrued so far per (agreement id, period start)."""
+        groups = self.env["rebate.accrual"].sudo()._read_group(
+            [("agreement_id", "in", self.ids), ("period_start", "in", list(period_starts))],
+            ["agreement_id", "period_start:day"],
+            ["base:sum"],
+        )
+        return {(ag.id, start): base for ag, start, base in groups}
+
+    def _create_accruals(self, vals_list):
+        """Create accruals, linked to the draft settlement of their period if any."""
+        if not vals_list:
+            return self.env["rebate.accrual"]
+        keys = {(v["agreement_id"], v["period_start"]) for v in vals_list}
+        settlements = self.env["rebate.settlement"].sudo().search(
+            [
+                ("agreement_id", "in", list({k[0] for k in keys})),
+                ("date_from", "in", list({k[1] for k in keys})),
+                ("state", "=", "draft"),
+            ]
+        )
+        by_period = {(s.agreement_id.id, s.date_from): s.id for s in settlements}
+        for vals in vals_list:
+            vals["settlement_id"] = by_period.get((vals["agreement_id"], vals["period_start"]))
+        return self.env["rebate.accrual"].sudo().create(vals_list)
+
+    @api.model
+    def _accrue_moves(self, moves):
+        """Accrue the rebate of freshly posted customer invoices and refunds."""
+        self.env.flush_all()
+        rows = self._query_eligible_lines(move_ids=moves.ids)
+        if not rows:
+            return self.env["rebate.accrual"]
+        agreements = self.browse({row[0] for row in rows})
+        by_id = agreements._by_id()
+        period_starts = {by_id[row[0]]._get_period(row[5])[0] for row in rows}
+        bases = agreements._accrued_bases(period_starts)
+        return self._create_accruals(self._prepare_accrual_vals_list(rows, bases))
+
+    def _rebuild_accruals(self, periods=None):
+        """Rebuild the accruals of these agreements from the posted documents.
+
+        :param periods: optional set of (agreement id, period start) to rebuild;
+            all periods otherwise. Periods of approved or done settlements keep
+            their accruals: what was settled stays as it was.
+        """
+        if not self:
+            return self.env["rebate.accrual"]
+        self.env.flush_all()
+        by_id = self._by_id()
+        Accrual = self.env["rebate.accrual"].sudo()
+        locked = {
+            (s.agreement_id.id, s.date_from)
+            for s in self.env["rebate.settlement"].sudo().search(
+                [("agreement_id", "in", self.ids), ("state", "in", ("approved", "done"))]
+            )
+        }
+
+        def wanted(ag_id, period_start):
+            key = (ag_id, period_start)
+            return key not in locked and (periods is None or key in periods)
+
+        old = Accrual.search([("agreement_id", "in", self.ids)])
+        old.filtered(lambda a: wanted(a.agreement_id.id, a.period_start)).unlink()
+        date_from = date_to = None
+        if periods is not None:
+            date_from = min(p[1] for p in periods)
+            date_to = max(by_id[p[0]]._get_period(p[1])[1] for p in periods)
+        rows = [
+            row
+            for row in self._query_eligible_lines(date_from=date_from, date_to=date_to)
+            if wanted(row[0], by_id[row[0]]._get_period(row[5])[0])
+        ]
+        return self._create_accruals(self._prepare_accrual_vals_list(rows, {}))
+
+    @api.model
+    def _check_moves_not_settled(self, moves):
+        """Moves counted in an approved or credited settlement stay posted."""
+        settled = (
+            self.env["rebate.accrual"]
+            .sudo()
+            .search([("move_id", "in", moves.ids), ("settlement_id.state", "in", ("approved", "done"))])
+            .settlement_id
+        )
+        if settled:
+            raise UserError(
+                self.env._(
+                    "These documents count in rebate settlement(s) %(names)s, which "
+                    "are already approved or credited. Cancel the settlement first, "
+                    "or correct the invoice with a credit note.",
+                    names=", ".join(settled.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _unaccrue_moves(self, moves):
+        """Take back the effect of moves that left the posted state: drop their
+        accruals and rebuild the periods they were in."""
+        accruals = self.env["rebate.accrual"].sudo().search([("move_id", "in", moves.ids)])
+        if not accruals:
+            return
+        periods = {(a.agreement_id.id, a.period_start) for a in accruals}
+        agreements = accruals.agreement_id
+        accruals.unlink()
+        agreements._rebuild_accruals(periods)
+
+def _split(total, weights, currency):
+    """Split ``total`` over ``weights`` proportionally, rounded to the currency;
+    the rounding remainder goes to the heaviest weight."""
+    if not weights:
+        return []
+    weight_sum = sum(weights)
+    if currency.is_zero(total):
+        return [0.0] * len(weights)
+    if not weight_sum:
+        amounts = [0.0] * len(weights)
+        amounts[0] = total
+        return amounts
+    amounts = [currency.round(total * w / weight_sum) for w in weights]
+    heaviest = max(range(len(weights)), key=lambda i: abs(weights[i]))
+    amounts[heaviest] = currency.round(amounts[heaviest] + total - sum(amounts))
+    return amounts

@@ -1,0 +1,358 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+
+class RebateSettlement(models.Model):
+    _name = "rebate.settlement"
+    _description = "Rebate Settlement"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "date_to desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default="/")
+    agreement_id = fields.Many2one(
+        "rebate.agreement",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True
+    )
+    user_id = fields.Many2one(related="agreement_id.user_id", string="Salesperson")
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    date_from = fields.Date(string="Period Start", required=True, readonly=True)
+    date_to = fields.Date(string="Period End", required=True, readonly=True)
+    base_total = fields.Float(
+        string="Base",
+        digits="Product Price",
+        readonly=True,
+        help="Base of the period computed from the source invoices and refunds.",
+    )
+    rebate_total = fields.Monetary(
+        string="Rebate",
+        readonly=True,
+        tracking=True,
+        help="Rebate of the period computed afresh from the source documents.",
+    )
+    accrued_total = fields.Monetary(
+        string="Accrued",
+        readonly=True,
+        help="What the period's accruals added up to when the settlement was computed.",
+    )
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("approved", "Approved"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        required=True,
+        default="draft",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        index=True,
+    )
+    credit_note_id = fields.Many2one(
+        "account.move", readonly=True, copy=False, check_company=True
+    )
+    accrual_ids = fields.One2many("rebate.accrual", "settlement_id", string="Accruals")
+    is_negative = fields.Boolean(compute="_compute_is_negative")
+
+    _sql_constraints = [
+        (
+            "period_check",
+            "CHECK (date_to >= date_from)",
+            "A settlement period cannot end before it starts.",
+        ),
+    ]
+
+    def init(self):
+        # One live settlement per agreement and period: concurrent closes
+        # cannot both insert one.
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS rebate_settlement_agreement_period_uniq
+                ON rebate_settlement (agreement_id, date_from)
+             WHERE state != 'cancelled'
+            """
+        )
+
+    @api.depends("rebate_total", "currency_id")
+    def _compute_is_negative(self):
+        for settlement in self:
+            settlement.is_negative = (
+                settlement.currency_id.compare_amounts(settlement.rebate_total, 0) < 0
+            )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", "/") == "/":
+                vals["name"] = self.env["ir.sequence"].next_by_code("rebate.settlement")
+        return super().create(vals_list)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_not_draft(self):
+        if any(s.state not in ("draft", "cancelled") for s in self):
+            raise UserError(
+                self.env._("Only draft or cancelled settlements can be deleted.")
+            )
+
+    def action_approve(self):
+        for settlement in self:
+            if settlement.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s is %(state)s; only draft settlements "
+                        "can be approved.",
+                        name=settlement.name,
+                        state=dict(
+                            settlement._fields["state"]._description_selection(self.env)
+                        )[settlement.state],
+                    )
+                )
+            if settlement.is_negative:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s has a negative rebate (%(amount)s): the "
+                        "customer's refunds exceed its invoices in the period. It "
+                        "stays in draft; nothing is owed to the customer.",
+                        name=settlement.name,
+                        amount=settlement.rebate_total,
+                    )
+                )
+        self._check_up_to_date()
+        self.write({"state": "approved"})
+        return True
+
+    def action_recompute(self):
+        if any(s.state != "draft" for s in self):
+            raise UserError(self.env._("Only draft settlements can be recomputed."))
+        self._recompute_totals()
+        return True
+
+    def action_create_credit_note(self):
+        for settlement in self:
+            if settlement.state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s must be approved before its credit note "
+                        "is created.",
+                        name=settlement.name,
+                    )
+                )
+        zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
+        zero.write({"state": "done"})
+        to_credit = self - zero
+        if not to_credit:
+            return True
+        moves = (
+            self.env["account.move"]
+            .with_context(default_move_type="out_refund")
+            .create([s._prepare_credit_note_vals() for s in to_credit])
+        )
+        moves.action_post()
+        for settlement, move in zip(to_credit, moves, strict=True):
+            settlement.write({"credit_note_id": move.id, "state": "done"})
+        return True
+
+    def action_cancel(self):
+        if any(s.state == "done" for s in self):
+            raise UserError(
+                self.env._(
+                    "A settlement whose credit note is issued cannot be cancelled; "
+                    "reverse the credit note instead."
+                )
+            )
+        self.accrual_ids.sudo().write({"settlement_id": False})
+        self.write({"state": "cancelled"})
+        return True
+
+    def action_view_credit_note(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.credit_note_id.id,
+            "view_mode": "form",
+        }
+
+    # Business methods
+
+    @api.model
+    def close_periods(self, date, agreements=None):
+        """Settle every period of every active agreement ended on or before date.
+
+        :param date: closing date
+        :param agreements: optional recordset restricting the agreements
+        :return: the settlements created
+        """
+        date = fields.Date.to_date(date)
+        Agreement = self.env["rebate.agreement"]
+        domain = [("state", "=", "active"), ("date_start", "<=", date)]
+        if agreements is not None:
+            domain.append(("id", "in", agreements.ids))
+        agreements = Agreement.search(domain)
+        if not agreements:
+            return self
+        existing = {
+            (s.agreement_id.id, s.date_from)
+            for s in self.search(
+                [("agreement_id", "in", agreements.ids), ("state", "!=", "cancelled")]
+            )
+        }
+        todo = [
+            (agreement, period)
+            for agreement in agreements
+            for period in agreement._get_periods(date)
+            if (agreement.id, period[0]) not in existing
+        ]
+        settlements = self
+        if todo:
+            due = Agreement.union(*(agreement for agreement, _period in todo))
+            bases = due._compute_period_bases(max(period[1] for _ag, period in todo))
+            vals_list = []
+            for agreement, (date_from, date_to) in todo:
+                base = bases.get((agreement.id, date_from), 0.0)
+                rebate = agreement._compute_rebate(base)
+                vals_list.append(
+                    {
+                        "agreement_id": agreement.id,
+                        "partner_id": agreement.partner_id.id,
+                        "company_id": agreement.company_id.id,
+                        "currency_id": agreement.currency_id.id,
+                        "date_from": date_from,
+                        "date_to": date_to,
+                        "base_total": base,
+                        "rebate_total": rebate,
+                        "state": "done" if agreement.currency_id.is_zero(rebate) else "draft",
+                    }
+                )
+            settlements = self.create(vals_list)
+            settlements._link_accruals()
+            for settlement in settlements.filtered("is_negative"):
+                settlement.message_post(
+                    body=self.env._(
+                        "The rebate of this period is negative: refunds exceed "
+                        "invoices. The settlement stays in draft and no credit note "
+                        "will be issued."
+                    )
+                )
+        agreements.filtered(lambda a: a.date_end <= date).write({"state": "closed"})
+        return settlements
+
+    @api.model
+    def _cron_close_periods(self):
+        self.close_periods(fields.Date.context_today(self))
+
+    def _link_accruals(self):
+        """Attach the accruals of each settlement's period and store their total."""
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE rebate_accrual a
+                   SET settlement_id = s.id
+                  FROM rebate_settlement s
+                 WHERE s.id = ANY(%s)
+                   AND a.agreement_id = s.agreement_id
+                   AND a.period_start = s.date_from
+                   AND a.settlement_id IS NULL
+                """,
+                self.ids,
+            )
+        )
+        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
+        self.invalidate_recordset(["accrual_ids"])
+        totals = dict(
+            self.env["rebate.accrual"]
+            .sudo()
+            ._read_group(
+                [("settlement_id", "in", self.ids)], ["settlement_id"], ["amount:sum"]
+            )
+        )
+        for settlement in self:
+            settlement.accrued_total = totals.get(settlement, 0.0)
+
+    def _fresh_totals(self):
+        """{settlement: (base, rebate)} computed from the source documents."""
+        bases = self.agreement_id._compute_period_bases(max(self.mapped("date_to")))
+        totals = {}
+        for settlement in self:
+            base = bases.get((settlement.agreement_id.id, settlement.date_from), 0.0)
+            totals[settlement] = (base, settlement.agreement_id._compute_rebate(base))
+        return totals
+
+    def _recompute_totals(self):
+        for settlement, (base, rebate) in self._fresh_totals().items():
+            settlement.write({"base_total": base, "rebate_total": rebate})
+        self._link_accruals()
+
+    def _check_up_to_date(self):
+        for settlement, (_base, rebate) in self._fresh_totals().items():
+            if settlement.currency_id.compare_amounts(rebate, settlement.rebate_total):
+                raise UserError(
+                    self.env._(
+                        "The invoices of settlement %(name)s changed since it was "
+                        "computed (rebate now %(now)s instead of %(then)s). Recompute "
+                        "it before approving.",
+                        name=settlement.name,
+                        now=rebate,
+                        then=settlement.rebate_total,
+                    )
+                )
+
+    def _prepare_credit_note_vals(self):
+        self.ensure_one()
+        agreement = self.agreement_id
+        return {
+            "move_type": "out_refund",
+            "partner_id": agreement.partner_id.id,
+            "company_id": self.company_id.id,
+            "journal_id": agreement.journal_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_origin": self.name,
+            "ref": self.env._(
+                "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
+                agreement=agreement.name,
+                date_from=self.date_from,
+                date_to=self.date_to,
+            ),
+            "rebate_settlement_id": self.id,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": agreement.rebate_product_id.id,
+                        "name": self.env._(
+                            "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
+                            agreement=agreement.name,
+                            date_from=self.date_from,
+                            date_to=self.date_to,
+                        ),
+                        "quantity": 1.0,
+                        "price_unit": self.rebate_total,
+                    }
+                )
+            ],
+        }
+
+    def _action_open(self, name):
+        action = {
+            "type": "ir.actions.act_window",
+            "name": name,
+            "res_model": "rebate.settlement",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self.ids)],
+        }
+        if len(self) == 1:
+            action.update(view_mode="form", res_id=self.id)
+        return action
+

@@ -1,0 +1,4 @@
+from . import test_rebate_tiers
+from . import test_rebate_accrual
+from . import test_rebate_settlement
+from . import test_rebate_constraints

@@ -1,0 +1,137 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from contextlib import contextmanager
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+@tagged("post_install", "-at_install")
+class RebateCommon(AccountTestInvoicingCommon):
+    """Customers, products and helpers shared by the rebate tests.
+
+    ``cls.env`` is an accounting manager of an independent company with the
+    generic chart of accounts (see AccountTestInvoicingCommon); it is also made
+    a rebate manager so it can activate agreements.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env.user.groups_id = [
+            Command.link(cls.env.ref("rebate_management.group_rebate_manager").id)
+        ]
+        Partner = cls.env["res.partner"]
+        cls.customer = Partner.create({"name": "Rebate Customer", "is_company": True})
+        cls.customer_contact = Partner.create(
+            {"name": "Invoice Desk", "parent_id": cls.customer.id, "type": "invoice"}
+        )
+        cls.other_customer = Partner.create({"name": "Other Customer", "is_company": True})
+
+        Category = cls.env["product.category"]
+        cls.categ_parent = Category.create({"name": "Rebate Goods"})
+        cls.categ_child = Category.create(
+            {"name": "Rebate Goods / Small", "parent_id": cls.categ_parent.id}
+        )
+        cls.categ_other = Category.create({"name": "Not Rebated"})
+        cls.product_x = cls._create_product(
+            name="Product X", lst_price=100.0, categ_id=cls.categ_child.id
+        )
+        cls.product_y = cls._create_product(
+            name="Product Y", lst_price=50.0, categ_id=cls.categ_parent.id
+        )
+        cls.product_z = cls._create_product(
+            name="Product Z", lst_price=10.0, categ_id=cls.categ_other.id
+        )
+        cls.rebate_product = cls._create_product(
+            name="Rebate", type="service", lst_price=0.0, default_code="RBT"
+        )
+        cls.sale_journal = cls.company_data["default_journal_sale"]
+
+    @classmethod
+    def _create_agreement(cls, tiers, activate=True, **vals):
+        """An agreement of cls.customer for 2025, quarterly, on the amount basis."""
+        agreement = cls.env["rebate.agreement"].create(
+            {
+                "name": vals.pop("name", "Agreement"),
+                "partner_id": cls.customer.id,
+                "date_start": "2025-01-01",
+                "date_end": "2025-12-31",
+                "period": "quarter",
+                "basis": "amount",
+                "tier_mode": "flat",
+                "journal_id": cls.sale_journal.id,
+                "rebate_product_id": cls.rebate_product.id,
+                "tier_ids": [
+                    Command.create({"threshold": threshold, "rate": rate})
+                    for threshold, rate in tiers
+                ],
+                **vals,
+            }
+        )
+        if activate:
+            agreement.action_activate()
+        return agreement
+
+    @classmethod
+    def _create_invoice(
+        cls,
+        lines,
+        date="2025-02-10",
+        partner=None,
+        move_type="out_invoice",
+        post=True,
+        currency=None,
+        company=None,
+    ):
+        """A customer invoice (or refund) with lines (product, quantity, price[,
+        unit of measure])."""
+        company = company or cls.env.company
+        move = (
+            cls.env["account.move"]
+            .with_company(company)
+            .create(
+                {
+                    "move_type": move_type,
+                    "partner_id": (partner or cls.customer).id,
+                    "invoice_date": date,
+                    "currency_id": (currency or company.currency_id).id,
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": line[0].id,
+                                "quantity": line[1],
+                                "price_unit": line[2],
+                                **({"product_uom_id": line[3].id} if len(line) > 3 else {}),
+                            }
+                        )
+                        for line in lines
+                    ],
+                }
+            )
+        )
+        if post:
+            move.action_post()
+        return move
+
+    def assertAccrued(self, agreement, expected, period_start=None):
+        """The accruals (of one period) add up to ``expected``."""
+        accruals = agreement.accrual_ids
+        if period_start:
+            accruals = accruals.filtered(
+                lambda a: a.period_start == fields.Date.to_date(period_start)
+            )
+        self.assertAlmostEqual(
+            sum(accruals.mapped("amount")),
+            expected,
+            places=agreement.currency_id.decimal_places,
+        )
+
+    @contextmanager
+    def assertRaisesText(self, exception, text):
+        """Like assertRaises (rolled back to a savepoint, as a failed request
+        would be), and the message says ``text``."""
+        with self.assertRaises(exception) as capture:
+            yield capture
+        self.assertIn(text, str(capture.exception))

@@ -1,0 +1,241 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRebateSettlement(RebateCommon):
+    """Period close: settlements computed from the source documents, approved,
+    turned into credit notes."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Settlement = cls.env["rebate.settlement"]
+        cls.agreement = cls._create_agreement(
+            [(1000.0, 2.0), (5000.0, 5.0)], tier_mode="retroactive", name="Quarterly"
+        )
+        # Q1: 3,000 + 2,500 - 500 refund = 5,000 -> 5 % = 250
+        cls._create_invoice([(cls.product_x, 30, 100.0)], date="2025-02-10")
+        cls._create_invoice([(cls.product_y, 50, 50.0)], date="2025-03-15")
+        cls._create_invoice(
+            [(cls.product_x, 5, 100.0)], date="2025-03-20", move_type="out_refund"
+        )
+        # Q2: 1,200 -> 2 % = 24
+        cls._create_invoice([(cls.product_x, 12, 100.0)], date="2025-05-05")
+
+    @freeze_time("2025-07-05")
+    def test_close_two_quarters_and_credit_notes(self):
+        self.assertEqual(self.Settlement.close_periods("2025-03-30"), self.Settlement)
+        settlements = self.Settlement.close_periods("2025-06-30").sorted("date_from")
+        self.assertRecordValues(
+            settlements,
+            [
+                {
+                    "agreement_id": self.agreement.id,
+                    "partner_id": self.customer.id,
+                    "company_id": self.env.company.id,
+                    "currency_id": self.env.company.currency_id.id,
+                    "base_total": 5000.0,
+                    "rebate_total": 250.0,
+                    "accrued_total": 250.0,
+                    "state": "draft",
+                    "credit_note_id": False,
+                },
+                {
+                    "agreement_id": self.agreement.id,
+                    "partner_id": self.customer.id,
+                    "company_id": self.env.company.id,
+                    "currency_id": self.env.company.currency_id.id,
+                    "base_total": 1200.0,
+                    "rebate_total": 24.0,
+                    "accrued_total": 24.0,
+                    "state": "draft",
+                    "credit_note_id": False,
+                },
+            ],
+        )
+        q1, q2 = settlements
+        self.assertEqual([str(q1.date_from), str(q1.date_to)], ["2025-01-01", "2025-03-31"])
+        self.assertEqual([str(q2.date_from), str(q2.date_to)], ["2025-04-01", "2025-06-30"])
+        self.assertTrue(q1.name.startswith("RBS/2025/"))
+        self.assertNotEqual(q1.name, q2.name)
+        self.assertEqual(len(q1.accrual_ids), 3)
+        self.assertEqual(q2.accrual_ids.move_id.invoice_date.isoformat(), "2025-05-05")
+        self.assertEqual(self.agreement.state, "active")
+
+        # a second close creates nothing
+        self.assertEqual(self.Settlement.close_periods("2025-06-30"), self.Settlement)
+        self.assertEqual(self.agreement.settlement_count, 2)
+
+        settlements.action_approve()
+        self.assertEqual(settlements.mapped("state"), ["approved", "approved"])
+        settlements.action_create_credit_note()
+        self.assertEqual(settlements.mapped("state"), ["done", "done"])
+
+        credit_note = q1.credit_note_id
+        tax = self.tax_sale_a
+        self.assertRecordValues(
+            credit_note,
+            [
+                {
+                    "move_type": "out_refund",
+                    "state": "posted",
+                    "partner_id": self.customer.id,
+                    "journal_id": self.sale_journal.id,
+                    "currency_id": self.env.company.currency_id.id,
+                    "rebate_settlement_id": q1.id,
+                    "rebate_agreement_id": self.agreement.id,
+                    "amount_untaxed": 250.0,
+                    "amount_tax": 250.0 * tax.amount / 100,
+                    "invoice_origin": q1.name,
+                }
+            ],
+        )
+        self.assertEqual(str(credit_note.invoice_date), "2025-07-05")
+        line = credit_note.invoice_line_ids
+        self.assertRecordValues(
+            line,
+            [
+                {
+                    "product_id": self.rebate_product.id,
+                    "quantity": 1.0,
+                    "price_unit": 250.0,
+                    "price_subtotal": 250.0,
+                    "account_id": self.rebate_product.property_account_income_id.id,
+                    "tax_ids": tax.ids,
+                }
+            ],
+        )
+        self.assertEqual(q2.credit_note_id.amount_untaxed, 24.0)
+
+        # the credit note (dated in Q3) never counts in the rebate base
+        self.assertFalse(credit_note.rebate_accrual_ids)
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-08-01")
+        q3 = self.Settlement.close_periods("2025-09-30")
+        self.assertEqual(q3.base_total, 1000.0)
+        self.assertEqual(q3.rebate_total, 20.0)
+
+    @freeze_time("2025-07-05")
+    def test_credit_note_fiscal_position(self):
+        customer = self.env["res.partner"].create(
+            {
+                "name": "Customer With Fiscal Position",
+                "is_company": True,
+                "property_account_position_id": self.fiscal_pos_a.id,
+            }
+        )
+        agreement = self._create_agreement([(0.0, 10.0)], partner_id=customer.id)
+        self._create_invoice([(self.product_x, 10, 100.0)], partner=customer)
+        settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
+        settlement.action_approve()
+        settlement.action_create_credit_note()
+        line = settlement.credit_note_id.invoice_line_ids
+        # the rebate product's tax and income account, mapped by the position
+        self.assertEqual(line.tax_ids, self.tax_sale_b)
+        self.assertEqual(line.account_id, self.product_b.property_account_income_id)
+        self.assertEqual(settlement.credit_note_id.amount_untaxed, 100.0)
+
+    def test_zero_settlement_done_without_document_and_agreement_closes(self):
+        agreement = self._create_agreement(
+            [(1000.0, 2.0)],
+            tier_mode="retroactive",
+            period="half_year",
+            partner_id=self.other_customer.id,
+        )
+        self._create_invoice([(self.product_x, 5, 100.0)], partner=self.other_customer)
+        settlements = self.Settlement.close_periods("2025-12-31", agreements=agreement)
+        self.assertRecordValues(
+            settlements.sorted("date_from"),
+            [
+                {"base_total": 500.0, "rebate_total": 0.0, "state": "done", "credit_note_id": False},
+                {"base_total": 0.0, "rebate_total": 0.0, "state": "done", "credit_note_id": False},
+            ],
+        )
+        self.assertEqual(agreement.state, "closed")
+        # a closed agreement accrues nothing more and is not closed again
+        self._create_invoice([(self.product_x, 50, 100.0)], partner=self.other_customer)
+        self.assertEqual(len(agreement.accrual_ids), 1)
+        self.assertFalse(self.Settlement.close_periods("2026-06-30", agreements=agreement))
+
+    def test_negative_total_stays_draft(self):
+        agreement = self._create_agreement(
+            [(0.0, 2.0)], partner_id=self.other_customer.id
+        )
+        self._create_invoice([(self.product_x, 1, 100.0)], partner=self.other_customer)
+        self._create_invoice(
+            [(self.product_x, 3, 100.0)], partner=self.other_customer, move_type="out_refund"
+        )
+        settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
+        self.assertEqual(settlement.rebate_total, -4.0)
+        self.assertEqual(settlement.state, "draft")
+        self.assertTrue(settlement.is_negative)
+        with self.assertRaisesText(UserError, "negative rebate"):
+            settlement.action_approve()
+        self.assertEqual(settlement.state, "draft")
+        self.assertFalse(settlement.credit_note_id)
+
+    def test_late_invoice_requires_recompute(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        self.assertEqual(q1.rebate_total, 250.0)
+        late = self._create_invoice([(self.product_x, 10, 100.0)], date="2025-03-31")
+        # the late accrual joins the draft settlement of its period
+        self.assertEqual(late.rebate_accrual_ids.settlement_id, q1)
+        with self.assertRaisesText(UserError, "Recompute"):
+            q1.action_approve()
+        q1.action_recompute()
+        self.assertEqual(q1.base_total, 6000.0)
+        self.assertEqual(q1.rebate_total, 300.0)
+        self.assertEqual(q1.accrued_total, 300.0)
+        q1.action_approve()
+        self.assertEqual(q1.state, "approved")
+
+    def test_settled_invoice_cannot_be_reset(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        q1.action_approve()
+        invoice = q1.accrual_ids.move_id.sorted("invoice_date")[0]
+        with self.assertRaisesText(UserError, q1.name):
+            invoice.button_draft()
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(len(q1.accrual_ids), 3)
+
+    def test_cancel_and_reclose(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        q1.action_cancel()
+        self.assertEqual(q1.state, "cancelled")
+        self.assertFalse(q1.accrual_ids)
+        with self.assertRaisesText(UserError, "only draft settlements can be approved"):
+            q1.action_approve()
+        again = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        self.assertNotEqual(again, q1)
+        self.assertEqual(again.rebate_total, 250.0)
+        self.assertEqual(len(again.accrual_ids), 3)
+
+    def test_credit_note_needs_approval(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        with self.assertRaisesText(UserError, "must be approved"):
+            q1.action_create_credit_note()
+        self.assertFalse(q1.credit_note_id)
+
+    @freeze_time("2025-07-05")
+    def test_done_settlement_cannot_be_cancelled(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        q1.action_approve()
+        q1.action_create_credit_note()
+        with self.assertRaises(UserError):
+            q1.action_cancel()
+        self.assertEqual(q1.state, "done")
+
+    def test_server_action_and_cron(self):
+        with freeze_time("2025-04-02"):
+            self.agreement.action_close_periods()
+            self.assertEqual(self.agreement.settlement_count, 1)
+            self.env.ref("rebate_management.ir_cron_rebate_close_periods").method_direct_trigger()
+        self.assertEqual(self.agreement.settlement_count, 1)
+        with freeze_time("2025-07-01"):
+            self.env["rebate.settlement"]._cron_close_periods()
+        self.assertEqual(self.agreement.settlement_count, 2)
