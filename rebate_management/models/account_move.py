@@ -41,7 +41,8 @@ class AccountMove(models.Model):
 
     def button_draft(self):
         was_posted = self.filtered(
-            lambda m: m.state == "posted" and m.move_type in ("out_invoice", "out_refund")
+            lambda m: m.state == "posted"
+            and m.move_type in ("out_invoice", "out_refund")
         )
         Agreement = self.env["rebate.agreement"].sudo()
         if was_posted:

@@ -51,7 +51,9 @@ class RebateAccrual(models.Model):
     amount = fields.Monetary(
         string="Rebate", readonly=True, help="Signed rebate the line earns."
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     settlement_id = fields.Many2one(
         "rebate.settlement", readonly=True, index="btree_not_null", ondelete="set null"

@@ -276,7 +276,9 @@ class RebateAgreement(models.Model):
 
     def action_draft(self):
         if any(agreement.state != "cancelled" for agreement in self):
-            raise UserError(self.env._("Only cancelled agreements can be reset to draft."))
+            raise UserError(
+                self.env._("Only cancelled agreements can be reset to draft.")
+            )
         self.write({"state": "draft"})
         return True
 
@@ -419,7 +421,9 @@ class RebateAgreement(models.Model):
         """
         conditions = []
         if move_ids is not None:
-            conditions.append(SQL("am.id = ANY(%s) AND ag.state = 'active'", list(move_ids)))
+            conditions.append(
+                SQL("am.id = ANY(%s) AND ag.state = 'active'", list(move_ids))
+            )
         else:
             conditions.append(SQL("ag.id = ANY(%s)", self.ids))
         if date_from:
@@ -462,13 +466,15 @@ class RebateAgreement(models.Model):
         convert = self._get_base_converter()
         by_id = self._by_id()
         bases = defaultdict(float)
-        for ag_id, date, currency_id, amount, quantity in self._query_period_bases(date_to):
+        for ag_id, date, currency_id, amount, quantity in self._query_period_bases(
+            date_to
+        ):
             agreement = by_id[ag_id]
             period_start = agreement._get_period(date)[0]
-            bases[ag_id, period_start] += convert(agreement, currency_id, date, amount, quantity)
-        return {
-            key: by_id[key[0]]._round_base(base) for key, base in bases.items()
-        }
+            bases[ag_id, period_start] += convert(
+                agreement, currency_id, date, amount, quantity
+            )
+        return {key: by_id[key[0]]._round_base(base) for key, base in bases.items()}
 
     def _by_id(self):
         """{id: record} of these agreements; the records share one prefetch set,
@@ -494,7 +500,12 @@ class RebateAgreement(models.Model):
                 return float(quantity or 0.0)
             amount = float(amount or 0.0)
             if currency_id != agreement.currency_id.id:
-                key = (currency_id, agreement.currency_id.id, agreement.company_id.id, date)
+                key = (
+                    currency_id,
+                    agreement.currency_id.id,
+                    agreement.company_id.id,
+                    date,
+                )
                 if key not in rates:
                     rates[key] = currencies._get_conversion_rate(
                         currencies.browse(currency_id),
@@ -520,7 +531,17 @@ class RebateAgreement(models.Model):
         # Group lines per (agreement, period, move), keeping the row order.
         groups = defaultdict(list)
         periods = {}
-        for ag_id, line_id, move_id, partner_id, product_id, date, cur_id, amount, qty in rows:
+        for (
+            ag_id,
+            line_id,
+            move_id,
+            partner_id,
+            product_id,
+            date,
+            cur_id,
+            amount,
+            qty,
+        ) in rows:
             agreement = by_id[ag_id]
             if (ag_id, date) not in periods:
                 periods[ag_id, date] = agreement._get_period(date)
@@ -561,10 +582,17 @@ class RebateAgreement(models.Model):
 
     def _accrued_bases(self, period_starts):
         """Base accrued so far per (agreement id, period start)."""
-        groups = self.env["rebate.accrual"].sudo()._read_group(
-            [("agreement_id", "in", self.ids), ("period_start", "in", list(period_starts))],
-            ["agreement_id", "period_start:day"],
-            ["base:sum"],
+        groups = (
+            self.env["rebate.accrual"]
+            .sudo()
+            ._read_group(
+                [
+                    ("agreement_id", "in", self.ids),
+                    ("period_start", "in", list(period_starts)),
+                ],
+                ["agreement_id", "period_start:day"],
+                ["base:sum"],
+            )
         )
         return {(ag.id, start): base for ag, start, base in groups}
 
@@ -573,16 +601,22 @@ class RebateAgreement(models.Model):
         if not vals_list:
             return self.env["rebate.accrual"]
         keys = {(v["agreement_id"], v["period_start"]) for v in vals_list}
-        settlements = self.env["rebate.settlement"].sudo().search(
-            [
-                ("agreement_id", "in", list({k[0] for k in keys})),
-                ("date_from", "in", list({k[1] for k in keys})),
-                ("state", "=", "draft"),
-            ]
+        settlements = (
+            self.env["rebate.settlement"]
+            .sudo()
+            .search(
+                [
+                    ("agreement_id", "in", list({k[0] for k in keys})),
+                    ("date_from", "in", list({k[1] for k in keys})),
+                    ("state", "=", "draft"),
+                ]
+            )
         )
         by_period = {(s.agreement_id.id, s.date_from): s.id for s in settlements}
         for vals in vals_list:
-            vals["settlement_id"] = by_period.get((vals["agreement_id"], vals["period_start"]))
+            vals["settlement_id"] = by_period.get(
+                (vals["agreement_id"], vals["period_start"])
+            )
         return self.env["rebate.accrual"].sudo().create(vals_list)
 
     @api.model
@@ -612,8 +646,13 @@ class RebateAgreement(models.Model):
         Accrual = self.env["rebate.accrual"].sudo()
         locked = {
             (s.agreement_id.id, s.date_from)
-            for s in self.env["rebate.settlement"].sudo().search(
-                [("agreement_id", "in", self.ids), ("state", "in", ("approved", "done"))]
+            for s in self.env["rebate.settlement"]
+            .sudo()
+            .search(
+                [
+                    ("agreement_id", "in", self.ids),
+                    ("state", "in", ("approved", "done")),
+                ]
             )
         }
 
@@ -640,7 +679,12 @@ class RebateAgreement(models.Model):
         settled = (
             self.env["rebate.accrual"]
             .sudo()
-            .search([("move_id", "in", moves.ids), ("settlement_id.state", "in", ("approved", "done"))])
+            .search(
+                [
+                    ("move_id", "in", moves.ids),
+                    ("settlement_id.state", "in", ("approved", "done")),
+                ]
+            )
             .settlement_id
         )
         if settled:
@@ -657,13 +701,16 @@ class RebateAgreement(models.Model):
     def _unaccrue_moves(self, moves):
         """Take back the effect of moves that left the posted state: drop their
         accruals and rebuild the periods they were in."""
-        accruals = self.env["rebate.accrual"].sudo().search([("move_id", "in", moves.ids)])
+        accruals = (
+            self.env["rebate.accrual"].sudo().search([("move_id", "in", moves.ids)])
+        )
         if not accruals:
             return
         periods = {(a.agreement_id.id, a.period_start) for a in accruals}
         agreements = accruals.agreement_id
         accruals.unlink()
         agreements._rebuild_accruals(periods)
+
 
 def _split(total, weights, currency):
     """Split ``total`` over ``weights`` proportionally, rounded to the currency;

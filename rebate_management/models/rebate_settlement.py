@@ -24,7 +24,9 @@ class RebateSettlement(models.Model):
         "res.partner", string="Customer", required=True, readonly=True, index=True
     )
     user_id = fields.Many2one(related="agreement_id.user_id", string="Salesperson")
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     date_from = fields.Date(string="Period Start", required=True, readonly=True)
     date_to = fields.Date(string="Period End", required=True, readonly=True)
@@ -232,7 +234,9 @@ class RebateSettlement(models.Model):
                         "date_to": date_to,
                         "base_total": base,
                         "rebate_total": rebate,
-                        "state": "done" if agreement.currency_id.is_zero(rebate) else "draft",
+                        "state": "done"
+                        if agreement.currency_id.is_zero(rebate)
+                        else "draft",
                     }
                 )
             settlements = self.create(vals_list)
@@ -355,4 +359,3 @@ class RebateSettlement(models.Model):
         if len(self) == 1:
             action.update(view_mode="form", res_id=self.id)
         return action
-

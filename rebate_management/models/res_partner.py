@@ -19,7 +19,9 @@ class ResPartner(models.Model):
             )
         )
         for partner in self:
-            partner.rebate_agreement_count = counts.get(partner.commercial_partner_id, 0)
+            partner.rebate_agreement_count = counts.get(
+                partner.commercial_partner_id, 0
+            )
 
     def action_view_rebate_agreements(self):
         self.ensure_one()

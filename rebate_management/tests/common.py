@@ -27,7 +27,9 @@ class RebateCommon(AccountTestInvoicingCommon):
         cls.customer_contact = Partner.create(
             {"name": "Invoice Desk", "parent_id": cls.customer.id, "type": "invoice"}
         )
-        cls.other_customer = Partner.create({"name": "Other Customer", "is_company": True})
+        cls.other_customer = Partner.create(
+            {"name": "Other Customer", "is_company": True}
+        )
 
         Category = cls.env["product.category"]
         cls.categ_parent = Category.create({"name": "Rebate Goods"})
@@ -103,7 +105,11 @@ class RebateCommon(AccountTestInvoicingCommon):
                                 "product_id": line[0].id,
                                 "quantity": line[1],
                                 "price_unit": line[2],
-                                **({"product_uom_id": line[3].id} if len(line) > 3 else {}),
+                                **(
+                                    {"product_uom_id": line[3].id}
+                                    if len(line) > 3
+                                    else {}
+                                ),
                             }
                         )
                         for line in lines

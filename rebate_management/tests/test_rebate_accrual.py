@@ -17,7 +17,9 @@ class TestRebateAccrual(RebateCommon):
         cls.retro_tiers = [(1000.0, 2.0), (5000.0, 5.0)]
 
     def _move_accrual(self, agreement, move):
-        return sum(agreement.accrual_ids.filtered(lambda a: a.move_id == move).mapped("amount"))
+        return sum(
+            agreement.accrual_ids.filtered(lambda a: a.move_id == move).mapped("amount")
+        )
 
     def test_retroactive_catch_up_and_refund(self):
         agreement = self._create_agreement(self.retro_tiers, tier_mode="retroactive")
@@ -79,8 +81,12 @@ class TestRebateAccrual(RebateCommon):
         accruals = invoice.rebate_accrual_ids
         self.assertEqual(sum(accruals.mapped("amount")), 1100.0)
         # spread in proportion to the lines' bases: 3,000 / 3,800 and 800 / 3,800
-        self.assertEqual(accruals.filtered(lambda a: a.move_line_id == line_x).amount, 868.42)
-        self.assertEqual(accruals.filtered(lambda a: a.move_line_id == line_y).amount, 231.58)
+        self.assertEqual(
+            accruals.filtered(lambda a: a.move_line_id == line_x).amount, 868.42
+        )
+        self.assertEqual(
+            accruals.filtered(lambda a: a.move_line_id == line_y).amount, 231.58
+        )
         self.assertEqual(agreement.accrual_count, 2)
 
     def test_quantity_basis_in_product_unit(self):
@@ -95,7 +101,9 @@ class TestRebateAccrual(RebateCommon):
 
     def test_product_scope(self):
         products = self._create_agreement(
-            [(0.0, 10.0)], name="Products", product_ids=[Command.set(self.product_x.ids)]
+            [(0.0, 10.0)],
+            name="Products",
+            product_ids=[Command.set(self.product_x.ids)],
         )
         categories = self._create_agreement(
             [(0.0, 10.0)],
@@ -105,7 +113,11 @@ class TestRebateAccrual(RebateCommon):
         )
         everything = self._create_agreement([(0.0, 10.0)], name="All products")
         self._create_invoice(
-            [(self.product_x, 1, 100.0), (self.product_y, 1, 50.0), (self.product_z, 1, 10.0)]
+            [
+                (self.product_x, 1, 100.0),
+                (self.product_y, 1, 50.0),
+                (self.product_z, 1, 10.0),
+            ]
         )
         self.assertEqual(products.accrual_ids.product_id, self.product_x)
         # product X is in a child category of the agreement's category; Y is
@@ -113,13 +125,16 @@ class TestRebateAccrual(RebateCommon):
         self.assertEqual(categories.accrual_ids.product_id, self.product_x)
         self.assertAccrued(categories, 10.0)
         self.assertEqual(
-            everything.accrual_ids.product_id, self.product_x + self.product_y + self.product_z
+            everything.accrual_ids.product_id,
+            self.product_x + self.product_y + self.product_z,
         )
         self.assertAccrued(everything, 16.0)
 
     def test_child_contact_counts_other_customer_does_not(self):
         agreement = self._create_agreement([(0.0, 2.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)], partner=self.customer_contact)
+        self._create_invoice(
+            [(self.product_x, 10, 100.0)], partner=self.customer_contact
+        )
         self._create_invoice([(self.product_x, 10, 100.0)], partner=self.other_customer)
         self.assertEqual(agreement.accrual_ids.partner_id, self.customer_contact)
         self.assertAccrued(agreement, 20.0)
@@ -136,14 +151,20 @@ class TestRebateAccrual(RebateCommon):
             "EUR", rates=[("2025-01-01", 2.0), ("2025-03-01", 4.0)]
         )
         agreement = self._create_agreement([(0.0, 2.0)])
-        jan = self._create_invoice([(self.product_x, 10, 100.0)], currency=eur, date="2025-01-15")
-        mar = self._create_invoice([(self.product_x, 10, 100.0)], currency=eur, date="2025-03-15")
+        jan = self._create_invoice(
+            [(self.product_x, 10, 100.0)], currency=eur, date="2025-01-15"
+        )
+        mar = self._create_invoice(
+            [(self.product_x, 10, 100.0)], currency=eur, date="2025-03-15"
+        )
         # 1,000 EUR at 2 EUR per USD is 500 USD; at 4 it is 250 USD
         self.assertEqual(jan.rebate_accrual_ids.base, 500.0)
         self.assertEqual(jan.rebate_accrual_ids.amount, 10.0)
         self.assertEqual(mar.rebate_accrual_ids.base, 250.0)
         self.assertEqual(mar.rebate_accrual_ids.amount, 5.0)
-        self.assertEqual(agreement.accrual_ids.currency_id, self.env.company.currency_id)
+        self.assertEqual(
+            agreement.accrual_ids.currency_id, self.env.company.currency_id
+        )
 
     def test_reset_to_draft_and_cancel_take_effect_back(self):
         agreement = self._create_agreement(self.retro_tiers, tier_mode="retroactive")
@@ -167,7 +188,9 @@ class TestRebateAccrual(RebateCommon):
         self.assertAccrued(agreement, 0.0)
 
     def test_batch_posting_equals_one_by_one(self):
-        batch = self._create_agreement(self.retro_tiers, tier_mode="retroactive", name="Batch")
+        batch = self._create_agreement(
+            self.retro_tiers, tier_mode="retroactive", name="Batch"
+        )
         single = self._create_agreement(
             self.retro_tiers,
             tier_mode="retroactive",
@@ -177,7 +200,9 @@ class TestRebateAccrual(RebateCommon):
         amounts = [(800.0, "2025-02-01"), (400.0, "2025-02-02"), (3800.0, "2025-02-03")]
         batch_moves = self.env["account.move"]
         for amount, date in amounts:
-            batch_moves |= self._create_invoice([(self.product_x, 1, amount)], date=date, post=False)
+            batch_moves |= self._create_invoice(
+                [(self.product_x, 1, amount)], date=date, post=False
+            )
         batch_moves.action_post()
         single_moves = [
             self._create_invoice(
@@ -189,7 +214,9 @@ class TestRebateAccrual(RebateCommon):
             [self._move_accrual(batch, move) for move in batch_moves],
             [self._move_accrual(single, move) for move in single_moves],
         )
-        self.assertEqual([self._move_accrual(batch, move) for move in batch_moves], [0, 24, 226])
+        self.assertEqual(
+            [self._move_accrual(batch, move) for move in batch_moves], [0, 24, 226]
+        )
 
     def test_activation_and_recompute_accrue_history(self):
         moves = [
@@ -207,7 +234,9 @@ class TestRebateAccrual(RebateCommon):
         agreement.accrual_ids.sudo().unlink()
         agreement.action_recompute_accruals()
         self.assertEqual([self._move_accrual(agreement, m) for m in moves], expected)
-        self.assertEqual(sorted(agreement.accrual_ids.mapped("base")), [-100.0, 400.0, 800.0])
+        self.assertEqual(
+            sorted(agreement.accrual_ids.mapped("base")), [-100.0, 400.0, 800.0]
+        )
         # rebuilding twice gives the same rows, not twice as many
         agreement.action_recompute_accruals()
         self.assertEqual(len(agreement.accrual_ids), 3)
@@ -227,7 +256,9 @@ class TestRebateAccrual(RebateCommon):
 
     def test_invoice_through_the_form(self):
         agreement = self._create_agreement([(0.0, 3.0)])
-        move_form = Form(self.env["account.move"].with_context(default_move_type="out_invoice"))
+        move_form = Form(
+            self.env["account.move"].with_context(default_move_type="out_invoice")
+        )
         move_form.partner_id = self.customer
         move_form.invoice_date = "2025-05-05"
         with move_form.invoice_line_ids.new() as line:

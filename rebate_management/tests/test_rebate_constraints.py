@@ -20,16 +20,22 @@ class TestRebateConstraints(RebateCommon):
                 [(100.0, 1.0), (100.0, 2.0)], tier_mode="stepped", activate=False
             )
         self.assertEqual(self._agreement_count(), count)
-        agreement = self._create_agreement([(0.0, 1.0)], tier_mode="stepped", activate=False)
+        agreement = self._create_agreement(
+            [(0.0, 1.0)], tier_mode="stepped", activate=False
+        )
         with self.assertRaisesText(ValidationError, "same threshold"):
             agreement.tier_ids = [Command.create({"threshold": 0.0, "rate": 3.0})]
         self.assertEqual(len(agreement.tier_ids), 1)
 
     def test_negative_threshold_and_rate(self):
         count = self._agreement_count()
-        with self.assertRaisesText(ValidationError, "threshold of a rebate tier cannot be negative"):
+        with self.assertRaisesText(
+            ValidationError, "threshold of a rebate tier cannot be negative"
+        ):
             self._create_agreement([(-1.0, 1.0)], activate=False)
-        with self.assertRaisesText(ValidationError, "rate of a rebate tier cannot be negative"):
+        with self.assertRaisesText(
+            ValidationError, "rate of a rebate tier cannot be negative"
+        ):
             self._create_agreement([(0.0, -1.0)], activate=False)
         self.assertEqual(self._agreement_count(), count)
 
@@ -55,7 +61,9 @@ class TestRebateConstraints(RebateCommon):
         )
         with self.assertRaisesText(UserError, "rebate product"):
             no_product.action_activate()
-        no_journal = self._create_agreement([(0.0, 1.0)], journal_id=False, activate=False)
+        no_journal = self._create_agreement(
+            [(0.0, 1.0)], journal_id=False, activate=False
+        )
         with self.assertRaisesText(UserError, "credit note journal"):
             no_journal.action_activate()
         agreements = no_tier + flat_two + no_product + no_journal

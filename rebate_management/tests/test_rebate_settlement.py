@@ -60,8 +60,12 @@ class TestRebateSettlement(RebateCommon):
             ],
         )
         q1, q2 = settlements
-        self.assertEqual([str(q1.date_from), str(q1.date_to)], ["2025-01-01", "2025-03-31"])
-        self.assertEqual([str(q2.date_from), str(q2.date_to)], ["2025-04-01", "2025-06-30"])
+        self.assertEqual(
+            [str(q1.date_from), str(q1.date_to)], ["2025-01-01", "2025-03-31"]
+        )
+        self.assertEqual(
+            [str(q2.date_from), str(q2.date_to)], ["2025-04-01", "2025-06-30"]
+        )
         self.assertTrue(q1.name.startswith("RBS/2025/"))
         self.assertNotEqual(q1.name, q2.name)
         self.assertEqual(len(q1.accrual_ids), 3)
@@ -152,15 +156,27 @@ class TestRebateSettlement(RebateCommon):
         self.assertRecordValues(
             settlements.sorted("date_from"),
             [
-                {"base_total": 500.0, "rebate_total": 0.0, "state": "done", "credit_note_id": False},
-                {"base_total": 0.0, "rebate_total": 0.0, "state": "done", "credit_note_id": False},
+                {
+                    "base_total": 500.0,
+                    "rebate_total": 0.0,
+                    "state": "done",
+                    "credit_note_id": False,
+                },
+                {
+                    "base_total": 0.0,
+                    "rebate_total": 0.0,
+                    "state": "done",
+                    "credit_note_id": False,
+                },
             ],
         )
         self.assertEqual(agreement.state, "closed")
         # a closed agreement accrues nothing more and is not closed again
         self._create_invoice([(self.product_x, 50, 100.0)], partner=self.other_customer)
         self.assertEqual(len(agreement.accrual_ids), 1)
-        self.assertFalse(self.Settlement.close_periods("2026-06-30", agreements=agreement))
+        self.assertFalse(
+            self.Settlement.close_periods("2026-06-30", agreements=agreement)
+        )
 
     def test_negative_total_stays_draft(self):
         agreement = self._create_agreement(
@@ -168,7 +184,9 @@ class TestRebateSettlement(RebateCommon):
         )
         self._create_invoice([(self.product_x, 1, 100.0)], partner=self.other_customer)
         self._create_invoice(
-            [(self.product_x, 3, 100.0)], partner=self.other_customer, move_type="out_refund"
+            [(self.product_x, 3, 100.0)],
+            partner=self.other_customer,
+            move_type="out_refund",
         )
         settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
         self.assertEqual(settlement.rebate_total, -4.0)
@@ -234,7 +252,9 @@ class TestRebateSettlement(RebateCommon):
         with freeze_time("2025-04-02"):
             self.agreement.action_close_periods()
             self.assertEqual(self.agreement.settlement_count, 1)
-            self.env.ref("rebate_management.ir_cron_rebate_close_periods").method_direct_trigger()
+            self.env.ref(
+                "rebate_management.ir_cron_rebate_close_periods"
+            ).method_direct_trigger()
         self.assertEqual(self.agreement.settlement_count, 1)
         with freeze_time("2025-07-01"):
             self.env["rebate.settlement"]._cron_close_periods()

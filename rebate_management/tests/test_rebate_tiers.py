@@ -23,7 +23,9 @@ class TestRebateTiers(RebateCommon):
             [(1000.0, 2.0), (5000.0, 5.0)], tier_mode="retroactive", activate=False
         )
         self.assertEqual(
-            self._rebates(agreement, [0.0, 999.99, 1000.0, 4999.0, 5000.0, 8000.0, -50.0]),
+            self._rebates(
+                agreement, [0.0, 999.99, 1000.0, 4999.0, 5000.0, 8000.0, -50.0]
+            ),
             # below the first threshold nothing; on a threshold the whole base
             # at that tier's rate
             [0.0, 0.0, 20.0, 99.98, 250.0, 400.0, 0.0],
