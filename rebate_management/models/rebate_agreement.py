@@ -4,10 +4,26 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+# The terms of an agreement: locked once it is active, changed by amendment.
+TERM_FIELDS = {
+    "partner_id",
+    "currency_id",
+    "date_start",
+    "date_end",
+    "period",
+    "basis",
+    "tier_mode",
+    "tier_ids",
+    "product_ids",
+    "product_categ_ids",
+    "excluded_product_ids",
+}
+EDITABLE_STATES = ("draft", "to_approve")
 
 # Lines of posted customer invoices and refunds that count for an agreement:
 # its customer (commercial entity), its company, its dates and its products.
@@ -134,7 +150,9 @@ class RebateAgreement(models.Model):
         "Retroactive: the whole base at the rate of the highest tier reached.\n"
         "Stepped: each slice of the base at the rate of its own tier.",
     )
-    tier_ids = fields.One2many("rebate.agreement.tier", "agreement_id", string="Tiers")
+    tier_ids = fields.One2many(
+        "rebate.agreement.tier", "agreement_id", string="Tiers", copy=True
+    )
     product_ids = fields.Many2many(
         "product.product",
         "rebate_agreement_product_rel",
@@ -142,6 +160,7 @@ class RebateAgreement(models.Model):
         "product_id",
         string="Products",
         check_company=True,
+        tracking=True,
     )
     product_categ_ids = fields.Many2many(
         "product.category",
@@ -149,6 +168,7 @@ class RebateAgreement(models.Model):
         "agreement_id",
         "categ_id",
         string="Product Categories",
+        tracking=True,
         help="Products of these categories and of their child categories count.",
     )
     excluded_product_ids = fields.Many2many(
@@ -158,6 +178,7 @@ class RebateAgreement(models.Model):
         "product_id",
         string="Excluded Products",
         check_company=True,
+        tracking=True,
     )
     has_product_scope = fields.Boolean(
         compute="_compute_has_product_scope",
@@ -184,6 +205,7 @@ class RebateAgreement(models.Model):
     state = fields.Selection(
         [
             ("draft", "Draft"),
+            ("to_approve", "To Approve"),
             ("active", "Active"),
             ("closed", "Closed"),
             ("cancelled", "Cancelled"),
@@ -193,6 +215,21 @@ class RebateAgreement(models.Model):
         copy=False,
         tracking=True,
         index=True,
+    )
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+    )
+    approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
+    version = fields.Integer(default=1, readonly=True, copy=False)
+    previous_version_id = fields.Many2one(
+        "rebate.agreement",
+        string="Previous Version",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+    )
+    next_version_ids = fields.One2many(
+        "rebate.agreement", "previous_version_id", string="Next Versions"
     )
     accrual_ids = fields.One2many("rebate.accrual", "agreement_id", string="Accruals")
     settlement_ids = fields.One2many(
@@ -244,6 +281,13 @@ class RebateAgreement(models.Model):
                     )
                 )
 
+    def write(self, vals):
+        if TERM_FIELDS.intersection(vals):
+            # who may not write at all hears so before hearing of the lock
+            self.check_access("write")
+            self._check_terms_editable()
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
         for agreement in self:
@@ -256,34 +300,156 @@ class RebateAgreement(models.Model):
                     )
                 )
 
-    def action_activate(self):
+    def action_submit(self):
+        """A salesperson proposes a draft agreement for approval."""
         for agreement in self:
-            agreement._check_can_activate()
-        self.write({"state": "active"})
+            if agreement.state != "draft":
+                raise UserError(
+                    self.env._(
+                        "Only draft agreements can be submitted (%(name)s is not).",
+                        name=agreement.name,
+                    )
+                )
+            agreement._check_complete()
+        self.write({"state": "to_approve"})
+        return True
+
+    def action_activate(self):
+        """A manager approves the agreement: it starts accruing at once,
+        posted invoices inside its dates included."""
+        self._check_rebate_group(
+            "group_rebate_manager", self.env._("activate agreements")
+        )
+        for agreement in self:
+            if agreement.state not in EDITABLE_STATES:
+                raise UserError(
+                    self.env._(
+                        "Only draft agreements or agreements to approve can be "
+                        "activated (%(name)s is not).",
+                        name=agreement.name,
+                    )
+                )
+            agreement._check_complete()
+        self.write(
+            {
+                "state": "active",
+                "approved_by_id": self.env.user.id,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
         self._rebuild_accruals()
         return True
 
     def action_cancel(self):
+        self._check_rebate_group(
+            "group_rebate_manager", self.env._("cancel agreements")
+        )
         locked = self.settlement_ids.filtered(lambda s: s.state in ("approved", "done"))
         self.accrual_ids.filtered(
             lambda a: a.settlement_id not in locked
         ).sudo().unlink()
-        self.settlement_ids.filtered(lambda s: s.state == "draft").write(
+        self.settlement_ids.filtered(lambda s: s.state == "draft").sudo().write(
             {"state": "cancelled"}
         )
         self.write({"state": "cancelled"})
         return True
 
     def action_draft(self):
-        if any(agreement.state != "cancelled" for agreement in self):
+        """Back to draft: a cancelled agreement, or one sent back for changes."""
+        if any(a.state not in ("cancelled", "to_approve") for a in self):
             raise UserError(
-                self.env._("Only cancelled agreements can be reset to draft.")
+                self.env._(
+                    "Only cancelled agreements or agreements to approve can be "
+                    "reset to draft."
+                )
+            )
+        if any(a.state == "cancelled" for a in self):
+            self._check_rebate_group(
+                "group_rebate_manager", self.env._("reopen agreements")
             )
         self.write({"state": "draft"})
         return True
 
+    def action_amend(self, date):
+        """End this active agreement the day before ``date`` and return a new
+        draft version, with the same terms, starting on ``date``."""
+        self.ensure_one()
+        self._check_rebate_group("group_rebate_manager", self.env._("amend agreements"))
+        date = fields.Date.to_date(date)
+        if self.state != "active":
+            raise UserError(
+                self.env._(
+                    "Only active agreements can be amended (%(name)s is not).",
+                    name=self.name,
+                )
+            )
+        if not self.date_start < date <= self.date_end:
+            raise UserError(
+                self.env._(
+                    "An amendment of %(name)s must start after %(start)s and no "
+                    "later than %(end)s.",
+                    name=self.name,
+                    start=self.date_start,
+                    end=self.date_end,
+                )
+            )
+        settled = self.settlement_ids.filtered(
+            lambda s: s.state != "cancelled" and s.date_to >= date
+        )
+        if settled:
+            raise UserError(
+                self.env._(
+                    "Agreement %(name)s is already settled up to %(date)s; an "
+                    "amendment can only start after that.",
+                    name=self.name,
+                    date=max(settled.mapped("date_to")),
+                )
+            )
+        new_version = self.copy(
+            {
+                "date_start": date,
+                "date_end": self.date_end,
+                "version": self.version + 1,
+                "previous_version_id": self.id,
+            }
+        )
+        self.with_context(rebate_amendment=True).date_end = date - relativedelta(days=1)
+        self._rebuild_accruals()
+        self.message_post(
+            body=self.env._(
+                "Amended from %(date)s by version %(version)s.",
+                date=date,
+                version=new_version.version,
+            )
+        )
+        return new_version
+
+    def action_open_amend_wizard(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Amend Agreement"),
+            "res_model": "rebate.agreement.amend.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_agreement_id": self.id},
+        }
+
+    def action_view_versions(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Versions"),
+            "res_model": "rebate.agreement",
+            "view_mode": "list,form",
+            "domain": [("id", "in", self._get_all_versions().ids)],
+        }
+
     def action_recompute_accruals(self):
         """Rebuild the accruals of active agreements from the posted documents."""
+        self._check_rebate_group(
+            "group_rebate_accountant", self.env._("recompute accruals")
+        )
         active = self.filtered(lambda a: a.state == "active")
         active._rebuild_accruals()
         return True
@@ -322,15 +488,45 @@ class RebateAgreement(models.Model):
 
     # Business methods
 
-    def _check_can_activate(self):
-        self.ensure_one()
-        if self.state != "draft":
+    @api.model
+    def _check_rebate_group(self, group, action):
+        """Raise AccessError unless the user has the rebate group ``group``."""
+        if self.env.su or self.env.user.has_group(f"rebate_management.{group}"):
+            return
+        group_name = self.env.ref(f"rebate_management.{group}").sudo().full_name
+        raise AccessError(
+            self.env._(
+                "Only users of group %(group)s may %(action)s.",
+                group=group_name,
+                action=action,
+            )
+        )
+
+    def _check_terms_editable(self):
+        if self.env.context.get("rebate_amendment"):
+            return
+        locked = self.filtered(lambda a: a.state not in EDITABLE_STATES)
+        if locked:
             raise UserError(
                 self.env._(
-                    "Only draft agreements can be activated (%(name)s is not).",
-                    name=self.name,
+                    "The terms of agreement %(name)s are locked since it was "
+                    "approved. Amend it to change them from a given date.",
+                    name=locked[0].name,
                 )
             )
+
+    def _get_all_versions(self):
+        self.ensure_one()
+        first = self
+        while first.previous_version_id:
+            first = first.previous_version_id
+        versions = first
+        while versions[-1:].next_version_ids:
+            versions |= versions[-1:].next_version_ids
+        return versions
+
+    def _check_complete(self):
+        self.ensure_one()
         if not self.tier_ids:
             raise UserError(
                 self.env._(
@@ -579,6 +775,19 @@ class RebateAgreement(models.Model):
                     }
                 )
         return vals_list
+
+    def _unsettled_accrued_totals(self):
+        """Rebate accrued and not yet settled per (agreement id, period start)."""
+        groups = (
+            self.env["rebate.accrual"]
+            .sudo()
+            ._read_group(
+                [("agreement_id", "in", self.ids), ("settlement_id", "=", False)],
+                ["agreement_id", "period_start:day"],
+                ["amount:sum"],
+            )
+        )
+        return {(ag.id, start): amount for ag, start, amount in groups}
 
     def _accrued_bases(self, period_starts):
         """Base accrued so far per (agreement id, period start)."""

@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -57,3 +61,61 @@ class RebateAgreementTier(models.Model):
                         agreement=agreement.name,
                     )
                 )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        tiers = super().create(vals_list)
+        tiers.agreement_id._check_terms_editable()
+        tiers._log_tiers(self.env._("Tier added"), {t: None for t in tiers})
+        return tiers
+
+    def write(self, vals):
+        self.check_access("write")
+        self.agreement_id._check_terms_editable()
+        before = {tier: tier._describe() for tier in self}
+        res = super().write(vals)
+        self._log_tiers(self.env._("Tier changed"), before)
+        return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_locked(self):
+        self.agreement_id._check_terms_editable()
+
+    def unlink(self):
+        self._log_tiers(
+            self.env._("Tier removed"),
+            {tier: tier._describe() for tier in self},
+            removed=True,
+        )
+        return super().unlink()
+
+    def _describe(self):
+        self.ensure_one()
+        unit = "%" if self.agreement_id.basis == "amount" else self.env._("per unit")
+        return self.env._(
+            "from %(threshold)s at %(rate)s %(unit)s",
+            threshold=self.threshold,
+            rate=self.rate,
+            unit=unit,
+        )
+
+    def _log_tiers(self, title, before, removed=False):
+        """Post what happened to the tiers in the chatter of their agreement:
+        one message per agreement, with old and new values."""
+        if self.env.context.get("tracking_disable"):
+            return
+        lines = defaultdict(list)
+        for tier in self:
+            old = before.get(tier)
+            new = None if removed else tier._describe()
+            if old == new:
+                continue
+            if old and new:
+                lines[tier.agreement_id].append(f"{old} → {new}")
+            else:
+                lines[tier.agreement_id].append(old or new)
+        for agreement, items in lines.items():
+            agreement.message_post(
+                body=Markup("%s<ul>%s</ul>")
+                % (title, Markup().join(Markup("<li>%s</li>") % item for item in items))
+            )

@@ -3,6 +3,19 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+# What an approved settlement pays: frozen once approved.
+LOCKED_FIELDS = {
+    "agreement_id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "date_from",
+    "date_to",
+    "base_total",
+    "rebate_total",
+    "accrued_total",
+}
+
 
 class RebateSettlement(models.Model):
     _name = "rebate.settlement"
@@ -61,6 +74,18 @@ class RebateSettlement(models.Model):
         tracking=True,
         index=True,
     )
+    computed_by_id = fields.Many2one(
+        "res.users",
+        string="Computed By",
+        readonly=True,
+        copy=False,
+        default=lambda self: self.env.user,
+        help="Who created or last recomputed the settlement.",
+    )
+    approved_by_id = fields.Many2one(
+        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+    )
+    approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
     credit_note_id = fields.Many2one(
         "account.move", readonly=True, copy=False, check_company=True
     )
@@ -100,6 +125,19 @@ class RebateSettlement(models.Model):
                 vals["name"] = self.env["ir.sequence"].next_by_code("rebate.settlement")
         return super().create(vals_list)
 
+    def write(self, vals):
+        if LOCKED_FIELDS.intersection(vals):
+            locked = self.filtered(lambda s: s.state in ("approved", "done"))
+            if locked:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s is approved: its period and amounts "
+                        "can no longer be changed.",
+                        name=locked[0].name,
+                    )
+                )
+        return super().write(vals)
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
         if any(s.state not in ("draft", "cancelled") for s in self):
@@ -108,6 +146,20 @@ class RebateSettlement(models.Model):
             )
 
     def action_approve(self):
+        self._check_accountant(self.env._("approve settlements"))
+        four_eyes = self.filtered(
+            lambda s: s.company_id.rebate_four_eyes
+            and s.computed_by_id == self.env.user
+        )
+        if four_eyes:
+            raise UserError(
+                self.env._(
+                    "Settlement %(name)s was computed by you: with the four-eyes "
+                    "rule of %(company)s, another accountant must approve it.",
+                    name=four_eyes[0].name,
+                    company=four_eyes[0].company_id.name,
+                )
+            )
         for settlement in self:
             if settlement.state != "draft":
                 raise UserError(
@@ -131,16 +183,24 @@ class RebateSettlement(models.Model):
                     )
                 )
         self._check_up_to_date()
-        self.write({"state": "approved"})
+        self.write(
+            {
+                "state": "approved",
+                "approved_by_id": self.env.user.id,
+                "approved_date": fields.Datetime.now(),
+            }
+        )
         return True
 
     def action_recompute(self):
+        self._check_accountant(self.env._("recompute settlements"))
         if any(s.state != "draft" for s in self):
             raise UserError(self.env._("Only draft settlements can be recomputed."))
         self._recompute_totals()
         return True
 
     def action_create_credit_note(self):
+        self._check_accountant(self.env._("create rebate credit notes"))
         for settlement in self:
             if settlement.state != "approved":
                 raise UserError(
@@ -166,6 +226,7 @@ class RebateSettlement(models.Model):
         return True
 
     def action_cancel(self):
+        self._check_accountant(self.env._("cancel settlements"))
         if any(s.state == "done" for s in self):
             raise UserError(
                 self.env._(
@@ -196,6 +257,7 @@ class RebateSettlement(models.Model):
         :param agreements: optional recordset restricting the agreements
         :return: the settlements created
         """
+        self._check_accountant(self.env._("close rebate periods"))
         date = fields.Date.to_date(date)
         Agreement = self.env["rebate.agreement"]
         domain = [("state", "=", "active"), ("date_start", "<=", date)]
@@ -220,6 +282,7 @@ class RebateSettlement(models.Model):
         if todo:
             due = Agreement.union(*(agreement for agreement, _period in todo))
             bases = due._compute_period_bases(max(period[1] for _ag, period in todo))
+            accrued = due._unsettled_accrued_totals()
             vals_list = []
             for agreement, (date_from, date_to) in todo:
                 base = bases.get((agreement.id, date_from), 0.0)
@@ -234,6 +297,7 @@ class RebateSettlement(models.Model):
                         "date_to": date_to,
                         "base_total": base,
                         "rebate_total": rebate,
+                        "accrued_total": accrued.get((agreement.id, date_from), 0.0),
                         "state": "done"
                         if agreement.currency_id.is_zero(rebate)
                         else "draft",
@@ -249,15 +313,24 @@ class RebateSettlement(models.Model):
                         "will be issued."
                     )
                 )
-        agreements.filtered(lambda a: a.date_end <= date).write({"state": "closed"})
+        # Closing is the accountant's right, not a change of terms.
+        agreements.filtered(lambda a: a.date_end <= date).sudo().write(
+            {"state": "closed"}
+        )
         return settlements
 
     @api.model
     def _cron_close_periods(self):
-        self.close_periods(fields.Date.context_today(self))
+        self.sudo().close_periods(fields.Date.context_today(self))
+
+    @api.model
+    def _check_accountant(self, action):
+        self.env["rebate.agreement"]._check_rebate_group(
+            "group_rebate_accountant", action
+        )
 
     def _link_accruals(self):
-        """Attach the accruals of each settlement's period and store their total."""
+        """Attach to each settlement the unsettled accruals of its period."""
         self.env.flush_all()
         self.env.execute_query(
             SQL(
@@ -275,15 +348,6 @@ class RebateSettlement(models.Model):
         )
         self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         self.invalidate_recordset(["accrual_ids"])
-        totals = dict(
-            self.env["rebate.accrual"]
-            .sudo()
-            ._read_group(
-                [("settlement_id", "in", self.ids)], ["settlement_id"], ["amount:sum"]
-            )
-        )
-        for settlement in self:
-            settlement.accrued_total = totals.get(settlement, 0.0)
 
     def _fresh_totals(self):
         """{settlement: (base, rebate)} computed from the source documents."""
@@ -295,9 +359,23 @@ class RebateSettlement(models.Model):
         return totals
 
     def _recompute_totals(self):
-        for settlement, (base, rebate) in self._fresh_totals().items():
-            settlement.write({"base_total": base, "rebate_total": rebate})
         self._link_accruals()
+        accrued = dict(
+            self.env["rebate.accrual"]
+            .sudo()
+            ._read_group(
+                [("settlement_id", "in", self.ids)], ["settlement_id"], ["amount:sum"]
+            )
+        )
+        for settlement, (base, rebate) in self._fresh_totals().items():
+            settlement.write(
+                {
+                    "base_total": base,
+                    "rebate_total": rebate,
+                    "accrued_total": accrued.get(settlement, 0.0),
+                    "computed_by_id": self.env.uid,
+                }
+            )
 
     def _check_up_to_date(self):
         for settlement, (_base, rebate) in self._fresh_totals().items():

@@ -2,3 +2,4 @@ from . import test_rebate_tiers
 from . import test_rebate_accrual
 from . import test_rebate_settlement
 from . import test_rebate_constraints
+from . import test_rebate_security

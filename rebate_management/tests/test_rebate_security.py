@@ -1,0 +1,417 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import RebateCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRebateSecurity(RebateCommon):
+    """Each role does what it may, and only that; nothing crosses companies."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+
+        def user(login, groups, company=company):
+            return new_test_user(
+                cls.env,
+                login=login,
+                groups=f"base.group_user,{groups}",
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+
+        cls.salesperson = user("rebate_sales", "rebate_management.group_rebate_user")
+        cls.salesperson_2 = user(
+            "rebate_sales_2", "rebate_management.group_rebate_user"
+        )
+        cls.manager = user("rebate_manager", "rebate_management.group_rebate_manager")
+        cls.accountant = user("rebate_acc", "rebate_management.group_rebate_accountant")
+        cls.accountant_2 = user(
+            "rebate_acc_2", "rebate_management.group_rebate_accountant"
+        )
+        cls.company_2 = cls.setup_other_company(name="Rebate Company 2")["company"]
+        cls.user_company_2 = user(
+            "rebate_acc_c2",
+            "rebate_management.group_rebate_accountant",
+            company=cls.company_2,
+        )
+
+        # The salesperson is the customer's salesperson; the agreement's
+        # responsible is the manager.
+        cls.customer.user_id = cls.salesperson
+        cls.own = cls._create_agreement(
+            [(0.0, 2.0)], name="Own customer", user_id=cls.manager.id
+        )
+        cls.other = cls._create_agreement(
+            [(0.0, 2.0)],
+            name="Other salesperson",
+            partner_id=cls.other_customer.id,
+            user_id=cls.salesperson_2.id,
+        )
+        cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
+        cls._create_invoice(
+            [(cls.product_x, 5, 100.0)], date="2025-02-01", partner=cls.other_customer
+        )
+        cls.Settlement = cls.env["rebate.settlement"]
+        cls.own_settlement = cls.Settlement.close_periods(
+            "2025-03-31", agreements=cls.own
+        )
+        cls.other_settlement = cls.Settlement.close_periods(
+            "2025-03-31", agreements=cls.other
+        )
+
+    def _draft_vals(self, partner, **vals):
+        return {
+            "name": "Proposal",
+            "partner_id": partner.id,
+            "date_start": "2025-01-01",
+            "date_end": "2025-12-31",
+            "journal_id": self.sale_journal.id,
+            "rebate_product_id": self.rebate_product.id,
+            "tier_ids": [Command.create({"threshold": 0.0, "rate": 1.0})],
+            **vals,
+        }
+
+    # Salesperson
+
+    def test_salesperson_reads_own_customers_only(self):
+        env = self.env(user=self.salesperson)
+        self.assertEqual(env["rebate.agreement"].search([]), self.own)
+        self.assertEqual(env["rebate.accrual"].search([]), self.own.accrual_ids)
+        self.assertEqual(env["rebate.settlement"].search([]), self.own_settlement)
+        self.assertEqual(env["rebate.agreement.tier"].search([]), self.own.tier_ids)
+        self.assertEqual(self.own.with_user(self.salesperson).accrued_amount, 20.0)
+        for record in (
+            self.other,
+            self.other.tier_ids,
+            self.other.accrual_ids,
+            self.other_settlement,
+        ):
+            with self.assertRaises(AccessError):
+                record.with_user(self.salesperson).read(["display_name"])
+        # an agreement they are the responsible of is theirs too
+        self.assertEqual(
+            self.env(user=self.salesperson_2)["rebate.agreement"].search([]), self.other
+        )
+
+    def test_salesperson_proposes_drafts(self):
+        Agreement = self.env(user=self.salesperson)["rebate.agreement"]
+        draft = Agreement.create(self._draft_vals(self.customer, tier_mode="stepped"))
+        self.assertEqual(draft.state, "draft")
+        draft.tier_ids = [Command.create({"threshold": 100.0, "rate": 2.0})]
+        draft.action_submit()
+        self.assertEqual(draft.state, "to_approve")
+        with self.assertRaisesText(AccessError, "activate agreements"):
+            draft.action_activate()
+        with self.assertRaises(AccessError):
+            Agreement.create(
+                self._draft_vals(self.other_customer, user_id=self.salesperson_2.id)
+            )
+        with self.assertRaises(AccessError):
+            draft.unlink()
+        self.assertEqual(draft.state, "to_approve")
+
+    def test_salesperson_cannot_change_active_or_settle(self):
+        own = self.own.with_user(self.salesperson)
+        with self.assertRaises(AccessError):
+            own.write({"name": "Renamed"})
+        with self.assertRaises(AccessError):
+            own.tier_ids.write({"rate": 50.0})
+        with self.assertRaises(AccessError):
+            own.action_cancel()
+        with self.assertRaises(AccessError):
+            own.action_recompute_accruals()
+        with self.assertRaises(AccessError):
+            own.action_close_periods()
+        with self.assertRaises(AccessError):
+            self.Settlement.with_user(self.salesperson).close_periods("2025-06-30")
+        settlement = self.own_settlement.with_user(self.salesperson)
+        with self.assertRaises(AccessError):
+            settlement.action_approve()
+        with self.assertRaises(AccessError):
+            settlement.action_create_credit_note()
+        with self.assertRaises(AccessError):
+            settlement.write({"rebate_total": 1000.0})
+        self.assertEqual(self.own.name, "Own customer")
+        self.assertEqual(self.own_settlement.state, "draft")
+
+    # Manager
+
+    def test_manager_manages_agreements_not_settlements(self):
+        env = self.env(user=self.manager)
+        self.assertEqual(
+            env["rebate.agreement"].search([("id", "in", (self.own + self.other).ids)]),
+            self.own + self.other,
+        )
+        self.assertEqual(
+            env["rebate.settlement"].search([]),
+            self.own_settlement + self.other_settlement,
+        )
+        proposal = self.env(user=self.salesperson)["rebate.agreement"].create(
+            self._draft_vals(self.customer)
+        )
+        proposal.action_submit()
+        proposal.with_user(self.manager).action_activate()
+        self.assertRecordValues(
+            proposal, [{"state": "active", "approved_by_id": self.manager.id}]
+        )
+        self.assertTrue(proposal.approved_date)
+        created = env["rebate.agreement"].create(self._draft_vals(self.other_customer))
+        created.write({"name": "Edited"})
+        created.action_activate()
+        created.write({"user_id": self.salesperson_2.id})
+        created.action_cancel()
+        self.assertEqual(created.state, "cancelled")
+
+        settlement = self.own_settlement.with_user(self.manager)
+        with self.assertRaises(AccessError):
+            settlement.action_approve()
+        with self.assertRaises(AccessError):
+            settlement.action_create_credit_note()
+        with self.assertRaises(AccessError):
+            self.Settlement.with_user(self.manager).close_periods("2025-06-30")
+        self.assertEqual(self.own_settlement.state, "draft")
+
+    # Accountant
+
+    @freeze_time("2025-07-05")
+    def test_accountant_settles_but_cannot_change_terms(self):
+        env = self.env(user=self.accountant)
+        self.assertEqual(
+            env["rebate.agreement"].search([("id", "in", (self.own + self.other).ids)]),
+            self.own + self.other,
+        )
+        self.assertEqual(
+            env["rebate.accrual"].search([]),
+            self.own.accrual_ids + self.other.accrual_ids,
+        )
+        q2 = env["rebate.settlement"].close_periods("2025-06-30")
+        self.assertEqual(len(q2), 2)
+        settlement = self.own_settlement.with_user(self.accountant)
+        settlement.action_approve()
+        self.assertRecordValues(
+            settlement, [{"state": "approved", "approved_by_id": self.accountant.id}]
+        )
+        settlement.action_create_credit_note()
+        self.assertEqual(settlement.state, "done")
+        self.assertEqual(settlement.credit_note_id.amount_untaxed, 20.0)
+
+        own = self.own.with_user(self.accountant)
+        with self.assertRaises(AccessError):
+            own.write({"date_end": "2025-06-30"})
+        with self.assertRaises(AccessError):
+            own.tier_ids.write({"rate": 50.0})
+        with self.assertRaises(AccessError):
+            own.action_activate()
+        with self.assertRaises(AccessError):
+            own.action_cancel()
+        with self.assertRaises(AccessError):
+            own.unlink()
+        self.assertEqual(str(self.own.date_end), "2025-12-31")
+
+    def test_other_company_sees_nothing(self):
+        env = self.env(user=self.user_company_2)
+        for model in (
+            "rebate.agreement",
+            "rebate.agreement.tier",
+            "rebate.accrual",
+            "rebate.settlement",
+        ):
+            self.assertFalse(env[model].search([]), model)
+        with self.assertRaises(AccessError):
+            self.own.with_user(self.user_company_2).read(["name"])
+        with self.assertRaises(AccessError):
+            self.own_settlement.with_user(self.user_company_2).action_approve()
+        # closing periods in company 2 does not touch company 1
+        self.assertFalse(env["rebate.settlement"].close_periods("2025-12-31"))
+        self.assertEqual(self.own.settlement_count, 1)
+
+    # Approvals
+
+    def test_four_eyes(self):
+        self.env.company.rebate_four_eyes = True
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-05-01")
+        q2 = self.Settlement.with_user(self.accountant).close_periods(
+            "2025-06-30", agreements=self.own
+        )
+        self.assertEqual(q2.computed_by_id, self.accountant)
+        with self.assertRaisesText(UserError, "computed by you"):
+            q2.with_user(self.accountant).action_approve()
+        self.assertEqual(q2.state, "draft")
+        q2.with_user(self.accountant_2).action_recompute()
+        self.assertEqual(q2.computed_by_id, self.accountant_2)
+        with self.assertRaisesText(UserError, "another accountant"):
+            q2.with_user(self.accountant_2).action_approve()
+        q2.with_user(self.accountant).action_approve()
+        self.assertRecordValues(
+            q2, [{"state": "approved", "approved_by_id": self.accountant.id}]
+        )
+        # off (the default): whoever computed may approve
+        self.env.company.rebate_four_eyes = False
+        self.own_settlement.computed_by_id = self.accountant
+        self.own_settlement.with_user(self.accountant).action_approve()
+        self.assertEqual(self.own_settlement.state, "approved")
+
+    def test_locked_terms(self):
+        locked_values = {
+            "partner_id": self.other_customer.id,
+            "currency_id": self.setup_other_currency("EUR").id,
+            "date_start": "2025-02-01",
+            "date_end": "2025-11-30",
+            "period": "month",
+            "basis": "quantity",
+            "tier_mode": "retroactive",
+            "product_ids": [Command.set(self.product_x.ids)],
+            "product_categ_ids": [Command.set(self.categ_parent.ids)],
+            "excluded_product_ids": [Command.set(self.product_y.ids)],
+            "tier_ids": [Command.create({"threshold": 10.0, "rate": 1.0})],
+        }
+        own = self.own.with_user(self.manager)
+        for field, value in locked_values.items():
+            with self.assertRaisesText(UserError, "locked"):
+                own.write({field: value})
+        tier = own.tier_ids
+        with self.assertRaisesText(UserError, "locked"):
+            tier.write({"rate": 10.0})
+        with self.assertRaisesText(UserError, "locked"):
+            tier.unlink()
+        with self.assertRaisesText(UserError, "locked"):
+            self.env["rebate.agreement.tier"].create(
+                {"agreement_id": self.own.id, "threshold": 5.0, "rate": 1.0}
+            )
+        self.assertRecordValues(tier, [{"threshold": 0.0, "rate": 2.0}])
+        # what is not a term can change
+        own.write({"name": "Renamed", "user_id": self.salesperson_2.id})
+        self.assertEqual(self.own.name, "Renamed")
+
+    def test_settled_amounts_locked(self):
+        self.own_settlement.action_approve()
+        with self.assertRaisesText(UserError, "can no longer be changed"):
+            self.own_settlement.write({"rebate_total": 999.0})
+        with self.assertRaisesText(UserError, "can no longer be changed"):
+            self.own_settlement.write({"date_to": "2025-04-30"})
+        self.assertEqual(self.own_settlement.rebate_total, 20.0)
+
+    def test_amendment(self):
+        july = self._create_invoice([(self.product_x, 5, 100.0)], date="2025-07-10")
+        self.assertEqual(len(self.own.accrual_ids), 2)
+        with self.assertRaisesText(UserError, "already settled up to 2025-03-31"):
+            self.own.with_user(self.manager).action_amend("2025-03-01")
+        wizard = (
+            self.env(user=self.manager)["rebate.agreement.amend.wizard"]
+            .with_context(default_agreement_id=self.own.id)
+            .create({"date": "2025-07-01"})
+        )
+        action = wizard.action_amend()
+        new = self.env["rebate.agreement"].browse(action["res_id"])
+        self.assertRecordValues(
+            self.own + new,
+            [
+                {
+                    "state": "active",
+                    "version": 1,
+                    "previous_version_id": False,
+                    "partner_id": self.customer.id,
+                },
+                {
+                    "state": "draft",
+                    "version": 2,
+                    "previous_version_id": self.own.id,
+                    "partner_id": self.customer.id,
+                },
+            ],
+        )
+        self.assertEqual(str(self.own.date_end), "2025-06-30")
+        self.assertEqual(
+            [str(new.date_start), str(new.date_end)], ["2025-07-01", "2025-12-31"]
+        )
+        self.assertEqual(new.tier_ids.mapped("rate"), [2.0])
+        # the old version keeps its own accruals; July's left it
+        self.assertEqual(
+            self.own.accrual_ids.move_id.mapped("invoice_date")[0].month, 2
+        )
+        self.assertEqual(len(self.own.accrual_ids), 1)
+        # the new version's terms can change before it is approved
+        new.with_user(self.manager).tier_ids.write({"rate": 4.0})
+        new.with_user(self.manager).action_activate()
+        self.assertEqual(new.accrual_ids.move_id, july)
+        self.assertEqual(new.accrued_amount, 20.0)
+        self.assertEqual(self.own.accrued_amount, 20.0)
+        self.assertEqual(self.own._get_all_versions(), self.own + new)
+        with self.assertRaises(AccessError):
+            new.with_user(self.salesperson).action_amend("2025-09-01")
+
+
+@tagged("post_install", "-at_install")
+class TestRebateAuditTrail(RebateCommon):
+    """Term, tier and state changes leave messages with old and new values."""
+
+    @classmethod
+    def default_env_context(cls):
+        return {}
+
+    def _flush_tracking(self):
+        """Run the tracking as at the end of a request: Odoo tracks changes of
+        records created earlier in the transaction only after that."""
+        self.env.flush_all()
+        self.env.cr.flush()
+        self.env.invalidate_all()
+
+    def _tracked(self, record, field):
+        self._flush_tracking()
+        return record.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == field
+        )
+
+    def test_agreement_and_tier_changes(self):
+        agreement = self._create_agreement(
+            [(0.0, 10.0), (100.0, 20.0)], tier_mode="stepped", activate=False
+        )
+        self._flush_tracking()
+        agreement.write({"date_end": "2025-06-30", "period": "month"})
+        self.env.flush_all()
+        date_end = self._tracked(agreement, "date_end")
+        self.assertEqual(date_end.old_value_datetime.date().isoformat(), "2025-12-31")
+        self.assertEqual(date_end.new_value_datetime.date().isoformat(), "2025-06-30")
+        self.assertEqual(self._tracked(agreement, "period").new_value_char, "Month")
+
+        tier_100 = agreement.tier_ids.filtered(lambda t: t.threshold == 100.0)
+        tier_100.rate = 25.0
+        agreement.tier_ids = [Command.create({"threshold": 500.0, "rate": 30.0})]
+        agreement.tier_ids.filtered(lambda t: t.threshold == 0.0).unlink()
+        bodies = agreement.message_ids.mapped("body")
+        self.assertTrue(
+            any("Tier changed" in b and "20.0" in b and "25.0" in b for b in bodies)
+        )
+        self.assertTrue(any("Tier added" in b and "500.0" in b for b in bodies))
+        self.assertTrue(
+            any("Tier removed" in b and "from 0.0 at 10.0" in b for b in bodies)
+        )
+        changed = agreement.message_ids.filtered(lambda m: "Tier changed" in m.body)
+        self.assertEqual(changed.author_id, self.env.user.partner_id)
+
+        agreement.action_activate()
+        state = self._tracked(agreement, "state")
+        self.assertIn("Active", state.mapped("new_value_char"))
+
+    def test_settlement_state_changes(self):
+        agreement = self._create_agreement([(0.0, 1.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)])
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        self._flush_tracking()
+        settlement.action_approve()
+        states = self._tracked(settlement, "state")
+        self.assertEqual(states.mapped("new_value_char"), ["Approved"])
+        self.assertEqual(states.mapped("old_value_char"), ["Draft"])
+        self.assertEqual(
+            self._tracked(settlement, "approved_by_id").new_value_char,
+            self.env.user.name,
+        )

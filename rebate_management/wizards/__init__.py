@@ -1,0 +1,1 @@
+from . import rebate_agreement_amend_wizard
