@@ -22,6 +22,7 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/rebate_analysis_views.xml",
         "wizards/rebate_agreement_amend_wizard_views.xml",
         "views/rebate_management_menus.xml",
     ],

@@ -33,9 +33,16 @@ class RebateAccrual(models.Model):
         index=True,
         readonly=True,
     )
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Invoiced Contact", readonly=True
+    )
     commercial_partner_id = fields.Many2one(
-        related="agreement_id.commercial_partner_id", string="Commercial Entity"
+        "res.partner",
+        string="Customer",
+        readonly=True,
+        index=True,
+        help="The agreement's customer (commercial entity), whichever of its "
+        "contacts was invoiced.",
     )
     user_id = fields.Many2one(related="agreement_id.user_id", string="Salesperson")
     product_id = fields.Many2one("product.product", readonly=True)
@@ -47,6 +54,16 @@ class RebateAccrual(models.Model):
         readonly=True,
         help="Signed base the line adds to its period (untaxed amount in the "
         "agreement currency, or quantity in the product's unit).",
+    )
+    sales_amount = fields.Monetary(
+        string="Sales",
+        readonly=True,
+        help="Signed untaxed amount of the line in the agreement currency.",
+    )
+    quantity = fields.Float(
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Signed quantity of the line in the product's unit of measure.",
     )
     amount = fields.Monetary(
         string="Rebate", readonly=True, help="Signed rebate the line earns."

@@ -32,10 +32,11 @@ EDITABLE_STATES = ("draft", "to_approve")
 # close, so the three can never disagree on what counts.
 _ELIGIBLE_LINES_FROM = """
       FROM rebate_agreement ag
+           %(window_join)s
       JOIN account_move am
         ON am.commercial_partner_id = ag.commercial_partner_id
        AND am.company_id = ag.company_id
-       AND am.invoice_date BETWEEN ag.date_start AND ag.date_end
+       AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
       JOIN account_move_line aml ON aml.move_id = am.id
       JOIN product_product pp ON pp.id = aml.product_id
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
@@ -52,7 +53,7 @@ _ELIGIBLE_LINES_FROM = """
             SELECT 1 FROM rebate_agreement_excluded_product_rel x
              WHERE x.agreement_id = ag.id AND x.product_id = aml.product_id)
        AND (
-            (NOT ag.has_product_scope)
+            ag.has_product_scope IS NOT TRUE
          OR EXISTS (
             SELECT 1 FROM rebate_agreement_product_rel p
              WHERE p.agreement_id = ag.id AND p.product_id = aml.product_id)
@@ -60,7 +61,7 @@ _ELIGIBLE_LINES_FROM = """
             SELECT 1 FROM rebate_agreement_product_category_rel c
               JOIN product_category cc ON cc.id = c.categ_id
              WHERE c.agreement_id = ag.id
-               AND pc.parent_path LIKE cc.parent_path || '%%')
+               AND starts_with(pc.parent_path, cc.parent_path))
        )
 """
 _SIGN = "CASE WHEN am.move_type = 'out_refund' THEN -1 ELSE 1 END"
@@ -235,12 +236,94 @@ class RebateAgreement(models.Model):
     settlement_ids = fields.One2many(
         "rebate.settlement", "agreement_id", string="Settlements"
     )
+    effect_date_to = fields.Date(
+        string="Elapsed Until",
+        compute="_compute_effect",
+        help="End of the last period ended today: the effect is measured from "
+        "the start date until then.",
+    )
+    effect_sales = fields.Monetary(
+        string="Sales", compute="_compute_effect", help="Untaxed sales counted."
+    )
+    effect_sales_prior = fields.Monetary(
+        string="Sales a Year Before",
+        compute="_compute_effect",
+        help="Untaxed sales of the same products to the same customer over the "
+        "same dates one year earlier.",
+    )
+    effect_growth = fields.Monetary(string="Extra Sales", compute="_compute_effect")
+    effect_growth_pct = fields.Float(
+        string="Growth (%)", compute="_compute_effect", digits=(16, 2)
+    )
+    effect_rebate = fields.Monetary(
+        string="Rebate Earned",
+        compute="_compute_effect",
+        help="Rebate of the elapsed periods.",
+    )
+    effect_cost_pct = fields.Float(
+        string="Rebate Cost (% of Sales)", compute="_compute_effect", digits=(16, 2)
+    )
+    effect_rebate_per_extra = fields.Float(
+        string="Rebate per Unit of Extra Sales",
+        compute="_compute_effect",
+        digits=(16, 4),
+        help="Rebate earned divided by the extra sales; zero when sales did not "
+        "grow.",
+    )
     accrual_count = fields.Integer(compute="_compute_counts")
     settlement_count = fields.Integer(compute="_compute_counts")
     invoice_count = fields.Integer(compute="_compute_counts")
     accrued_amount = fields.Monetary(
         string="Accrued", compute="_compute_counts", currency_field="currency_id"
     )
+
+    def _compute_effect(self):
+        """Sales of the elapsed periods against the same dates a year before,
+        and what the rebate cost. Sales are untaxed amounts in the agreement
+        currency, whatever the basis; the rebate is that of the elapsed periods
+        computed from the source documents."""
+        today = fields.Date.context_today(self)
+        windows = []
+        for agreement in self:
+            periods = agreement._origin.id and agreement._get_periods(today)
+            agreement.effect_date_to = periods[-1][1] if periods else False
+            if periods and agreement.state in ("active", "closed"):
+                year = relativedelta(years=1)
+                start, end = agreement.date_start, agreement.effect_date_to
+                windows.append((agreement._origin.id, "now", start, end))
+                windows.append(
+                    (agreement._origin.id, "before", start - year, end - year)
+                )
+        sales = defaultdict(float)
+        rebates = defaultdict(float)
+        measured = self.browse({window[0] for window in windows})
+        if windows:
+            convert = self._get_base_converter()
+            by_id = measured._by_id()
+            for ag_id, key, date, cur, amount, qty in measured._query_window_sales(
+                windows
+            ):
+                sales[ag_id, key] += convert(
+                    by_id[ag_id], cur, date, amount, qty, "amount"
+                )
+            date_to = max(window[3] for window in windows if window[1] == "now")
+            for (ag_id, start), base in measured._compute_period_bases(date_to).items():
+                if start <= by_id[ag_id].effect_date_to:
+                    rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
+        for agreement in self:
+            key = agreement._origin.id
+            currency = agreement.currency_id
+            now = currency.round(sales[key, "now"])
+            before = currency.round(sales[key, "before"])
+            growth = now - before
+            rebate = currency.round(rebates[key])
+            agreement.effect_sales = now
+            agreement.effect_sales_prior = before
+            agreement.effect_growth = growth
+            agreement.effect_growth_pct = growth / before * 100 if before else 0.0
+            agreement.effect_rebate = rebate
+            agreement.effect_cost_pct = rebate / now * 100 if now else 0.0
+            agreement.effect_rebate_per_extra = rebate / growth if growth > 0 else 0.0
 
     @api.depends("product_ids", "product_categ_ids")
     def _compute_has_product_scope(self):
@@ -483,7 +566,12 @@ class RebateAgreement(models.Model):
             "account.action_move_out_invoice_type"
         )
         action["domain"] = [("id", "in", self.accrual_ids.move_id.ids)]
-        action["context"] = {"create": False}
+        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        action["help"] = self.env._(
+            "<p class='o_view_nocontent_empty_folder'>No invoice counted yet</p>"
+            "<p>Posted invoices and refunds of this agreement's customer and "
+            "products show here once the agreement is active.</p>"
+        )
         return action
 
     # Business methods
@@ -608,6 +696,18 @@ class RebateAgreement(models.Model):
                 rebate += (min(base, upper) - tier.threshold) * tier.rate * factor
         return self.currency_id.round(rebate)
 
+    @api.model
+    def _eligible_lines_from(self, window_join=None, window_from=None, window_to=None):
+        """FROM and WHERE of the lines that count: by default the lines dated
+        within their agreement's dates; a window (joined relation giving the
+        bounds) counts the same lines over other dates."""
+        return SQL(
+            _ELIGIBLE_LINES_FROM,
+            window_join=window_join or SQL(""),
+            window_from=window_from or SQL("ag.date_start"),
+            window_to=window_to or SQL("ag.date_end"),
+        )
+
     def _query_eligible_lines(self, move_ids=None, date_from=None, date_to=None):
         """Rows of the lines that count, one per (agreement, invoice line).
 
@@ -626,6 +726,7 @@ class RebateAgreement(models.Model):
             conditions.append(SQL("am.invoice_date >= %s", date_from))
         if date_to:
             conditions.append(SQL("am.invoice_date <= %s", date_to))
+        self.env.flush_all()
         query = SQL(
             """
             SELECT ag.id, aml.id, am.id, am.partner_id, aml.product_id,
@@ -635,13 +736,14 @@ class RebateAgreement(models.Model):
             """,
             SQL(_AMOUNT),
             SQL(_QTY),
-            SQL(_ELIGIBLE_LINES_FROM),
+            self._eligible_lines_from(),
             SQL(" AND ").join(conditions),
         )
         return self.env.execute_query(query)
 
     def _query_period_bases(self, date_to):
         """Aggregated rows (agreement, invoice date, currency, amount, quantity)."""
+        self.env.flush_all()
         query = SQL(
             """
             SELECT ag.id, am.invoice_date, am.currency_id, SUM(%s), SUM(%s)
@@ -650,9 +752,40 @@ class RebateAgreement(models.Model):
             """,
             SQL(_AMOUNT),
             SQL(_QTY),
-            SQL(_ELIGIBLE_LINES_FROM),
+            self._eligible_lines_from(),
             self.ids,
             date_to,
+        )
+        return self.env.execute_query(query)
+
+    def _query_window_sales(self, windows):
+        """Aggregated rows (agreement, window key, invoice date, currency,
+        amount, quantity) of the lines that count, over other date windows.
+
+        :param windows: list of (agreement id, key, date from, date to)
+        """
+        values = SQL(", ").join(
+            SQL("(%s, %s, %s::date, %s::date)", ag_id, key, date_from, date_to)
+            for ag_id, key, date_from, date_to in windows
+        )
+        self.env.flush_all()
+        query = SQL(
+            """
+            SELECT ag.id, w.key, am.invoice_date, am.currency_id, SUM(%s), SUM(%s)
+              %s
+          GROUP BY ag.id, w.key, am.invoice_date, am.currency_id
+            """,
+            SQL(_AMOUNT),
+            SQL(_QTY),
+            self._eligible_lines_from(
+                window_join=SQL(
+                    "JOIN (VALUES %s) AS w(agreement_id, key, date_from, date_to)"
+                    " ON w.agreement_id = ag.id",
+                    values,
+                ),
+                window_from=SQL("w.date_from"),
+                window_to=SQL("w.date_to"),
+            ),
         )
         return self.env.execute_query(query)
 
@@ -684,15 +817,17 @@ class RebateAgreement(models.Model):
         return self.currency_id.round(base)
 
     def _get_base_converter(self):
-        """A function (agreement, currency_id, date, amount, quantity) -> base.
-
-        Rates are looked up once per (currency, agreement currency, company, date).
+        """A function (agreement, currency_id, date, amount, quantity[, basis])
+        -> base: the quantity on the quantity basis, else the amount converted
+        to the agreement currency at the date. ``basis`` overrides the
+        agreement's. Rates are looked up once per (currency, agreement
+        currency, company, date).
         """
         rates = {}
         currencies = self.env["res.currency"]
 
-        def convert(agreement, currency_id, date, amount, quantity):
-            if agreement.basis == "quantity":
+        def convert(agreement, currency_id, date, amount, quantity, basis=None):
+            if (basis or agreement.basis) == "quantity":
                 return float(quantity or 0.0)
             amount = float(amount or 0.0)
             if currency_id != agreement.currency_id.id:
@@ -724,7 +859,7 @@ class RebateAgreement(models.Model):
         """
         by_id = self.browse({row[0] for row in rows})._by_id()
         convert = self._get_base_converter()
-        # Group lines per (agreement, period, move), keeping the row order.
+        # Group line values per (agreement, period, move), keeping row order.
         groups = defaultdict(list)
         periods = {}
         for (
@@ -734,42 +869,45 @@ class RebateAgreement(models.Model):
             partner_id,
             product_id,
             date,
-            cur_id,
+            cur,
             amount,
             qty,
         ) in rows:
             agreement = by_id[ag_id]
             if (ag_id, date) not in periods:
                 periods[ag_id, date] = agreement._get_period(date)
-            base = convert(agreement, cur_id, date, amount, qty)
             groups[ag_id, periods[ag_id, date], move_id].append(
-                (line_id, partner_id, product_id, date, base)
+                {
+                    "move_line_id": line_id,
+                    "partner_id": partner_id,
+                    "product_id": product_id,
+                    "date": date,
+                    "base": convert(agreement, cur, date, amount, qty),
+                    "sales_amount": convert(
+                        agreement, cur, date, amount, qty, "amount"
+                    ),
+                    "quantity": float(qty or 0.0),
+                }
             )
         vals_list = []
         for (ag_id, (period_start, period_end), move_id), lines in groups.items():
             agreement = by_id[ag_id]
             currency = agreement.currency_id
             before = bases_before.get((ag_id, period_start), 0.0)
-            move_base = sum(line[4] for line in lines)
-            after = before + move_base
+            after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
             delta = agreement._compute_rebate(after) - agreement._compute_rebate(before)
-            amounts = _split(delta, [line[4] for line in lines], currency)
-            for (line_id, partner_id, product_id, date, base), amount in zip(
-                lines, amounts, strict=True
-            ):
+            amounts = split_amount(delta, [line["base"] for line in lines], currency)
+            for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
                     {
+                        **line,
                         "agreement_id": ag_id,
                         "move_id": move_id,
-                        "move_line_id": line_id,
-                        "partner_id": partner_id,
-                        "product_id": product_id,
-                        "date": date,
                         "period_start": period_start,
                         "period_end": period_end,
-                        "base": base,
                         "amount": amount,
+                        "commercial_partner_id": agreement.commercial_partner_id.id,
                         "company_id": agreement.company_id.id,
                         "currency_id": currency.id,
                     }
@@ -836,6 +974,7 @@ class RebateAgreement(models.Model):
         if not rows:
             return self.env["rebate.accrual"]
         agreements = self.browse({row[0] for row in rows})
+        agreements._lock_for_accrual()
         by_id = agreements._by_id()
         period_starts = {by_id[row[0]]._get_period(row[5])[0] for row in rows}
         bases = agreements._accrued_bases(period_starts)
@@ -850,7 +989,7 @@ class RebateAgreement(models.Model):
         """
         if not self:
             return self.env["rebate.accrual"]
-        self.env.flush_all()
+        self._lock_for_accrual()
         by_id = self._by_id()
         Accrual = self.env["rebate.accrual"].sudo()
         locked = {
@@ -881,6 +1020,33 @@ class RebateAgreement(models.Model):
             if wanted(row[0], by_id[row[0]]._get_period(row[5])[0])
         ]
         return self._create_accruals(self._prepare_accrual_vals_list(rows, {}))
+
+    def _lock_for_accrual(self):
+        """Serialize the accruals of these agreements between transactions.
+
+        The accrual of a posting depends on the base accrued before it, so two
+        transactions accruing for one agreement must not both read the same
+        "before". Each marks the agreement rows it accrues for; with Odoo's
+        repeatable-read transactions, a concurrent one that then marks them
+        waits, fails with a serialization error once the first commits, and is
+        retried by Odoo on a fresh snapshot that sees the first's accruals.
+        Rows are taken in id order so that concurrent postings do not deadlock.
+        """
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE rebate_agreement
+                   SET write_date = write_date
+                 WHERE id IN (
+                        SELECT id FROM rebate_agreement
+                         WHERE id = ANY(%s)
+                      ORDER BY id
+                           FOR NO KEY UPDATE)
+                """,
+                self.ids,
+            )
+        )
 
     @api.model
     def _check_moves_not_settled(self, moves):
@@ -921,7 +1087,7 @@ class RebateAgreement(models.Model):
         agreements._rebuild_accruals(periods)
 
 
-def _split(total, weights, currency):
+def split_amount(total, weights, currency):
     """Split ``total`` over ``weights`` proportionally, rounded to the currency;
     the rounding remainder goes to the heaviest weight."""
     if not weights:

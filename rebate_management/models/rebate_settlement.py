@@ -1,7 +1,16 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+
+from psycopg2.errors import UniqueViolation
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_compare, mute_logger
+
+from ..reports.rebate_statement_xlsx import build_statement_workbook
+from .rebate_agreement import split_amount
+
+_logger = logging.getLogger(__name__)
 
 # What an approved settlement pays: frozen once approved.
 LOCKED_FIELDS = {
@@ -303,7 +312,7 @@ class RebateSettlement(models.Model):
                         else "draft",
                     }
                 )
-            settlements = self.create(vals_list)
+            settlements = self._create_once(vals_list)
             settlements._link_accruals()
             for settlement in settlements.filtered("is_negative"):
                 settlement.message_post(
@@ -313,10 +322,31 @@ class RebateSettlement(models.Model):
                         "will be issued."
                     )
                 )
-        # Closing is the accountant's right, not a change of terms.
-        agreements.filtered(lambda a: a.date_end <= date).sudo().write(
-            {"state": "closed"}
-        )
+        # The agreements whose last period this call settled are closed (the
+        # accountant's right, not a change of terms).
+        settlements.filtered(
+            lambda s: s.date_to == s.agreement_id.date_end
+        ).agreement_id.sudo().write({"state": "closed"})
+        return settlements
+
+    @api.model
+    def _create_once(self, vals_list):
+        """Create settlements, skipping the periods that a concurrent close
+        settled meanwhile (the unique index on agreement and period refuses
+        them): whoever comes second creates nothing twice and fails nothing."""
+        Settlement = self.with_context(mail_create_nolog=True)
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                return Settlement.create(vals_list)
+        except UniqueViolation:
+            _logger.info("Rebate periods settled concurrently; skipping those.")
+        settlements = self
+        for vals in vals_list:
+            try:
+                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                    settlements |= Settlement.create(vals)
+            except UniqueViolation:
+                continue
         return settlements
 
     @api.model
@@ -425,6 +455,61 @@ class RebateSettlement(models.Model):
                 )
             ],
         }
+
+    def export_xlsx(self):
+        """The rebate statement of these settlements as .xlsx content (bytes):
+        one sheet per settlement, plus a summary sheet when there are several."""
+        self.check_access("read")
+        return build_statement_workbook(self)
+
+    def action_export_xlsx(self):
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/rebate_management/statement?ids="
+            + ",".join(str(settlement_id) for settlement_id in self.ids),
+            "target": "download",
+        }
+
+    def _get_statement_lines(self):
+        """The invoice and refund lines the settlement counted: its accruals.
+
+        :return: list of dicts, in date order: ``date``, ``move_name``,
+            ``product_name``, ``quantity`` (signed, product unit), ``amount``
+            (signed untaxed amount in the agreement currency), ``base``
+            (signed, basis units) and ``rebate`` (the settlement's rebate
+            spread over the lines in proportion to their base: the column adds
+            up to ``rebate_total``).
+        """
+        self.ensure_one()
+        accruals = self.sudo().accrual_ids.sorted(
+            lambda a: (a.date, a.move_id.id, a.id)
+        )
+        lines = [
+            {
+                "date": accrual.date,
+                "move_name": accrual.move_id.name,
+                "product_name": accrual.product_id.display_name,
+                "quantity": accrual.quantity,
+                "amount": accrual.sales_amount,
+                "base": accrual.base,
+            }
+            for accrual in accruals
+        ]
+        rebates = split_amount(
+            self.rebate_total, [line["base"] for line in lines], self.currency_id
+        )
+        for line, rebate in zip(lines, rebates, strict=True):
+            line["rebate"] = rebate
+        return lines
+
+    def _get_reached_tier(self):
+        """The highest tier whose threshold the period's base reached."""
+        self.ensure_one()
+        tiers = self.agreement_id.sudo().tier_ids.sorted("threshold")
+        return tiers.filtered(
+            lambda t: float_compare(t.threshold, self.base_total, precision_digits=6)
+            <= 0
+        )[-1:]
 
     def _action_open(self, name):
         action = {

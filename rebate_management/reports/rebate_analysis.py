@@ -1,0 +1,150 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+from odoo.tools import SQL
+
+
+class RebateAnalysis(models.Model):
+    """What each customer bought, accrued and was credited, per agreement,
+    product and date.
+
+    Two kinds of rows: one per accrual (the counted invoice or refund line:
+    its sales and the rebate it accrued) and one per settlement whose credit
+    note is issued (the rebate settled, dated at the end of its period, with
+    no product: a settlement pays a period, not a product).
+    """
+
+    _name = "rebate.analysis"
+    _description = "Rebate Analysis"
+    _auto = False
+    _order = "date desc"
+    _rec_name = "agreement_id"
+    _depends = {
+        "rebate.accrual": [
+            "agreement_id",
+            "commercial_partner_id",
+            "company_id",
+            "currency_id",
+            "product_id",
+            "move_id",
+            "settlement_id",
+            "date",
+            "period_start",
+            "sales_amount",
+            "quantity",
+            "amount",
+        ],
+        "rebate.agreement": ["commercial_partner_id", "user_id", "state"],
+        "rebate.settlement": [
+            "agreement_id",
+            "company_id",
+            "currency_id",
+            "credit_note_id",
+            "date_from",
+            "date_to",
+            "state",
+            "rebate_total",
+        ],
+        "product.product": ["product_tmpl_id"],
+        "product.template": ["categ_id"],
+    }
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    agreement_id = fields.Many2one("rebate.agreement", readonly=True)
+    user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    product_id = fields.Many2one("product.product", readonly=True)
+    product_categ_id = fields.Many2one(
+        "product.category", string="Product Category", readonly=True
+    )
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    settlement_id = fields.Many2one("rebate.settlement", readonly=True)
+    date = fields.Date(readonly=True)
+    period_start = fields.Date(readonly=True)
+    agreement_state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("to_approve", "To Approve"),
+            ("active", "Active"),
+            ("closed", "Closed"),
+            ("cancelled", "Cancelled"),
+        ],
+        readonly=True,
+    )
+    settlement_state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("approved", "Approved"),
+            ("done", "Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        readonly=True,
+    )
+    sales_base = fields.Monetary(
+        string="Sales",
+        readonly=True,
+        help="Untaxed sales of the counted lines, refunds deducted, in the "
+        "agreement currency.",
+    )
+    sales_quantity = fields.Float(
+        string="Quantity",
+        digits="Product Unit of Measure",
+        readonly=True,
+        help="Quantity sold in the product's unit of measure, refunds deducted.",
+    )
+    rebate_accrued = fields.Monetary(readonly=True)
+    rebate_settled = fields.Monetary(
+        readonly=True, help="Rebate paid out by credit notes (settlements done)."
+    )
+
+    @property
+    def _table_query(self):
+        return SQL(
+            """
+            SELECT a.id * 2 AS id,
+                   a.commercial_partner_id AS partner_id,
+                   a.agreement_id,
+                   ag.user_id,
+                   a.company_id,
+                   a.currency_id,
+                   a.product_id,
+                   pt.categ_id AS product_categ_id,
+                   a.move_id,
+                   a.settlement_id,
+                   a.date,
+                   a.period_start,
+                   ag.state AS agreement_state,
+                   s.state AS settlement_state,
+                   a.sales_amount AS sales_base,
+                   a.quantity AS sales_quantity,
+                   a.amount AS rebate_accrued,
+                   0.0 AS rebate_settled
+              FROM rebate_accrual a
+              JOIN rebate_agreement ag ON ag.id = a.agreement_id
+              JOIN product_product pp ON pp.id = a.product_id
+              JOIN product_template pt ON pt.id = pp.product_tmpl_id
+         LEFT JOIN rebate_settlement s ON s.id = a.settlement_id
+         UNION ALL
+            SELECT s.id * 2 + 1 AS id,
+                   ag.commercial_partner_id AS partner_id,
+                   s.agreement_id,
+                   ag.user_id,
+                   s.company_id,
+                   s.currency_id,
+                   NULL AS product_id,
+                   NULL AS product_categ_id,
+                   s.credit_note_id AS move_id,
+                   s.id AS settlement_id,
+                   s.date_to AS date,
+                   s.date_from AS period_start,
+                   ag.state AS agreement_state,
+                   s.state AS settlement_state,
+                   0.0 AS sales_base,
+                   0.0 AS sales_quantity,
+                   0.0 AS rebate_accrued,
+                   s.rebate_total AS rebate_settled
+              FROM rebate_settlement s
+              JOIN rebate_agreement ag ON ag.id = s.agreement_id
+             WHERE s.state = 'done'
+            """
+        )
