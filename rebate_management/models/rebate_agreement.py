@@ -673,27 +673,34 @@ class RebateAgreement(models.Model):
             start = period[1] + relativedelta(days=1)
         return periods
 
-    def _compute_rebate(self, base):
-        """The rebate R(base) for a period's base, rounded to the currency."""
+    def _compute_rebate(self, base, tiers=None):
+        """The rebate R(base) for a period's base, rounded to the currency.
+
+        :param tiers: (threshold, rate) pairs in threshold order; read from the
+            agreement's tiers when not given
+        """
         self.ensure_one()
-        tiers = self.tier_ids.sorted("threshold")
-        factor = 0.01 if self.basis == "amount" else 1.0
+        if tiers is None:
+            tiers = [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
         if not tiers:
             return 0.0
+        factor = 0.01 if self.basis == "amount" else 1.0
         if self.tier_mode == "flat":
-            rebate = base * tiers[0].rate * factor
+            rebate = base * tiers[0][1] * factor
         elif self.tier_mode == "retroactive":
-            reached = tiers.filtered(
-                lambda t: float_compare(t.threshold, base, precision_digits=6) <= 0
-            )
-            rebate = base * reached[-1:].rate * factor if reached else 0.0
+            reached = [
+                rate
+                for threshold, rate in tiers
+                if float_compare(threshold, base, precision_digits=6) <= 0
+            ]
+            rebate = base * reached[-1] * factor if reached else 0.0
         else:
             rebate = 0.0
-            bounds = tiers.mapped("threshold")[1:] + [float("inf")]
-            for tier, upper in zip(tiers, bounds, strict=True):
-                if float_compare(base, tier.threshold, precision_digits=6) <= 0:
+            uppers = [threshold for threshold, _rate in tiers[1:]] + [float("inf")]
+            for (threshold, rate), upper in zip(tiers, uppers, strict=True):
+                if float_compare(base, threshold, precision_digits=6) <= 0:
                     break
-                rebate += (min(base, upper) - tier.threshold) * tier.rate * factor
+                rebate += (min(base, upper) - threshold) * rate * factor
         return self.currency_id.round(rebate)
 
     @api.model
@@ -849,14 +856,16 @@ class RebateAgreement(models.Model):
 
         return convert
 
-    def _prepare_accrual_vals_list(self, rows, bases_before):
+    def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None):
         """Accrual values for eligible line rows, in posting order.
 
         Each move's accrual for a period is R(base after) - R(base before),
         spread over its lines in proportion to their base; ``bases_before``
         maps (agreement id, period start) to the base accrued so far and is
-        updated in place.
+        updated in place; ``tiers`` optionally maps agreement ids to their
+        (threshold, rate) pairs.
         """
+        tiers = tiers or {}
         by_id = self.browse({row[0] for row in rows})._by_id()
         convert = self._get_base_converter()
         # Group line values per (agreement, period, move), keeping row order.
@@ -896,7 +905,10 @@ class RebateAgreement(models.Model):
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
-            delta = agreement._compute_rebate(after) - agreement._compute_rebate(before)
+            agreement_tiers = tiers.get(ag_id)
+            delta = agreement._compute_rebate(
+                after, agreement_tiers
+            ) - agreement._compute_rebate(before, agreement_tiers)
             amounts = split_amount(delta, [line["base"] for line in lines], currency)
             for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
@@ -926,22 +938,6 @@ class RebateAgreement(models.Model):
             )
         )
         return {(ag.id, start): amount for ag, start, amount in groups}
-
-    def _accrued_bases(self, period_starts):
-        """Base accrued so far per (agreement id, period start)."""
-        groups = (
-            self.env["rebate.accrual"]
-            .sudo()
-            ._read_group(
-                [
-                    ("agreement_id", "in", self.ids),
-                    ("period_start", "in", list(period_starts)),
-                ],
-                ["agreement_id", "period_start:day"],
-                ["base:sum"],
-            )
-        )
-        return {(ag.id, start): base for ag, start, base in groups}
 
     def _create_accruals(self, vals_list):
         """Create accruals, linked to the draft settlement of their period if any."""
@@ -974,11 +970,15 @@ class RebateAgreement(models.Model):
         if not rows:
             return self.env["rebate.accrual"]
         agreements = self.browse({row[0] for row in rows})
-        agreements._lock_for_accrual()
         by_id = agreements._by_id()
         period_starts = {by_id[row[0]]._get_period(row[5])[0] for row in rows}
-        bases = agreements._accrued_bases(period_starts)
-        return self._create_accruals(self._prepare_accrual_vals_list(rows, bases))
+        periods, tiers = agreements._lock_for_accrual(period_starts)
+        bases = {key: base for key, (base, _settlement) in periods.items()}
+        vals_list = self._prepare_accrual_vals_list(rows, bases, tiers)
+        for vals in vals_list:
+            key = (vals["agreement_id"], vals["period_start"])
+            vals["settlement_id"] = periods[key][1]
+        return self.env["rebate.accrual"].sudo().create(vals_list)
 
     def _rebuild_accruals(self, periods=None):
         """Rebuild the accruals of these agreements from the posted documents.
@@ -1021,8 +1021,9 @@ class RebateAgreement(models.Model):
         ]
         return self._create_accruals(self._prepare_accrual_vals_list(rows, {}))
 
-    def _lock_for_accrual(self):
-        """Serialize the accruals of these agreements between transactions.
+    def _lock_for_accrual(self, period_starts=()):
+        """Serialize the accruals of these agreements between transactions,
+        and read what accruing needs, in one statement.
 
         The accrual of a posting depends on the base accrued before it, so two
         transactions accruing for one agreement must not both read the same
@@ -1031,22 +1032,54 @@ class RebateAgreement(models.Model):
         waits, fails with a serialization error once the first commits, and is
         retried by Odoo on a fresh snapshot that sees the first's accruals.
         Rows are taken in id order so that concurrent postings do not deadlock.
+
+        :param period_starts: the period starts to read
+        :return: ({(agreement id, period start): (base accrued so far, draft
+            settlement id or None)}, {agreement id: [(threshold, rate), ...]})
         """
         self.env.flush_all()
-        self.env.execute_query(
+        rows = self.env.execute_query(
             SQL(
                 """
-                UPDATE rebate_agreement
-                   SET write_date = write_date
-                 WHERE id IN (
-                        SELECT id FROM rebate_agreement
-                         WHERE id = ANY(%s)
-                      ORDER BY id
-                           FOR NO KEY UPDATE)
+                WITH locked AS (
+                    UPDATE rebate_agreement
+                       SET write_date = write_date
+                     WHERE id IN (
+                            SELECT id FROM rebate_agreement
+                             WHERE id = ANY(%(ids)s)
+                          ORDER BY id
+                               FOR NO KEY UPDATE)
+                 RETURNING id
+                )
+                SELECT locked.id,
+                       p.period_start,
+                       (SELECT COALESCE(SUM(a.base), 0)
+                          FROM rebate_accrual a
+                         WHERE a.agreement_id = locked.id
+                           AND a.period_start = p.period_start),
+                       (SELECT MIN(s.id)
+                          FROM rebate_settlement s
+                         WHERE s.agreement_id = locked.id
+                           AND s.date_from = p.period_start
+                           AND s.state = 'draft'),
+                       (SELECT array_agg(ARRAY[t.threshold, t.rate]
+                                         ORDER BY t.threshold)
+                          FROM rebate_agreement_tier t
+                         WHERE t.agreement_id = locked.id)
+                  FROM locked
+             LEFT JOIN unnest(%(starts)s::date[]) AS p(period_start) ON TRUE
                 """,
-                self.ids,
+                ids=self.ids,
+                starts=list(period_starts),
             )
         )
+        periods = {}
+        tiers = {}
+        for ag_id, period_start, base, settlement_id, agreement_tiers in rows:
+            tiers[ag_id] = [(float(t), float(r)) for t, r in agreement_tiers or []]
+            if period_start:
+                periods[ag_id, period_start] = (float(base), settlement_id)
+        return periods, tiers
 
     @api.model
     def _check_moves_not_settled(self, moves):
