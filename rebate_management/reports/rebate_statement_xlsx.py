@@ -429,14 +429,18 @@ def _write_lines(sheet, settlement, fmt, row):
     digits = 6 if on_quantity else currency.decimal_places
     if float_compare(base, settlement.base_total, precision_digits=digits):
         shown = 4 if on_quantity else digits
+        # formatted before the call: the term extractor cannot read
+        # f-strings given to a translation function
+        now = f"{base:,.{shown}f}"
+        then = f"{settlement.base_total:,.{shown}f}"
         sheet.text(
             total_row + 1,
             COL_DATE,
             env._(
                 "The documents of this period changed since the settlement was "
                 "computed: their base is now %(now)s instead of %(then)s.",
-                now=f"{base:,.{shown}f}",
-                then=f"{settlement.base_total:,.{shown}f}",
+                now=now,
+                then=then,
             ),
             fmt(italic=True, font_color="#C00000"),
             measure=False,
