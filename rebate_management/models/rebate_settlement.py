@@ -233,7 +233,9 @@ class RebateSettlement(models.Model):
         )
         moves.action_post()
         for settlement, move in zip(to_credit, moves, strict=True):
-            settlement.write({"credit_note_id": move.id, "state": "done"})
+            settlement.credit_note_id = move
+        # one tracked write for the state of them all
+        to_credit.write({"state": "done"})
         return True
 
     def action_cancel(self):
