@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_compare
 
+from ..tools import insert_rows
+
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
 # The terms of an agreement: locked once it is active, changed by amendment.
@@ -970,33 +972,7 @@ class RebateAgreement(models.Model):
         """
         if not vals_list:
             return self.env["rebate.accrual"]
-        columns = ACCRUAL_COLUMNS
-        ids = []
-        for start in range(0, len(vals_list), 1000):
-            values = SQL(", ").join(
-                SQL(
-                    "(%s, %s, %s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')",
-                    SQL(", ").join(vals.get(column) for column in columns),
-                    self.env.uid,
-                    self.env.uid,
-                )
-                for vals in vals_list[start : start + 1000]
-            )
-            ids += [
-                row[0]
-                for row in self.env.execute_query(
-                    SQL(
-                        """
-                        INSERT INTO rebate_accrual (%s, create_uid, write_uid,
-                                                    create_date, write_date)
-                        VALUES %s
-                        RETURNING id
-                        """,
-                        SQL(", ").join(SQL.identifier(column) for column in columns),
-                        values,
-                    )
-                )
-            ]
+        ids = insert_rows(self.env, "rebate_accrual", ACCRUAL_COLUMNS, vals_list)
         # what the ORM would have invalidated on create
         self.env["account.move"].invalidate_model(
             ["rebate_accrual_ids", "rebate_accrual_count"]

@@ -8,11 +8,28 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, mute_logger
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
+from ..tools import insert_rows
 from .rebate_agreement import split_amount
 
 _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "rebate.settlement"
+
+# What a period close writes of a settlement (see _create_once).
+CLOSE_COLUMNS = (
+    "name",
+    "agreement_id",
+    "partner_id",
+    "company_id",
+    "currency_id",
+    "date_from",
+    "date_to",
+    "base_total",
+    "rebate_total",
+    "accrued_total",
+    "state",
+    "computed_by_id",
+)
 
 # What an approved settlement pays: frozen once approved.
 LOCKED_FIELDS = {
@@ -296,10 +313,17 @@ class RebateSettlement(models.Model):
             due = Agreement.union(*(agreement for agreement, _period in todo))
             bases = due._compute_period_bases(max(period[1] for _ag, period in todo))
             accrued = due._unsettled_accrued_totals()
+            tiers = {
+                agreement.id: [
+                    (tier.threshold, tier.rate)
+                    for tier in agreement.tier_ids.sorted("threshold")
+                ]
+                for agreement in due
+            }
             vals_list = []
             for agreement, (date_from, date_to) in todo:
                 base = bases.get((agreement.id, date_from), 0.0)
-                rebate = agreement._compute_rebate(base)
+                rebate = agreement._compute_rebate(base, tiers[agreement.id])
                 vals_list.append(
                     {
                         "agreement_id": agreement.id,
@@ -335,25 +359,38 @@ class RebateSettlement(models.Model):
 
     @api.model
     def _create_once(self, vals_list):
-        """Create settlements, skipping the periods that a concurrent close
-        settled meanwhile (the unique index on agreement and period refuses
-        them): whoever comes second creates nothing twice and fails nothing."""
-        # A period close creates settlements in bulk: no creation message and
-        # no follower per record; their chatter starts with their approval.
-        Settlement = self.with_context(tracking_disable=True)
+        """Create the settlements of a period close, skipping the periods that
+        a concurrent close settled meanwhile (the unique index on agreement and
+        period refuses them): whoever comes second creates nothing twice and
+        fails nothing.
+
+        A close creates thousands of settlements at once: they are inserted in
+        batches, without the ORM's per-record create work and without a
+        creation message (their chatter starts with their approval).
+        """
+        self.check_access("create")
+        for vals, name in zip(vals_list, self._next_names(len(vals_list)), strict=True):
+            vals.update(name=name, computed_by_id=self.env.uid)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                return Settlement.create(vals_list).with_env(self.env)
+                ids = insert_rows(
+                    self.env, "rebate_settlement", CLOSE_COLUMNS, vals_list
+                )
         except UniqueViolation:
             _logger.info("Rebate periods settled concurrently; skipping those.")
-        settlements = self
-        for vals in vals_list:
-            try:
-                with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                    settlements |= Settlement.create(vals).with_env(self.env)
-            except UniqueViolation:
-                continue
-        return settlements
+            ids = []
+            for vals in vals_list:
+                try:
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                        ids += insert_rows(
+                            self.env, "rebate_settlement", CLOSE_COLUMNS, [vals]
+                        )
+                except UniqueViolation:
+                    continue
+        self.env["rebate.agreement"].invalidate_model(
+            ["settlement_ids", "settlement_count"]
+        )
+        return self.browse(ids)
 
     @api.model
     def _next_names(self, count):
