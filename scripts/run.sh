@@ -9,17 +9,22 @@ PORT="${HTTP_PORT:-8069}"
 installed=$(psql -d "$DB" -tAc \
     "SELECT 1 FROM ir_module_module WHERE name = 'rebate_management' AND state = 'installed'" \
     2>/dev/null || true)
+update=()
 if [ "$installed" != 1 ]; then
     say "Creating database $DB with rebate_management and its demo data (a few minutes)"
     dropdb --if-exists "$DB"
     rm -rf "$ODOO_DATA_DIR/filestore/$DB"
     odoo_cmd -d "$DB" -i rebate_management --stop-after-init --log-level=warn \
         --http-port="$PORT" --http-interface=127.0.0.1
+else
+    # bring an existing database up to the checked-out code
+    update=(-u rebate_management)
 fi
 
 say "Odoo 18 with rebate_management: http://127.0.0.1:$PORT  (login admin, password admin)"
-say "Rebates are under Accounting > Rebates. Stop with Ctrl-C."
+say "Rebates are under Invoicing > Rebates. Stop with Ctrl-C."
 exec "$PY" "$ODOO_BIN" \
     --addons-path="$ADDONS_PATH" --data-dir="$ODOO_DATA_DIR" \
     --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
-    -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$PORT"
+    -d "$DB" --db-filter="^$DB\$" --http-interface=127.0.0.1 --http-port="$PORT" \
+    "${update[@]}"
