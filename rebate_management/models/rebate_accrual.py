@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
+from odoo.tools.sql import create_index
 
 
 class RebateAccrual(models.Model):
@@ -14,8 +15,9 @@ class RebateAccrual(models.Model):
     _order = "date desc, id desc"
     _check_company_auto = True
 
+    # indexed with period_start by init()
     agreement_id = fields.Many2one(
-        "rebate.agreement", required=True, ondelete="cascade", index=True, readonly=True
+        "rebate.agreement", required=True, ondelete="cascade", readonly=True
     )
     move_id = fields.Many2one(
         "account.move",
@@ -47,7 +49,7 @@ class RebateAccrual(models.Model):
     user_id = fields.Many2one(related="agreement_id.user_id", string="Salesperson")
     product_id = fields.Many2one("product.product", readonly=True)
     date = fields.Date(readonly=True)
-    period_start = fields.Date(readonly=True, index=True)
+    period_start = fields.Date(readonly=True)
     period_end = fields.Date(readonly=True)
     base = fields.Float(
         digits="Product Price",
@@ -75,3 +77,13 @@ class RebateAccrual(models.Model):
     settlement_id = fields.Many2one(
         "rebate.settlement", readonly=True, index="btree_not_null", ondelete="set null"
     )
+
+    def init(self):
+        # The accruals of one agreement and period: read at every posting,
+        # linked to their settlement at period close.
+        create_index(
+            self.env.cr,
+            "rebate_accrual_agreement_period_index",
+            self._table,
+            ["agreement_id", "period_start"],
+        )
