@@ -1,5 +1,5 @@
 # rebate_management: the project's commands (see README.md).
-.PHONY: setup run test lint clean
+.PHONY: setup run test lint bench clean
 
 setup:
 	@scripts/setup.sh
@@ -12,6 +12,9 @@ test: setup
 
 lint: setup
 	@scripts/lint.sh
+
+bench: setup
+	@scripts/bench.sh
 
 clean:
 	@scripts/clean.sh
