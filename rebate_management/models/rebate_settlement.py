@@ -15,9 +15,8 @@ _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "rebate.settlement"
 
-# What a period close writes of a settlement (see _create_once).
-CLOSE_COLUMNS = (
-    "name",
+# What an approved settlement pays: frozen once approved.
+LOCKED_FIELDS = (
     "agreement_id",
     "partner_id",
     "company_id",
@@ -27,22 +26,10 @@ CLOSE_COLUMNS = (
     "base_total",
     "rebate_total",
     "accrued_total",
-    "state",
-    "computed_by_id",
 )
 
-# What an approved settlement pays: frozen once approved.
-LOCKED_FIELDS = {
-    "agreement_id",
-    "partner_id",
-    "company_id",
-    "currency_id",
-    "date_from",
-    "date_to",
-    "base_total",
-    "rebate_total",
-    "accrued_total",
-}
+# What a period close writes of a settlement (see _create_once).
+CLOSE_COLUMNS = ("name", *LOCKED_FIELDS, "state", "computed_by_id")
 
 
 class RebateSettlement(models.Model):
@@ -154,7 +141,7 @@ class RebateSettlement(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if LOCKED_FIELDS.intersection(vals):
+        if set(LOCKED_FIELDS).intersection(vals):
             locked = self.filtered(lambda s: s.state in ("approved", "done"))
             if locked:
                 raise UserError(
