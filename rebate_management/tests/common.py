@@ -2,7 +2,7 @@
 from contextlib import contextmanager
 
 from odoo import Command, fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -50,6 +50,21 @@ class RebateCommon(AccountTestInvoicingCommon):
             name="Rebate", type="service", lst_price=0.0, default_code="RBT"
         )
         cls.sale_journal = cls.company_data["default_journal_sale"]
+
+    @classmethod
+    def _create_rebate_user(cls, login, group, company=None):
+        """An internal user of ``company`` (the test company by default) with
+        the rebate group ``group`` (e.g. "group_rebate_user"); password
+        ``<login>-pass``."""
+        company = company or cls.env.company
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pass",
+            groups=f"base.group_user,rebate_management.{group}",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
 
     @classmethod
     def _create_agreement(cls, tiers, activate=True, **vals):

@@ -2,7 +2,7 @@
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RebateCommon
 
@@ -140,13 +140,7 @@ class TestRebateAnalysis(RebateCommon):
         self.assertEqual(sum(self.inv_q1.rebate_accrual_ids.mapped("amount")), 30.0)
 
     def test_record_rules_apply(self):
-        salesperson = new_test_user(
-            self.env,
-            login="analysis_sales",
-            groups="base.group_user,rebate_management.group_rebate_user",
-            company_id=self.env.company.id,
-            company_ids=[Command.set(self.env.company.ids)],
-        )
+        salesperson = self._create_rebate_user("analysis_sales", "group_rebate_user")
         env = self.env(user=salesperson)
         self.assertFalse(env["rebate.analysis"].search([]))
         self.customer.user_id = salesperson

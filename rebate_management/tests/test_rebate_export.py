@@ -6,10 +6,9 @@ from freezegun import freeze_time
 from openpyxl import load_workbook
 from werkzeug.exceptions import BadRequest
 
-from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
@@ -404,16 +403,9 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
     def test_salespeople(self):
         """The customer's salesperson exports its settlement, credit note
         number included; another salesperson may not."""
-        company = self.env.company
 
         def salesperson(login):
-            return new_test_user(
-                self.env,
-                login=login,
-                groups="base.group_user,rebate_management.group_rebate_user",
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
+            return self._create_rebate_user(login, "group_rebate_user")
 
         own, other = salesperson("export_own"), salesperson("export_other")
         self.customer.user_id = own
@@ -510,30 +502,13 @@ class TestRebateExportRoute(
     def setUpClass(cls):
         super().setUpClass()
         cls._setup_export_data()
-        company = cls.env.company
-
-        def user(login, groups, company=company):
-            return new_test_user(
-                cls.env,
-                login=login,
-                password=f"{login}-pass",
-                groups=f"base.group_user,{groups}",
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
-
-        cls.accountant = user(
-            "export_accountant", "rebate_management.group_rebate_accountant"
-        )
-        cls.salesperson = user("export_sales", "rebate_management.group_rebate_user")
-        cls.other_salesperson = user(
-            "export_sales_other", "rebate_management.group_rebate_user"
-        )
+        user = cls._create_rebate_user
+        cls.accountant = user("export_accountant", "group_rebate_accountant")
+        cls.salesperson = user("export_sales", "group_rebate_user")
+        cls.other_salesperson = user("export_sales_other", "group_rebate_user")
         cls.company_2 = cls.setup_other_company(name="Export Company 2")["company"]
         cls.user_company_2 = user(
-            "export_c2",
-            "rebate_management.group_rebate_accountant",
-            company=cls.company_2,
+            "export_c2", "group_rebate_accountant", company=cls.company_2
         )
         cls.customer.user_id = cls.salesperson
 

@@ -3,7 +3,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RebateCommon
 
@@ -15,31 +15,15 @@ class TestRebateSecurity(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        company = cls.env.company
-
-        def user(login, groups, company=company):
-            return new_test_user(
-                cls.env,
-                login=login,
-                groups=f"base.group_user,{groups}",
-                company_id=company.id,
-                company_ids=[Command.set(company.ids)],
-            )
-
-        cls.salesperson = user("rebate_sales", "rebate_management.group_rebate_user")
-        cls.salesperson_2 = user(
-            "rebate_sales_2", "rebate_management.group_rebate_user"
-        )
-        cls.manager = user("rebate_manager", "rebate_management.group_rebate_manager")
-        cls.accountant = user("rebate_acc", "rebate_management.group_rebate_accountant")
-        cls.accountant_2 = user(
-            "rebate_acc_2", "rebate_management.group_rebate_accountant"
-        )
+        user = cls._create_rebate_user
+        cls.salesperson = user("rebate_sales", "group_rebate_user")
+        cls.salesperson_2 = user("rebate_sales_2", "group_rebate_user")
+        cls.manager = user("rebate_manager", "group_rebate_manager")
+        cls.accountant = user("rebate_acc", "group_rebate_accountant")
+        cls.accountant_2 = user("rebate_acc_2", "group_rebate_accountant")
         cls.company_2 = cls.setup_other_company(name="Rebate Company 2")["company"]
         cls.user_company_2 = user(
-            "rebate_acc_c2",
-            "rebate_management.group_rebate_accountant",
-            company=cls.company_2,
+            "rebate_acc_c2", "group_rebate_accountant", company=cls.company_2
         )
 
         # The salesperson is the customer's salesperson; the agreement's
