@@ -1506,7 +1506,9 @@ def check_settlements(env, settlements, agreement_ids, results):
                   s.rebate_total,
                   s.accrued_total, COALESCE(SUM(a.amount), 0)
              FROM rebate_settlement s
-             LEFT JOIN rebate_accrual a ON a.settlement_id = s.id
+             LEFT JOIN rebate_accrual a
+                    ON a.agreement_id = s.agreement_id
+                   AND a.period_start = s.date_from
             WHERE s.id = ANY(%s)
          GROUP BY s.id""",
         [settlements.ids],

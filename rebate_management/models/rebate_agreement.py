@@ -44,7 +44,6 @@ ACCRUAL_COLUMNS = (
     "amount",
     "company_id",
     "currency_id",
-    "settlement_id",
 )
 
 # Lines of posted customer invoices and refunds that count for an agreement:
@@ -457,6 +456,30 @@ class RebateAgreement(models.Model):
             {"state": "cancelled"}
         )
         self.write({"state": "cancelled"})
+        return True
+
+    def _close(self):
+        """Close these agreements, their last period settled.
+
+        A year-end close ends thousands of agreements at once: the state is
+        written in one statement and the tracking messages, the same ones a
+        tracked write logs record by record, are created in one batch.
+        """
+        initial = {agreement.id: {"state": agreement.state} for agreement in self}
+        self.with_context(tracking_disable=True).write({"state": "closed"})
+        tracked = self.fields_get(
+            ["state"], attributes=("string", "type", "selection", "currency_field")
+        )
+        messages = self._message_log_batch({agreement.id: "" for agreement in self})
+        self.env["mail.tracking.value"].sudo().create(
+            [
+                {**values, "mail_message_id": message.id}
+                for agreement, message in zip(self, messages, strict=True)
+                for _command, _id, values in agreement._mail_track(
+                    tracked, initial[agreement.id]
+                )[1]
+            ]
+        )
         return True
 
     def action_draft(self):
@@ -948,18 +971,21 @@ class RebateAgreement(models.Model):
                 )
         return vals_list
 
-    def _unsettled_accrued_totals(self):
-        """Rebate accrued and not yet settled per (agreement id, period start)."""
-        groups = (
-            self.env["rebate.accrual"]
-            .sudo()
-            ._read_group(
-                [("agreement_id", "in", self.ids), ("settlement_id", "=", False)],
-                ["agreement_id", "period_start:day"],
-                ["amount:sum"],
+    def _accrued_totals(self):
+        """Rebate accrued per (agreement id, period start)."""
+        self.env["rebate.accrual"].flush_model(["agreement_id", "period_start", "amount"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT agreement_id, period_start, SUM(amount)
+                  FROM rebate_accrual
+                 WHERE agreement_id = ANY(%s)
+              GROUP BY agreement_id, period_start
+                """,
+                self.ids,
             )
         )
-        return {(ag.id, start): amount for ag, start, amount in groups}
+        return {(ag_id, start): amount for ag_id, start, amount in rows}
 
     @api.model
     def _insert_accruals(self, vals_list):
@@ -983,29 +1009,6 @@ class RebateAgreement(models.Model):
         self.env["rebate.settlement"].invalidate_model(["accrual_ids"])
         return self.env["rebate.accrual"].browse(ids)
 
-    def _create_accruals(self, vals_list):
-        """Create accruals, linked to the draft settlement of their period if any."""
-        if not vals_list:
-            return self.env["rebate.accrual"]
-        keys = {(v["agreement_id"], v["period_start"]) for v in vals_list}
-        settlements = (
-            self.env["rebate.settlement"]
-            .sudo()
-            .search(
-                [
-                    ("agreement_id", "in", list({k[0] for k in keys})),
-                    ("date_from", "in", list({k[1] for k in keys})),
-                    ("state", "=", "draft"),
-                ]
-            )
-        )
-        by_period = {(s.agreement_id.id, s.date_from): s.id for s in settlements}
-        for vals in vals_list:
-            vals["settlement_id"] = by_period.get(
-                (vals["agreement_id"], vals["period_start"])
-            )
-        return self._insert_accruals(vals_list)
-
     @api.model
     def _accrue_moves(self, moves):
         """Accrue the rebate of freshly posted customer invoices and refunds."""
@@ -1016,13 +1019,10 @@ class RebateAgreement(models.Model):
         agreements = self.browse({row[0] for row in rows})
         by_id = agreements._by_id()
         period_starts = {by_id[row[0]]._get_period(row[5])[0] for row in rows}
-        periods, tiers = agreements._lock_for_accrual(period_starts)
-        bases = {key: base for key, (base, _settlement) in periods.items()}
-        vals_list = self._prepare_accrual_vals_list(rows, bases, tiers)
-        for vals in vals_list:
-            key = (vals["agreement_id"], vals["period_start"])
-            vals["settlement_id"] = periods[key][1]
-        return self._insert_accruals(vals_list)
+        bases, tiers = agreements._lock_for_accrual(period_starts)
+        return self._insert_accruals(
+            self._prepare_accrual_vals_list(rows, bases, tiers)
+        )
 
     def _rebuild_accruals(self, periods=None):
         """Rebuild the accruals of these agreements from the posted documents.
@@ -1063,7 +1063,7 @@ class RebateAgreement(models.Model):
             for row in self._query_eligible_lines(date_from=date_from, date_to=date_to)
             if wanted(row[0], by_id[row[0]]._get_period(row[5])[0])
         ]
-        return self._create_accruals(self._prepare_accrual_vals_list(rows, {}))
+        return self._insert_accruals(self._prepare_accrual_vals_list(rows, {}))
 
     def _lock_for_accrual(self, period_starts=()):
         """Serialize the accruals of these agreements between transactions,
@@ -1078,8 +1078,8 @@ class RebateAgreement(models.Model):
         Rows are taken in id order so that concurrent postings do not deadlock.
 
         :param period_starts: the period starts to read
-        :return: ({(agreement id, period start): (base accrued so far, draft
-            settlement id or None)}, {agreement id: [(threshold, rate), ...]})
+        :return: ({(agreement id, period start): base accrued so far},
+            {agreement id: [(threshold, rate), ...]})
         """
         self.env.flush_all()
         rows = self.env.execute_query(
@@ -1101,11 +1101,6 @@ class RebateAgreement(models.Model):
                           FROM rebate_accrual a
                          WHERE a.agreement_id = locked.id
                            AND a.period_start = p.period_start),
-                       (SELECT MIN(s.id)
-                          FROM rebate_settlement s
-                         WHERE s.agreement_id = locked.id
-                           AND s.date_from = p.period_start
-                           AND s.state = 'draft'),
                        (SELECT array_agg(ARRAY[t.threshold, t.rate]
                                          ORDER BY t.threshold)
                           FROM rebate_agreement_tier t
@@ -1119,10 +1114,10 @@ class RebateAgreement(models.Model):
         )
         periods = {}
         tiers = {}
-        for ag_id, period_start, base, settlement_id, agreement_tiers in rows:
+        for ag_id, period_start, base, agreement_tiers in rows:
             tiers[ag_id] = [(float(t), float(r)) for t, r in agreement_tiers or []]
             if period_start:
-                periods[ag_id, period_start] = (float(base), settlement_id)
+                periods[ag_id, period_start] = float(base)
         return periods, tiers
 
     @api.model

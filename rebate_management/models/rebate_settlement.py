@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+from collections import defaultdict
 
 from psycopg2.errors import UniqueViolation
 
@@ -104,7 +105,12 @@ class RebateSettlement(models.Model):
     credit_note_id = fields.Many2one(
         "account.move", readonly=True, copy=False, check_company=True
     )
-    accrual_ids = fields.One2many("rebate.accrual", "settlement_id", string="Accruals")
+    accrual_ids = fields.Many2many(
+        "rebate.accrual",
+        compute="_compute_accrual_ids",
+        string="Accruals",
+        help="The accruals of the agreement in the period.",
+    )
     is_negative = fields.Boolean(compute="_compute_is_negative")
 
     _sql_constraints = [
@@ -125,6 +131,26 @@ class RebateSettlement(models.Model):
              WHERE state != 'cancelled'
             """
         )
+
+    @api.depends("agreement_id.accrual_ids", "date_from", "state")
+    def _compute_accrual_ids(self):
+        live = self.filtered(lambda s: s.state != "cancelled")
+        accruals = self.env["rebate.accrual"].search(
+            [
+                ("agreement_id", "in", live.agreement_id.ids),
+                ("period_start", "in", list(set(live.mapped("date_from")))),
+            ],
+            order="date, move_id, id",
+        )
+        by_period = defaultdict(list)
+        for accrual in accruals:
+            by_period[accrual.agreement_id.id, accrual.period_start].append(accrual.id)
+        for settlement in self:
+            settlement.accrual_ids = (
+                by_period.get((settlement.agreement_id.id, settlement.date_from), [])
+                if settlement in live
+                else []
+            )
 
     @api.depends("rebate_total", "currency_id")
     def _compute_is_negative(self):
@@ -151,6 +177,9 @@ class RebateSettlement(models.Model):
                         name=locked[0].name,
                     )
                 )
+        if "state" in vals:
+            # a cancelled settlement lets go of its accruals
+            self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -251,7 +280,6 @@ class RebateSettlement(models.Model):
                     "reverse the credit note instead."
                 )
             )
-        self.accrual_ids.sudo().write({"settlement_id": False})
         self.write({"state": "cancelled"})
         return True
 
@@ -299,7 +327,7 @@ class RebateSettlement(models.Model):
         if todo:
             due = Agreement.union(*(agreement for agreement, _period in todo))
             bases = due._compute_period_bases(max(period[1] for _ag, period in todo))
-            accrued = due._unsettled_accrued_totals()
+            accrued = due._accrued_totals()
             tiers = {
                 agreement.id: [
                     (tier.threshold, tier.rate)
@@ -328,7 +356,6 @@ class RebateSettlement(models.Model):
                     }
                 )
             settlements = self._create_once(vals_list)
-            settlements._link_accruals()
             for settlement in settlements.filtered("is_negative"):
                 settlement.message_post(
                     body=self.env._(
@@ -341,7 +368,7 @@ class RebateSettlement(models.Model):
         # accountant's right, not a change of terms).
         settlements.filtered(
             lambda s: s.date_to == s.agreement_id.date_end
-        ).agreement_id.sudo().write({"state": "closed"})
+        ).agreement_id.sudo()._close()
         return settlements
 
     @api.model
@@ -377,6 +404,7 @@ class RebateSettlement(models.Model):
         self.env["rebate.agreement"].invalidate_model(
             ["settlement_ids", "settlement_count"]
         )
+        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return self.browse(ids)
 
     @api.model
@@ -432,26 +460,6 @@ class RebateSettlement(models.Model):
             "group_rebate_accountant", action
         )
 
-    def _link_accruals(self):
-        """Attach to each settlement the unsettled accruals of its period."""
-        self.env.flush_all()
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE rebate_accrual a
-                   SET settlement_id = s.id
-                  FROM rebate_settlement s
-                 WHERE s.id = ANY(%s)
-                   AND a.agreement_id = s.agreement_id
-                   AND a.period_start = s.date_from
-                   AND a.settlement_id IS NULL
-                """,
-                self.ids,
-            )
-        )
-        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
-        self.invalidate_recordset(["accrual_ids"])
-
     def _fresh_totals(self):
         """{settlement: (base, rebate)} computed from the source documents."""
         bases = self.agreement_id._compute_period_bases(max(self.mapped("date_to")))
@@ -462,20 +470,14 @@ class RebateSettlement(models.Model):
         return totals
 
     def _recompute_totals(self):
-        self._link_accruals()
-        accrued = dict(
-            self.env["rebate.accrual"]
-            .sudo()
-            ._read_group(
-                [("settlement_id", "in", self.ids)], ["settlement_id"], ["amount:sum"]
-            )
-        )
+        accrued = self.agreement_id._accrued_totals()
         for settlement, (base, rebate) in self._fresh_totals().items():
+            key = (settlement.agreement_id.id, settlement.date_from)
             settlement.write(
                 {
                     "base_total": base,
                     "rebate_total": rebate,
-                    "accrued_total": accrued.get(settlement, 0.0),
+                    "accrued_total": accrued.get(key, 0.0),
                     "computed_by_id": self.env.uid,
                 }
             )

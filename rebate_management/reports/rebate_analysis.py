@@ -26,7 +26,6 @@ class RebateAnalysis(models.Model):
             "currency_id",
             "product_id",
             "move_id",
-            "settlement_id",
             "date",
             "period_start",
             "sales_amount",
@@ -110,7 +109,7 @@ class RebateAnalysis(models.Model):
                    a.product_id,
                    pt.categ_id AS product_categ_id,
                    a.move_id,
-                   a.settlement_id,
+                   s.id AS settlement_id,
                    a.date,
                    a.period_start,
                    ag.state AS agreement_state,
@@ -123,7 +122,10 @@ class RebateAnalysis(models.Model):
               JOIN rebate_agreement ag ON ag.id = a.agreement_id
               JOIN product_product pp ON pp.id = a.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
-         LEFT JOIN rebate_settlement s ON s.id = a.settlement_id
+         LEFT JOIN rebate_settlement s
+                ON s.agreement_id = a.agreement_id
+               AND s.date_from = a.period_start
+               AND s.state != 'cancelled'
          UNION ALL
             SELECT s.id * 2 + 1 AS id,
                    ag.commercial_partner_id AS partner_id,

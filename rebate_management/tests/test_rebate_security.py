@@ -399,3 +399,34 @@ class TestRebateAuditTrail(RebateCommon):
             self._tracked(settlement, "approved_by_id").new_value_char,
             self.env.user.name,
         )
+
+    def test_closing_agreements_is_tracked(self):
+        """A year-end close ends many agreements at once: each still gets its
+        own state-change message, as a tracked write would log it."""
+        first = self._create_agreement([(0.0, 1.0)], period="year")
+        second = self._create_agreement(
+            [(0.0, 1.0)], period="year", partner_id=self.other_customer.id
+        )
+        still_running = self._create_agreement(
+            [(0.0, 1.0)],
+            date_end="2026-12-31",
+            partner_id=self.other_customer.id,
+        )
+        self._flush_tracking()
+        self.env["rebate.settlement"].close_periods("2025-12-31")
+        self.assertEqual((first + second).mapped("state"), ["closed", "closed"])
+        self.assertEqual(still_running.state, "active")
+        for agreement in first + second:
+            state = self._tracked(agreement, "state")
+            closing = state.filtered(lambda t: t.new_value_char == "Closed")
+            self.assertEqual(closing.old_value_char, "Active")
+            self.assertEqual(closing.mail_message_id.author_id, self.env.user.partner_id)
+            self.assertEqual(closing.mail_message_id.res_id, agreement.id)
+            self.assertEqual(
+                closing.mail_message_id.subtype_id, self.env.ref("mail.mt_note")
+            )
+        self.assertFalse(
+            self._tracked(still_running, "state").filtered(
+                lambda t: t.new_value_char == "Closed"
+            )
+        )

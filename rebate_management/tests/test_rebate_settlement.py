@@ -212,6 +212,87 @@ class TestRebateSettlement(RebateCommon):
         q1.action_approve()
         self.assertEqual(q1.state, "approved")
 
+    def test_accruals_belong_to_the_settlement_of_their_period(self):
+        Accrual = self.env["rebate.accrual"]
+        mine = [("agreement_id", "=", self.agreement.id)]
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        q1_accruals = Accrual.search([*mine, ("period_start", "=", "2025-01-01")])
+        q2_accruals = Accrual.search([*mine, ("period_start", "=", "2025-04-01")])
+        self.assertEqual((len(q1_accruals), len(q2_accruals)), (3, 1))
+        self.assertEqual(q1.accrual_ids, q1_accruals)
+        self.assertEqual(q1_accruals.settlement_id, q1)
+        self.assertFalse(q2_accruals.settlement_id)
+        for domain, expected in [
+            ([("settlement_id", "=", q1.id)], q1_accruals),
+            ([("settlement_id", "in", q1.ids)], q1_accruals),
+            ([("settlement_id", "=", False)], q2_accruals),
+            ([("settlement_id", "!=", False)], q1_accruals),
+            ([("settlement_id", "not in", q1.ids)], q2_accruals),
+            ([("settlement_id", "in", [q1.id, False])], q1_accruals + q2_accruals),
+            ([("settlement_id.state", "=", "draft")], q1_accruals),
+            ([("settlement_id.state", "=", "approved")], Accrual),
+            ([("settlement_id", "ilike", q1.name)], q1_accruals),
+        ]:
+            with self.subTest(domain=domain):
+                self.assertEqual(Accrual.search([*mine, *domain]), expected)
+        q1.action_approve()
+        # an invoice posted late into the approved period shows where it
+        # belongs; the approved amounts stay as they were
+        late = self._create_invoice([(self.product_x, 10, 100.0)], date="2025-03-31")
+        self.assertEqual(late.rebate_accrual_ids.settlement_id, q1)
+        self.assertEqual(len(q1.accrual_ids), 4)
+        self.assertEqual((q1.rebate_total, q1.accrued_total), (250.0, 250.0))
+        self.assertEqual(late.rebate_accrual_ids.amount, 50.0)
+
+    def _close_and_count(self, count):
+        """Queries of a close that settles the year of ``count`` new yearly
+        agreements of other_customer, and closes them."""
+        agreements = self.env["rebate.agreement"]
+        for index in range(count):
+            agreements |= self._create_agreement(
+                [(0.0, 1.0), (500.0, 2.0)],
+                tier_mode="retroactive",
+                period="year",
+                name=f"Yearly {index}",
+                partner_id=self.other_customer.id,
+            )
+        self.env.flush_all()
+        self.env.invalidate_all()
+        before = self.env.cr.sql_log_count
+        settlements = self.Settlement.close_periods("2025-12-31", agreements=agreements)
+        self.env.flush_all()
+        queries = self.env.cr.sql_log_count - before
+        self.assertEqual(len(settlements), count)
+        self.assertEqual(set(settlements.mapped("rebate_total")), {16.0})
+        self.assertEqual(set(agreements.mapped("state")), {"closed"})
+        return queries
+
+    def test_close_query_count(self):
+        # 800 reaches the second tier of every agreement: 2 % = 16
+        self._create_invoice(
+            [(self.product_x, 3, 100.0), (self.product_y, 10, 50.0)],
+            partner=self.other_customer,
+        )
+        self._close_and_count(1)  # warms the ORM caches
+        two = self._close_and_count(2)
+        six = self._close_and_count(6)
+        self.assertEqual(two, six, "closing 6 agreements costs the queries of 2")
+
+    def test_cancelled_settlement_lets_go_of_its_accruals(self):
+        q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        accruals = q1.accrual_ids
+        q1.action_cancel()
+        self.assertFalse(accruals.settlement_id)
+        self.assertEqual(
+            self.env["rebate.accrual"].search(
+                [
+                    ("agreement_id", "=", self.agreement.id),
+                    ("settlement_id", "=", False),
+                ]
+            ),
+            self.agreement.accrual_ids,
+        )
+
     def test_settled_invoice_cannot_be_reset(self):
         q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
         q1.action_approve()
