@@ -111,7 +111,9 @@ class RebateAccrual(models.Model):
     @api.depends("agreement_id", "period_start")
     def _compute_settlement_id(self):
         self.flush_recordset(["agreement_id", "period_start"])
-        self.env["rebate.settlement"].flush_model(["agreement_id", "date_from", "state"])
+        self.env["rebate.settlement"].flush_model(
+            ["agreement_id", "date_from", "state"]
+        )
         rows = self.env.execute_query(
             _settled_accruals(SQL("a.id, s.id"), SQL("a.id = ANY(%s)", self.ids))
         )
@@ -130,7 +132,9 @@ class RebateAccrual(models.Model):
             # by the settlement's number, as many2one fields are searched
             value = self.env["rebate.settlement"]._search([("name", operator, value)])
             operator = "in"
-        self.env["rebate.settlement"].flush_model(["agreement_id", "date_from", "state"])
+        self.env["rebate.settlement"].flush_model(
+            ["agreement_id", "date_from", "state"]
+        )
         if isinstance(value, Query):
             domain = [
                 (

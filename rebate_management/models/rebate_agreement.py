@@ -1,13 +1,15 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import calendar
 from collections import defaultdict
+from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, float_compare
+from odoo.tools import SQL
 
-from ..tools import insert_rows
+from ..tools import insert_rows, write_tracked
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
@@ -59,31 +61,44 @@ _ELIGIBLE_LINES_FROM = """
        AND am.company_id = ag.company_id
        AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
       JOIN account_move_line aml ON aml.move_id = am.id
-      JOIN product_product pp ON pp.id = aml.product_id
-      JOIN product_template pt ON pt.id = pp.product_tmpl_id
-      JOIN product_category pc ON pc.id = pt.categ_id
- LEFT JOIN uom_uom lu ON lu.id = aml.product_uom_id
- LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
- LEFT JOIN account_move rev ON rev.id = am.reversed_entry_id
+           %(product_joins)s
      WHERE am.state = 'posted'
        AND am.move_type IN ('out_invoice', 'out_refund')
        AND am.rebate_settlement_id IS NULL
-       AND rev.rebate_settlement_id IS NULL
-       AND aml.display_type = 'product'
        AND NOT EXISTS (
-            SELECT 1 FROM rebate_agreement_excluded_product_rel x
-             WHERE x.agreement_id = ag.id AND x.product_id = aml.product_id)
-       AND (
-            ag.has_product_scope IS NOT TRUE
-         OR EXISTS (
-            SELECT 1 FROM rebate_agreement_product_rel p
-             WHERE p.agreement_id = ag.id AND p.product_id = aml.product_id)
-         OR EXISTS (
-            SELECT 1 FROM rebate_agreement_product_category_rel c
-              JOIN product_category cc ON cc.id = c.categ_id
-             WHERE c.agreement_id = ag.id
-               AND starts_with(pc.parent_path, cc.parent_path))
-       )
+            SELECT 1 FROM account_move rev
+             WHERE rev.id = am.reversed_entry_id
+               AND rev.rebate_settlement_id IS NOT NULL)
+       AND aml.display_type = 'product'
+       AND aml.product_id IS NOT NULL
+       %(product_filter)s
+"""
+# The products, their unit and the agreement's product scope. The scope is
+# joined, not tested line by line: the agreements' products and their
+# (agreement, category or subcategory) pairs are small tables hashed once,
+# where a per-line EXISTS would run once per line. Agreements on the amount
+# basis without any product scope need none of it (see _query_period_bases).
+_PRODUCT_JOINS = """
+      JOIN product_product pp ON pp.id = aml.product_id
+      JOIN product_template pt ON pt.id = pp.product_tmpl_id
+ LEFT JOIN uom_uom lu ON lu.id = aml.product_uom_id
+ LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
+ LEFT JOIN rebate_agreement_product_rel sp
+        ON sp.agreement_id = ag.id AND sp.product_id = aml.product_id
+ LEFT JOIN (
+        SELECT DISTINCT c.agreement_id, sub.id AS categ_id
+          FROM rebate_agreement_product_category_rel c
+          JOIN product_category cc ON cc.id = c.categ_id
+          JOIN product_category sub ON starts_with(sub.parent_path, cc.parent_path)
+      ) sc ON sc.agreement_id = ag.id AND sc.categ_id = pt.categ_id
+ LEFT JOIN rebate_agreement_excluded_product_rel x
+        ON x.agreement_id = ag.id AND x.product_id = aml.product_id
+"""
+_PRODUCT_FILTER = """
+       AND x.agreement_id IS NULL
+       AND (ag.has_product_scope IS NOT TRUE
+            OR sp.agreement_id IS NOT NULL
+            OR sc.agreement_id IS NOT NULL)
 """
 _SIGN = "CASE WHEN am.move_type = 'out_refund' THEN -1 ELSE 1 END"
 _QTY = f"{_SIGN} * aml.quantity * COALESCE(pu.factor / NULLIF(lu.factor, 0), 1)"
@@ -305,10 +320,12 @@ class RebateAgreement(models.Model):
         computed from the source documents."""
         today = fields.Date.context_today(self)
         windows = []
+        elapsed = []
         for agreement in self:
             periods = agreement._origin.id and agreement._get_periods(today)
             agreement.effect_date_to = periods[-1][1] if periods else False
             if periods and agreement.state in ("active", "closed"):
+                elapsed += [(agreement._origin.id, *period) for period in periods]
                 year = relativedelta(years=1)
                 start, end = agreement.date_start, agreement.effect_date_to
                 windows.append((agreement._origin.id, "now", start, end))
@@ -327,10 +344,8 @@ class RebateAgreement(models.Model):
                 sales[ag_id, key] += convert(
                     by_id[ag_id], cur, date, amount, qty, "amount"
                 )
-            date_to = max(window[3] for window in windows if window[1] == "now")
-            for (ag_id, start), base in measured._compute_period_bases(date_to).items():
-                if start <= by_id[ag_id].effect_date_to:
-                    rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
+            for (ag_id, _start), base in self._compute_period_bases(elapsed).items():
+                rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
         for agreement in self:
             key = agreement._origin.id
             currency = agreement.currency_id
@@ -459,27 +474,9 @@ class RebateAgreement(models.Model):
         return True
 
     def _close(self):
-        """Close these agreements, their last period settled.
-
-        A year-end close ends thousands of agreements at once: the state is
-        written in one statement and the tracking messages, the same ones a
-        tracked write logs record by record, are created in one batch.
-        """
-        initial = {agreement.id: {"state": agreement.state} for agreement in self}
-        self.with_context(tracking_disable=True).write({"state": "closed"})
-        tracked = self.fields_get(
-            ["state"], attributes=("string", "type", "selection", "currency_field")
-        )
-        messages = self._message_log_batch({agreement.id: "" for agreement in self})
-        self.env["mail.tracking.value"].sudo().create(
-            [
-                {**values, "mail_message_id": message.id}
-                for agreement, message in zip(self, messages, strict=True)
-                for _command, _id, values in agreement._mail_track(
-                    tracked, initial[agreement.id]
-                )[1]
-            ]
-        )
+        """Close these agreements, their last period settled. A year-end
+        close ends thousands at once: see write_tracked."""
+        write_tracked(self, {"state": "closed"})
         return True
 
     def action_draft(self):
@@ -694,29 +691,16 @@ class RebateAgreement(models.Model):
     def _get_period(self, date):
         """The settlement period (start, end) of this agreement holding ``date``."""
         self.ensure_one()
-        months = PERIOD_MONTHS[self.period]
-        start = self.date_start
-        elapsed = (date.year - start.year) * 12 + date.month - start.month
-        index = max(elapsed // months, 0)
-        period_start = start + relativedelta(months=index * months)
-        if period_start > date:
-            index -= 1
-            period_start = start + relativedelta(months=index * months)
-        period_end = start + relativedelta(months=(index + 1) * months, days=-1)
-        return period_start, min(period_end, self.date_end)
+        return period_of(
+            self.date_start, self.date_end, PERIOD_MONTHS[self.period], date
+        )
 
     def _get_periods(self, date_to=None):
         """All periods of the agreement, in order, ending on or before date_to."""
         self.ensure_one()
-        periods = []
-        start = self.date_start
-        while start <= self.date_end:
-            period = self._get_period(start)
-            if date_to and period[1] > date_to:
-                break
-            periods.append(period)
-            start = period[1] + relativedelta(days=1)
-        return periods
+        return periods_until(
+            self.date_start, self.date_end, PERIOD_MONTHS[self.period], date_to
+        )
 
     def _compute_rebate(self, base, tiers=None):
         """The rebate R(base) for a period's base, rounded to the currency.
@@ -727,37 +711,26 @@ class RebateAgreement(models.Model):
         self.ensure_one()
         if tiers is None:
             tiers = [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
-        if not tiers:
-            return 0.0
-        factor = 0.01 if self.basis == "amount" else 1.0
-        if self.tier_mode == "flat":
-            rebate = base * tiers[0][1] * factor
-        elif self.tier_mode == "retroactive":
-            reached = [
-                rate
-                for threshold, rate in tiers
-                if float_compare(threshold, base, precision_digits=6) <= 0
-            ]
-            rebate = base * reached[-1] * factor if reached else 0.0
-        else:
-            rebate = 0.0
-            uppers = [threshold for threshold, _rate in tiers[1:]] + [float("inf")]
-            for (threshold, rate), upper in zip(tiers, uppers, strict=True):
-                if float_compare(base, threshold, precision_digits=6) <= 0:
-                    break
-                rebate += (min(base, upper) - threshold) * rate * factor
-        return self.currency_id.round(rebate)
+        return self.currency_id.round(
+            rebate_of(base, tiers, self.tier_mode, self.basis)
+        )
 
     @api.model
-    def _eligible_lines_from(self, window_join=None, window_from=None, window_to=None):
+    def _eligible_lines_from(
+        self, window_join=None, window_from=None, window_to=None, products=True
+    ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
-        bounds) counts the same lines over other dates."""
+        bounds) counts the same lines over other dates. Without ``products``,
+        for agreements on the amount basis with no product scope only, the
+        product joins are left out (and the quantity is not converted)."""
         return SQL(
             _ELIGIBLE_LINES_FROM,
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
+            product_joins=SQL(_PRODUCT_JOINS if products else ""),
+            product_filter=SQL(_PRODUCT_FILTER if products else ""),
         )
 
     def _query_eligible_lines(self, move_ids=None, date_from=None, date_to=None):
@@ -793,22 +766,60 @@ class RebateAgreement(models.Model):
         )
         return self.env.execute_query(query)
 
-    def _query_period_bases(self, date_to):
-        """Aggregated rows (agreement, invoice date, currency, amount, quantity)."""
+    @api.model
+    def _query_period_bases(self, periods):
+        """Aggregated rows (agreement, period start, currency, invoice date,
+        amount, quantity) of the lines that count in ``periods``, a list of
+        (agreement id, date from, date to). The invoice date is only given
+        (for the conversion rate) when the currency is not the agreement's.
+
+        Agreements on the amount basis with no product scope (most of them)
+        are summed without the product joins, the others with them: at most
+        two queries, whatever the number of agreements and lines.
+        """
+        agreements = self.browse({period[0] for period in periods})
+        plain = {
+            agreement.id
+            for agreement in agreements
+            if agreement.basis == "amount"
+            and not agreement.has_product_scope
+            and not agreement.excluded_product_ids
+        }
         self.env.flush_all()
-        query = SQL(
-            """
-            SELECT ag.id, am.invoice_date, am.currency_id, SUM(%s), SUM(%s)
-              %s AND ag.id = ANY(%s) AND am.invoice_date <= %s
-          GROUP BY ag.id, am.invoice_date, am.currency_id
-            """,
-            SQL(_AMOUNT),
-            SQL(_QTY),
-            self._eligible_lines_from(),
-            self.ids,
-            date_to,
-        )
-        return self.env.execute_query(query)
+        rows = []
+        for products in (False, True):
+            group = [period for period in periods if (period[0] in plain) != products]
+            if not group:
+                continue
+            values = SQL(", ").join(
+                SQL("(%s, %s::date, %s::date)", ag_id, date_from, date_to)
+                for ag_id, date_from, date_to in group
+            )
+            rows += self.env.execute_query(
+                SQL(
+                    """
+                    SELECT ag.id, p.date_from, am.currency_id,
+                           CASE WHEN am.currency_id != ag.currency_id
+                                THEN am.invoice_date END,
+                           SUM(%s), SUM(%s)
+                      %s
+                  GROUP BY 1, 2, 3, 4
+                    """,
+                    SQL(_AMOUNT),
+                    SQL(_QTY if products else "0"),
+                    self._eligible_lines_from(
+                        window_join=SQL(
+                            "JOIN (VALUES %s) AS p(agreement_id, date_from, date_to)"
+                            " ON p.agreement_id = ag.id",
+                            values,
+                        ),
+                        window_from=SQL("p.date_from"),
+                        window_to=SQL("p.date_to"),
+                        products=products,
+                    ),
+                )
+            )
+        return rows
 
     def _query_window_sales(self, windows):
         """Aggregated rows (agreement, window key, invoice date, currency,
@@ -841,21 +852,40 @@ class RebateAgreement(models.Model):
         )
         return self.env.execute_query(query)
 
-    def _compute_period_bases(self, date_to):
-        """{(agreement id, period start): base} from the source documents up to
-        date_to, for every period of these agreements."""
+    @api.model
+    def _compute_period_bases(self, periods):
+        """{(agreement id, period start): base} computed from the source
+        documents, for ``periods``: (agreement id, date from, date to)."""
+        if not periods:
+            return {}
+        agreements = self.browse({period[0] for period in periods})
+        terms = {a.id: (a.basis, a.currency_id) for a in agreements}
+        by_id = agreements._by_id()
         convert = self._get_base_converter()
-        by_id = self._by_id()
         bases = defaultdict(float)
-        for ag_id, date, currency_id, amount, quantity in self._query_period_bases(
-            date_to
-        ):
-            agreement = by_id[ag_id]
-            period_start = agreement._get_period(date)[0]
-            bases[ag_id, period_start] += convert(
-                agreement, currency_id, date, amount, quantity
-            )
-        return {key: by_id[key[0]]._round_base(base) for key, base in bases.items()}
+        for (
+            ag_id,
+            start,
+            currency_id,
+            date,
+            amount,
+            quantity,
+        ) in self._query_period_bases(periods):
+            basis, currency = terms[ag_id]
+            if basis == "quantity":
+                bases[ag_id, start] += float(quantity or 0.0)
+            elif currency_id == currency.id:
+                bases[ag_id, start] += float(amount or 0.0)
+            else:
+                bases[ag_id, start] += convert(
+                    by_id[ag_id], currency_id, date, amount, quantity
+                )
+        return {
+            (ag_id, start): round(base, 6)
+            if terms[ag_id][0] == "quantity"
+            else terms[ag_id][1].round(base)
+            for (ag_id, start), base in bases.items()
+        }
 
     def _by_id(self):
         """{id: record} of these agreements; the records share one prefetch set,
@@ -971,9 +1001,27 @@ class RebateAgreement(models.Model):
                 )
         return vals_list
 
+    def _read_tiers(self):
+        """{agreement id: [(threshold, rate), ...] in threshold order}."""
+        self.env["rebate.agreement.tier"].flush_model(
+            ["agreement_id", "threshold", "rate"]
+        )
+        tiers = defaultdict(list)
+        for ag_id, threshold, rate in self.env.execute_query(
+            SQL(
+                "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
+                " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
+                self.ids,
+            )
+        ):
+            tiers[ag_id].append((float(threshold), float(rate)))
+        return dict(tiers)
+
     def _accrued_totals(self):
         """Rebate accrued per (agreement id, period start)."""
-        self.env["rebate.accrual"].flush_model(["agreement_id", "period_start", "amount"])
+        self.env["rebate.accrual"].flush_model(
+            ["agreement_id", "period_start", "amount"]
+        )
         rows = self.env.execute_query(
             SQL(
                 """
@@ -985,7 +1033,7 @@ class RebateAgreement(models.Model):
                 self.ids,
             )
         )
-        return {(ag_id, start): amount for ag_id, start, amount in rows}
+        return {(ag_id, start): float(amount) for ag_id, start, amount in rows}
 
     @api.model
     def _insert_accruals(self, vals_list):
@@ -1157,6 +1205,68 @@ class RebateAgreement(models.Model):
         agreements = accruals.agreement_id
         accruals.unlink()
         agreements._rebuild_accruals(periods)
+
+
+def add_months(date, months):
+    """``date + relativedelta(months=months)``: the day is kept, or the last
+    day of the month when that month is shorter."""
+    year, month = divmod(date.month - 1 + months, 12)
+    year += date.year
+    return date.replace(
+        year=year,
+        month=month + 1,
+        day=min(date.day, calendar.monthrange(year, month + 1)[1]),
+    )
+
+
+def period_of(date_start, date_end, months, date):
+    """The period (start, end) holding ``date`` of an agreement valid from
+    date_start to date_end whose periods last ``months`` months."""
+    elapsed = (date.year - date_start.year) * 12 + date.month - date_start.month
+    index = max(elapsed // months, 0)
+    period_start = add_months(date_start, index * months)
+    if period_start > date:
+        index -= 1
+        period_start = add_months(date_start, index * months)
+    period_end = add_months(date_start, (index + 1) * months) - timedelta(days=1)
+    return period_start, min(period_end, date_end)
+
+
+def periods_until(date_start, date_end, months, date_to=None):
+    """The periods of such an agreement, in order, ending on or before date_to."""
+    periods = []
+    start = date_start
+    while start <= date_end:
+        period = period_of(date_start, date_end, months, start)
+        if date_to and period[1] > date_to:
+            break
+        periods.append(period)
+        start = period[1] + timedelta(days=1)
+    return periods
+
+
+def rebate_of(base, tiers, tier_mode, basis):
+    """R(base), unrounded: the rebate of a period's base under (threshold,
+    rate) tiers in threshold order; rates are percent on the amount basis.
+
+    A base reaches a threshold when it is at most half a millionth below it
+    (float_compare at 6 digits, written out: this runs once per period of a
+    close, thousands of times)."""
+    if not tiers:
+        return 0.0
+    factor = 0.01 if basis == "amount" else 1.0
+    if tier_mode == "flat":
+        return base * tiers[0][1] * factor
+    if tier_mode == "retroactive":
+        reached = [rate for threshold, rate in tiers if threshold - base < 5e-7]
+        return base * reached[-1] * factor if reached else 0.0
+    rebate = 0.0
+    uppers = [threshold for threshold, _rate in tiers[1:]] + [float("inf")]
+    for (threshold, rate), upper in zip(tiers, uppers, strict=True):
+        if base - threshold < 5e-7:
+            break
+        rebate += (min(base, upper) - threshold) * rate * factor
+    return rebate
 
 
 def split_amount(total, weights, currency):

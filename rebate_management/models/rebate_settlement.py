@@ -9,8 +9,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, mute_logger
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows
-from .rebate_agreement import split_amount
+from ..tools import insert_rows, write_tracked
+from .rebate_agreement import PERIOD_MONTHS, periods_until, rebate_of, split_amount
 
 _logger = logging.getLogger(__name__)
 
@@ -227,12 +227,13 @@ class RebateSettlement(models.Model):
                     )
                 )
         self._check_up_to_date()
-        self.write(
+        write_tracked(
+            self,
             {
                 "state": "approved",
                 "approved_by_id": self.env.user.id,
                 "approved_date": fields.Datetime.now(),
-            }
+            },
         )
         return True
 
@@ -255,7 +256,7 @@ class RebateSettlement(models.Model):
                     )
                 )
         zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-        zero.write({"state": "done"})
+        write_tracked(zero, {"state": "done"})
         to_credit = self - zero
         if not to_credit:
             return True
@@ -265,10 +266,24 @@ class RebateSettlement(models.Model):
             .create([s._prepare_credit_note_vals() for s in to_credit])
         )
         moves.action_post()
-        for settlement, move in zip(to_credit, moves, strict=True):
-            settlement.credit_note_id = move
-        # one tracked write for the state of them all
-        to_credit.write({"state": "done"})
+        # each settlement its credit note, in one statement
+        self.env.flush_all()
+        self.env.execute_query(
+            SQL(
+                """
+                UPDATE rebate_settlement s
+                   SET credit_note_id = link.move_id
+                  FROM (VALUES %s) AS link(settlement_id, move_id)
+                 WHERE s.id = link.settlement_id
+                """,
+                SQL(", ").join(
+                    SQL("(%s, %s)", settlement.id, move.id)
+                    for settlement, move in zip(to_credit, moves, strict=True)
+                ),
+            )
+        )
+        to_credit.invalidate_recordset(["credit_note_id"])
+        write_tracked(to_credit, {"state": "done"})
         return True
 
     def action_cancel(self):
@@ -311,64 +326,95 @@ class RebateSettlement(models.Model):
         agreements = Agreement.search(domain)
         if not agreements:
             return self
-        existing = {
-            (s.agreement_id.id, s.date_from)
-            for s in self.search(
-                [("agreement_id", "in", agreements.ids), ("state", "!=", "cancelled")]
+        # A close handles thousands of agreements and periods: their terms are
+        # read once into plain values, and each period costs Python, not ORM.
+        self.flush_model(["agreement_id", "date_from", "state"])
+        existing = set(
+            self.env.execute_query(
+                SQL(
+                    "SELECT agreement_id, date_from FROM rebate_settlement"
+                    " WHERE agreement_id = ANY(%s) AND state != 'cancelled'",
+                    agreements.ids,
+                )
             )
-        }
+        )
         todo = [
             (agreement, period)
             for agreement in agreements
-            for period in agreement._get_periods(date)
+            for period in periods_until(
+                agreement.date_start,
+                agreement.date_end,
+                PERIOD_MONTHS[agreement.period],
+                date,
+            )
             if (agreement.id, period[0]) not in existing
         ]
-        settlements = self
-        if todo:
-            due = Agreement.union(*(agreement for agreement, _period in todo))
-            bases = due._compute_period_bases(max(period[1] for _ag, period in todo))
-            accrued = due._accrued_totals()
-            tiers = {
-                agreement.id: [
-                    (tier.threshold, tier.rate)
-                    for tier in agreement.tier_ids.sorted("threshold")
-                ]
-                for agreement in due
-            }
-            vals_list = []
-            for agreement, (date_from, date_to) in todo:
-                base = bases.get((agreement.id, date_from), 0.0)
-                rebate = agreement._compute_rebate(base, tiers[agreement.id])
-                vals_list.append(
-                    {
-                        "agreement_id": agreement.id,
-                        "partner_id": agreement.partner_id.id,
-                        "company_id": agreement.company_id.id,
-                        "currency_id": agreement.currency_id.id,
-                        "date_from": date_from,
-                        "date_to": date_to,
-                        "base_total": base,
-                        "rebate_total": rebate,
-                        "accrued_total": accrued.get((agreement.id, date_from), 0.0),
-                        "state": "done"
-                        if agreement.currency_id.is_zero(rebate)
-                        else "draft",
-                    }
+        if not todo:
+            return self
+        due = Agreement.browse(dict.fromkeys(agreement.id for agreement, _p in todo))
+        bases = Agreement._compute_period_bases(
+            [(agreement.id, *period) for agreement, period in todo]
+        )
+        accrued = due._accrued_totals()
+        tiers = due._read_tiers()
+        terms = {
+            agreement.id: (
+                agreement.partner_id.id,
+                agreement.company_id.id,
+                agreement.currency_id,
+                agreement.tier_mode,
+                agreement.basis,
+                agreement.date_end,
+            )
+            for agreement in due
+        }
+        vals_list = []
+        for agreement, (date_from, date_to) in todo:
+            partner_id, company_id, currency, tier_mode, basis, _end = terms[
+                agreement.id
+            ]
+            base = bases.get((agreement.id, date_from), 0.0)
+            rebate = currency.round(
+                rebate_of(base, tiers.get(agreement.id, []), tier_mode, basis)
+            )
+            vals_list.append(
+                {
+                    "agreement_id": agreement.id,
+                    "partner_id": partner_id,
+                    "company_id": company_id,
+                    "currency_id": currency.id,
+                    "date_from": date_from,
+                    "date_to": date_to,
+                    "base_total": base,
+                    "rebate_total": rebate,
+                    "accrued_total": accrued.get((agreement.id, date_from), 0.0),
+                    # rounded to the currency: zero is exactly zero
+                    "state": "draft" if rebate else "done",
+                }
+            )
+        created = self._create_once(vals_list)
+        settlements = self.browse(created)
+        negative = [
+            settlement_id
+            for settlement_id, vals in created.items()
+            if vals["state"] == "draft" and vals["rebate_total"] < 0
+        ]
+        for settlement in self.browse(negative):
+            settlement.message_post(
+                body=self.env._(
+                    "The rebate of this period is negative: refunds exceed "
+                    "invoices. The settlement stays in draft and no credit note "
+                    "will be issued."
                 )
-            settlements = self._create_once(vals_list)
-            for settlement in settlements.filtered("is_negative"):
-                settlement.message_post(
-                    body=self.env._(
-                        "The rebate of this period is negative: refunds exceed "
-                        "invoices. The settlement stays in draft and no credit note "
-                        "will be issued."
-                    )
-                )
+            )
         # The agreements whose last period this call settled are closed (the
         # accountant's right, not a change of terms).
-        settlements.filtered(
-            lambda s: s.date_to == s.agreement_id.date_end
-        ).agreement_id.sudo()._close()
+        finished = [
+            vals["agreement_id"]
+            for vals in created.values()
+            if vals["date_to"] == terms[vals["agreement_id"]][5]
+        ]
+        Agreement.browse(finished).sudo()._close()
         return settlements
 
     @api.model
@@ -381,6 +427,8 @@ class RebateSettlement(models.Model):
         A close creates thousands of settlements at once: they are inserted in
         batches, without the ORM's per-record create work and without a
         creation message (their chatter starts with their approval).
+
+        :return: {settlement id: its values} of the settlements created
         """
         self.check_access("create")
         for vals, name in zip(vals_list, self._next_names(len(vals_list)), strict=True):
@@ -390,22 +438,24 @@ class RebateSettlement(models.Model):
                 ids = insert_rows(
                     self.env, "rebate_settlement", CLOSE_COLUMNS, vals_list
                 )
+            created = dict(zip(ids, vals_list, strict=True))
         except UniqueViolation:
             _logger.info("Rebate periods settled concurrently; skipping those.")
-            ids = []
+            created = {}
             for vals in vals_list:
                 try:
                     with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                        ids += insert_rows(
+                        [settlement_id] = insert_rows(
                             self.env, "rebate_settlement", CLOSE_COLUMNS, [vals]
                         )
+                    created[settlement_id] = vals
                 except UniqueViolation:
                     continue
         self.env["rebate.agreement"].invalidate_model(
             ["settlement_ids", "settlement_count"]
         )
         self.env["rebate.accrual"].invalidate_model(["settlement_id"])
-        return self.browse(ids)
+        return created
 
     @api.model
     def _next_names(self, count):
@@ -462,7 +512,9 @@ class RebateSettlement(models.Model):
 
     def _fresh_totals(self):
         """{settlement: (base, rebate)} computed from the source documents."""
-        bases = self.agreement_id._compute_period_bases(max(self.mapped("date_to")))
+        bases = self.env["rebate.agreement"]._compute_period_bases(
+            [(s.agreement_id.id, s.date_from, s.date_to) for s in self]
+        )
         totals = {}
         for settlement in self:
             base = bases.get((settlement.agreement_id.id, settlement.date_from), 0.0)

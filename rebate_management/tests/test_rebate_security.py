@@ -420,7 +420,9 @@ class TestRebateAuditTrail(RebateCommon):
             state = self._tracked(agreement, "state")
             closing = state.filtered(lambda t: t.new_value_char == "Closed")
             self.assertEqual(closing.old_value_char, "Active")
-            self.assertEqual(closing.mail_message_id.author_id, self.env.user.partner_id)
+            self.assertEqual(
+                closing.mail_message_id.author_id, self.env.user.partner_id
+            )
             self.assertEqual(closing.mail_message_id.res_id, agreement.id)
             self.assertEqual(
                 closing.mail_message_id.subtype_id, self.env.ref("mail.mt_note")
@@ -430,3 +432,34 @@ class TestRebateAuditTrail(RebateCommon):
                 lambda t: t.new_value_char == "Closed"
             )
         )
+
+    def test_batch_tracking_logs_what_odoo_logs(self):
+        """The tracking notes written in bulk are the rows mail.thread writes
+        for a tracked write, column for column."""
+        by_odoo = self._create_agreement([(0.0, 1.0)])
+        in_bulk = self._create_agreement([(0.0, 2.0)])
+        self._flush_tracking()
+        by_odoo.sudo().write({"state": "closed"})
+        self._flush_tracking()
+        in_bulk.sudo()._close()
+        self._flush_tracking()
+        rows = {}
+        for agreement in by_odoo + in_bulk:
+            tracking = self._tracked(agreement, "state").filtered(
+                lambda t: t.new_value_char == "Closed"
+            )
+            self.assertEqual(len(tracking), 1)
+            self.env.cr.execute(
+                "SELECT to_jsonb(m) - %s AS message, to_jsonb(t) - %s AS tracking"
+                "  FROM mail_message m JOIN mail_tracking_value t"
+                "    ON t.mail_message_id = m.id WHERE t.id = %s",
+                [
+                    ["id", "res_id", "message_id", "date", "create_date", "write_date"],
+                    ["id", "mail_message_id", "create_date", "write_date"],
+                    tracking.id,
+                ],
+            )
+            rows[agreement] = self.env.cr.fetchone()
+        self.assertEqual(rows[in_bulk], rows[by_odoo])
+        self.assertEqual(rows[in_bulk][0]["model"], "rebate.agreement")
+        self.assertEqual(rows[in_bulk][1]["old_value_char"], "Active")
