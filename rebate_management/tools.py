@@ -68,6 +68,8 @@ def write_tracked(records, vals):
     statements. Only for models without a tracking subtype (a subtype would
     post and notify followers instead of logging).
     """
+    if not records:
+        return
     env = records.env
     tracked = [
         fname for fname in vals if getattr(records._fields[fname], "tracking", False)

@@ -26,6 +26,10 @@
 #   --profile        BENCH_PROFILE=1    cProfile and SQL breakdown of the stages
 #   --skip-lines-check BENCH_LINES_CHECK=0  skip close_periods on doubled lines
 #   --x4-agreements / --x4-lines        the growth runs (agreements or invoices x4)
+#   --oca DIR        BENCH_OCA_ADDONS   OCA's agreement_rebate and its dependencies
+#                                        (bench/get-oca-addons.sh): installed in a
+#                                        database of its own (name + _oca) and its
+#                                        settlement wizard measured on the same lines
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
@@ -50,6 +54,7 @@ while [ $# -gt 0 ]; do
         --skip-lines-check) BENCH_LINES_CHECK=0 ;;
         --x4-agreements) BENCH_AGREEMENTS=$(( 4 * ${BENCH_AGREEMENTS:-1200} )) ;;
         --x4-lines) BENCH_INVOICES=$(( 4 * ${BENCH_INVOICES:-10000} )) ;;
+        --oca) BENCH_OCA_ADDONS="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
     esac
@@ -89,6 +94,13 @@ if [ -z "${BENCH_DB:-}" ]; then
         [ "$BENCH_PRODUCTS$BENCH_SAMPLE$BENCH_SEED" = 2002002025 ] \
             || BENCH_DB+="_${BENCH_PRODUCTS}p_${BENCH_SAMPLE}s_${BENCH_SEED}"
     fi
+fi
+if [ -n "${BENCH_OCA_ADDONS:-}" ]; then
+    [ -f "$BENCH_OCA_ADDONS/agreement_rebate/__manifest__.py" ] \
+        || die "no agreement_rebate in $BENCH_OCA_ADDONS (see bench/get-oca-addons.sh)"
+    ADDONS_PATH+=",$(cd "$BENCH_OCA_ADDONS" && pwd)"
+    # OCA's modules change invoicing (refund links): never in the plain databases
+    BENCH_DB+="_oca"
 fi
 export BENCH_DB
 
@@ -135,6 +147,10 @@ else
         say "rebate_management changed since $BENCH_DB was last updated: updating the module"
         odoo_cmd -d "$BENCH_DB" -u rebate_management "${odoo_args[@]}"
     fi
+fi
+if [ -n "${BENCH_OCA_ADDONS:-}" ] && [ "$(db_query "SELECT state FROM ir_module_module WHERE name = 'agreement_rebate'")" != installed ]; then
+    say "Installing OCA's agreement_rebate in $BENCH_DB"
+    odoo_cmd -d "$BENCH_DB" -i agreement_rebate --without-demo=all "${odoo_args[@]}"
 fi
 psql -q -d "$BENCH_DB" -c "INSERT INTO ir_config_parameter (key, value, create_date, write_date)
     VALUES ('rebate_bench.addon_hash', '$addon_hash', now(), now())
