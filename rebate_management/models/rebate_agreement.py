@@ -50,19 +50,11 @@ ACCRUAL_COLUMNS = (
 
 # Lines of posted customer invoices and refunds that count for an agreement:
 # its customer (commercial entity), its company, its dates and its products.
-# Rebate credit notes, and reversals of them, never count. The same query
-# serves posting (restricted to the posted moves), rebuilding and period
+# Rebate credit notes, and reversals of them, never count. The same conditions
+# serve posting (restricted to the posted moves), rebuilding and period
 # close, so the three can never disagree on what counts.
-_ELIGIBLE_LINES_FROM = """
-      FROM rebate_agreement ag
-           %(window_join)s
-      JOIN account_move am
-        ON am.commercial_partner_id = ag.commercial_partner_id
-       AND am.company_id = ag.company_id
-       AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
-      JOIN account_move_line aml ON aml.move_id = am.id
-           %(product_joins)s
-     WHERE am.state = 'posted'
+_COUNTED_LINES = """
+           am.state = 'posted'
        AND am.move_type IN ('out_invoice', 'out_refund')
        AND am.rebate_settlement_id IS NULL
        AND NOT EXISTS (
@@ -71,8 +63,23 @@ _ELIGIBLE_LINES_FROM = """
                AND rev.rebate_settlement_id IS NOT NULL)
        AND aml.display_type = 'product'
        AND aml.product_id IS NOT NULL
+"""
+_ELIGIBLE_LINES_FROM = (
+    """
+      FROM rebate_agreement ag
+           %(window_join)s
+      JOIN account_move am
+        ON am.commercial_partner_id = ag.commercial_partner_id
+       AND am.company_id = ag.company_id
+       AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
+      JOIN account_move_line aml ON aml.move_id = am.id
+           %(product_joins)s
+     WHERE"""
+    + _COUNTED_LINES
+    + """
        %(product_filter)s
 """
+)
 # The products, their unit and the agreement's product scope. The scope is
 # joined, not tested line by line: the agreements' products and their
 # (agreement, category or subcategory) pairs are small tables hashed once,
@@ -716,21 +723,17 @@ class RebateAgreement(models.Model):
         )
 
     @api.model
-    def _eligible_lines_from(
-        self, window_join=None, window_from=None, window_to=None, products=True
-    ):
+    def _eligible_lines_from(self, window_join=None, window_from=None, window_to=None):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
-        bounds) counts the same lines over other dates. Without ``products``,
-        for agreements on the amount basis with no product scope only, the
-        product joins are left out (and the quantity is not converted)."""
+        bounds) counts the same lines over other dates."""
         return SQL(
             _ELIGIBLE_LINES_FROM,
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
-            product_joins=SQL(_PRODUCT_JOINS if products else ""),
-            product_filter=SQL(_PRODUCT_FILTER if products else ""),
+            product_joins=SQL(_PRODUCT_JOINS),
+            product_filter=SQL(_PRODUCT_FILTER),
         )
 
     def _query_eligible_lines(self, move_ids=None, date_from=None, date_to=None):
@@ -774,8 +777,12 @@ class RebateAgreement(models.Model):
         (for the conversion rate) when the currency is not the agreement's.
 
         Agreements on the amount basis with no product scope (most of them)
-        are summed without the product joins, the others with them: at most
-        two queries, whatever the number of agreements and lines.
+        count every line of their customer: the lines are summed per customer
+        and day first, once, and those sums are spread over the customers'
+        agreements, so the cost grows with lines plus agreements, not with
+        their product. The others are summed line by line with the product
+        joins. At most two queries, whatever the number of agreements and
+        lines.
         """
         agreements = self.browse({period[0] for period in periods})
         plain = {
@@ -786,15 +793,52 @@ class RebateAgreement(models.Model):
             and not agreement.excluded_product_ids
         }
         self.env.flush_all()
-        rows = []
-        for products in (False, True):
-            group = [period for period in periods if (period[0] in plain) != products]
-            if not group:
-                continue
-            values = SQL(", ").join(
+
+        def window_values(group):
+            return SQL(", ").join(
                 SQL("(%s, %s::date, %s::date)", ag_id, date_from, date_to)
                 for ag_id, date_from, date_to in group
             )
+
+        rows = []
+        simple = [period for period in periods if period[0] in plain]
+        if simple:
+            rows += self.env.execute_query(
+                SQL(
+                    """
+                    WITH sales AS (
+                        SELECT am.commercial_partner_id AS partner_id,
+                               am.company_id, am.invoice_date, am.currency_id,
+                               SUM(%(amount)s) AS amount
+                          FROM account_move am
+                          JOIN account_move_line aml ON aml.move_id = am.id
+                         WHERE %(counted)s
+                           AND am.commercial_partner_id = ANY(%(partners)s)
+                           AND am.invoice_date BETWEEN %(first)s AND %(last)s
+                      GROUP BY 1, 2, 3, 4
+                    )
+                    SELECT ag.id, p.date_from, s.currency_id,
+                           CASE WHEN s.currency_id != ag.currency_id
+                                THEN s.invoice_date END,
+                           SUM(s.amount), 0
+                      FROM (VALUES %(windows)s) AS p(agreement_id, date_from, date_to)
+                      JOIN rebate_agreement ag ON ag.id = p.agreement_id
+                      JOIN sales s
+                        ON s.partner_id = ag.commercial_partner_id
+                       AND s.company_id = ag.company_id
+                       AND s.invoice_date BETWEEN p.date_from AND p.date_to
+                  GROUP BY 1, 2, 3, 4
+                    """,
+                    amount=SQL(_AMOUNT),
+                    counted=SQL(_COUNTED_LINES),
+                    partners=list(set(self.browse(plain).commercial_partner_id.ids)),
+                    first=min(period[1] for period in simple),
+                    last=max(period[2] for period in simple),
+                    windows=window_values(simple),
+                )
+            )
+        scoped = [period for period in periods if period[0] not in plain]
+        if scoped:
             rows += self.env.execute_query(
                 SQL(
                     """
@@ -806,16 +850,15 @@ class RebateAgreement(models.Model):
                   GROUP BY 1, 2, 3, 4
                     """,
                     SQL(_AMOUNT),
-                    SQL(_QTY if products else "0"),
+                    SQL(_QTY),
                     self._eligible_lines_from(
                         window_join=SQL(
                             "JOIN (VALUES %s) AS p(agreement_id, date_from, date_to)"
                             " ON p.agreement_id = ag.id",
-                            values,
+                            window_values(scoped),
                         ),
                         window_from=SQL("p.date_from"),
                         window_to=SQL("p.date_to"),
-                        products=products,
                     ),
                 )
             )
