@@ -4,9 +4,8 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 
-def insert_rows(env, table, columns, vals_list, batch=1000, returning=("id",)):
-    """INSERT ``vals_list`` into ``table`` in batches and return the
-    ``returning`` columns of the new rows (their ids by default).
+def insert_rows(env, table, columns, vals_list, batch=1000):
+    """INSERT ``vals_list`` into ``table`` in batches and return the new ids.
 
     For the engine's bulk writes (accruals, the settlements of a period
     close, their chatter), where the ORM's per-record create work costs more
@@ -23,20 +22,20 @@ def insert_rows(env, table, columns, vals_list, batch=1000, returning=("id",)):
     row = "(%s, %%s, %%s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')" % (
         ", ".join(["%s"] * len(columns))
     )
-    tail = " RETURNING %s" % ", ".join(f'"{column}"' for column in returning)
-    rows = []
+    ids = []
     for start in range(0, len(vals_list), batch):
         chunk = vals_list[start : start + batch]
         params = []
         for vals in chunk:
             params.extend(vals.get(column) for column in columns)
             params += [env.uid, env.uid]
-        rows += env.execute_query(
-            SQL(head + ", ".join([row] * len(chunk)) + tail, *params)
-        )
-    if returning == ("id",):
-        return [row[0] for row in rows]
-    return rows
+        ids += [
+            new_id
+            for (new_id,) in env.execute_query(
+                SQL(head + ", ".join([row] * len(chunk)) + " RETURNING id", *params)
+            )
+        ]
+    return ids
 
 
 MESSAGE_COLUMNS = (

@@ -924,9 +924,7 @@ class RebateAgreement(models.Model):
                     by_id[ag_id], currency_id, date, amount, quantity
                 )
         return {
-            (ag_id, start): round(base, 6)
-            if terms[ag_id][0] == "quantity"
-            else terms[ag_id][1].round(base)
+            (ag_id, start): round_base(base, *terms[ag_id])
             for (ag_id, start), base in bases.items()
         }
 
@@ -937,9 +935,7 @@ class RebateAgreement(models.Model):
 
     def _round_base(self, base):
         self.ensure_one()
-        if self.basis == "quantity":
-            return round(base, 6)
-        return self.currency_id.round(base)
+        return round_base(base, self.basis, self.currency_id)
 
     def _get_base_converter(self):
         """A function (agreement, currency_id, date, amount, quantity[, basis])
@@ -1286,6 +1282,14 @@ def periods_until(date_start, date_end, months, date_to=None):
         periods.append(period)
         start = period[1] + timedelta(days=1)
     return periods
+
+
+def round_base(base, basis, currency):
+    """A period's base rounded: to 6 digits on the quantity basis, else to
+    the agreement currency."""
+    if basis == "quantity":
+        return round(base, 6)
+    return currency.round(base)
 
 
 def rebate_of(base, tiers, tier_mode, basis):
