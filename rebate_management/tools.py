@@ -1,19 +1,32 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import io
+
+import psycopg2.extensions
+
 from odoo import fields
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
+# From this many rows on, insert_rows copies instead of inserting: COPY skips
+# parsing a statement with a placeholder per value (a third of the cost of
+# 4,800 settlements) but costs a query more for the ids.
+COPY_MIN_ROWS = 200
+
 
 def insert_rows(env, table, columns, vals_list, batch=1000):
-    """INSERT ``vals_list`` into ``table`` in batches and return the new ids.
+    """INSERT ``vals_list`` into ``table`` and return the new ids, in order.
 
     For the engine's bulk writes (accruals, the settlements of a period
     close, their chatter), where the ORM's per-record create work costs more
     than the business logic: the values must be complete and final (rounded
     amounts, no defaults or computed fields to fill); create and write user
-    and date are set here. The statement is built once per batch size with
-    one placeholder per value, so its cost does not depend on the values.
+    and date are set here, the date being the transaction's as the ORM's.
+    A few rows go in one INSERT per batch (one placeholder per value, so the
+    statement's text does not depend on the values); many rows are copied
+    (COPY FROM STDIN) under ids drawn in one query.
     """
+    if len(vals_list) >= COPY_MIN_ROWS:
+        return _copy_rows(env, table, columns, vals_list)
     head = SQL(
         "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) VALUES ",
         SQL.identifier(table),
@@ -36,6 +49,76 @@ def insert_rows(env, table, columns, vals_list, batch=1000):
             )
         ]
     return ids
+
+
+def _copy_rows(env, table, columns, vals_list):
+    cr = env.cr
+    ids = [
+        new_id
+        for (new_id,) in env.execute_query(
+            SQL(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id'))"
+                " FROM generate_series(1, %s)",
+                table,
+                len(vals_list),
+            )
+        )
+    ]
+    now = cr.now()
+    stamps = (env.uid, env.uid, now, now)
+    data = io.StringIO(
+        "".join(
+            "\t".join(map(copy_text, (new_id, *map(vals.get, columns), *stamps))) + "\n"
+            for new_id, vals in zip(ids, vals_list, strict=True)
+        )
+    )
+    copy = SQL(
+        "COPY %s (id, %s, create_uid, write_uid, create_date, write_date)"
+        " FROM STDIN",
+        SQL.identifier(table),
+        SQL(", ").join(SQL.identifier(column) for column in columns),
+    )
+    # As Odoo's own COPY (BaseModel.__ensure_xml_id): no asynchronous wait callback
+    # during the copy.
+    callback = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    try:
+        cr.copy_expert(copy.code, data)
+    finally:
+        psycopg2.extensions.set_wait_callback(callback)
+    # a statement like any other: counted where Odoo counts its queries
+    cr.sql_log_count += 1
+    return ids
+
+
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def copy_text(value):
+    """``value`` in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_COPY_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    return str(value)
+
+
+def values_table(alias, columns, rows):
+    """``rows`` as the table ``unnest(...) AS alias(column, ...)``: one array
+    parameter per column, so that thousands of rows cost three parameters,
+    not a placeholder each. ``columns``: (name, SQL type) pairs."""
+    arrays = list(zip(*rows, strict=True)) or [()] * len(columns)
+    return SQL(
+        "unnest(%s) AS %s(%s)",
+        SQL(", ").join(
+            SQL("%s::%s[]", list(array), SQL(sql_type))
+            for array, (_name, sql_type) in zip(arrays, columns, strict=True)
+        ),
+        SQL.identifier(alias),
+        SQL(", ").join(SQL.identifier(name) for name, _type in columns),
+    )
 
 
 MESSAGE_COLUMNS = (
@@ -97,8 +180,25 @@ def write_tracked(records, vals):
     }
     messages = []
     trackings = []
+    # Every record gets the same new values: records that had the same old
+    # values (and currencies, for amounts) get the same tracking values,
+    # computed once.
+    currency_fields = [
+        info["currency_field"]
+        for info in fields_info.values()
+        if info["type"] == "monetary"
+    ]
+    tracked_by_initial = {}
     for record in records:
-        _changes, commands = record._mail_track(fields_info, initial[record.id])
+        key = (
+            *initial[record.id].values(),
+            *(record[fname] for fname in currency_fields),
+        )
+        if key not in tracked_by_initial:
+            tracked_by_initial[key] = record._mail_track(
+                fields_info, initial[record.id]
+            )[1]
+        commands = tracked_by_initial[key]
         if commands:
             messages.append(
                 dict(

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import insert_rows, write_tracked
+from ..tools import insert_rows, values_table, write_tracked
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
@@ -80,33 +80,59 @@ _ELIGIBLE_LINES_FROM = (
        %(product_filter)s
 """
 )
-# The products, their unit and the agreement's product scope. The scope is
-# joined, not tested line by line: the agreements' products and their
-# (agreement, category or subcategory) pairs are small tables hashed once,
-# where a per-line EXISTS would run once per line. Agreements on the amount
+# The products, their unit and the agreement's product scope: its products
+# and its (agreement, category or subcategory) pairs. Agreements on the amount
 # basis without any product scope need none of it (see _query_period_bases).
 _PRODUCT_JOINS = """
       JOIN product_product pp ON pp.id = aml.product_id
       JOIN product_template pt ON pt.id = pp.product_tmpl_id
  LEFT JOIN uom_uom lu ON lu.id = aml.product_uom_id
  LEFT JOIN uom_uom pu ON pu.id = pt.uom_id
- LEFT JOIN rebate_agreement_product_rel sp
-        ON sp.agreement_id = ag.id AND sp.product_id = aml.product_id
- LEFT JOIN (
+ LEFT JOIN rebate_agreement_excluded_product_rel x
+        ON x.agreement_id = ag.id AND x.product_id = aml.product_id
+"""
+_SCOPE_CATEGORIES = """
         SELECT DISTINCT c.agreement_id, sub.id AS categ_id
           FROM rebate_agreement_product_category_rel c
           JOIN product_category cc ON cc.id = c.categ_id
           JOIN product_category sub ON starts_with(sub.parent_path, cc.parent_path)
-      ) sc ON sc.agreement_id = ag.id AND sc.categ_id = pt.categ_id
- LEFT JOIN rebate_agreement_excluded_product_rel x
-        ON x.agreement_id = ag.id AND x.product_id = aml.product_id
 """
-_PRODUCT_FILTER = """
-       AND x.agreement_id IS NULL
+# The scope is tested one of two equivalent ways. For the lines of a few
+# invoices (posting), it is joined: looked up by index for each line. For
+# thousands of lines (period close, rebuild, the effect), the whole scope is
+# hashed once and each line probes the hash, where a join would sort and
+# merge every line and a per-line EXISTS would run once per line.
+_SCOPE_JOINS = (
+    """
+ LEFT JOIN rebate_agreement_product_rel sp
+        ON sp.agreement_id = ag.id AND sp.product_id = aml.product_id
+ LEFT JOIN ("""
+    + _SCOPE_CATEGORIES
+    + """) sc ON sc.agreement_id = ag.id AND sc.categ_id = pt.categ_id
+"""
+)
+_SCOPE_JOINED = """
        AND (ag.has_product_scope IS NOT TRUE
             OR sp.agreement_id IS NOT NULL
             OR sc.agreement_id IS NOT NULL)
 """
+_SCOPE_HASHED = (
+    """
+       AND (ag.has_product_scope IS NOT TRUE
+            OR (ag.id, aml.product_id) IN (
+                SELECT agreement_id, product_id FROM rebate_agreement_product_rel)
+            OR (ag.id, pt.categ_id) IN ("""
+    + _SCOPE_CATEGORIES
+    + """))
+"""
+)
+_PRODUCT_FILTER = """
+       AND x.agreement_id IS NULL
+"""
+# Columns of the date windows joined to the lines (see values_table).
+PERIOD_COLUMNS = (("agreement_id", "int4"), ("date_from", "date"), ("date_to", "date"))
+WINDOW_COLUMNS = (("agreement_id", "int4"), ("key", "varchar"), *PERIOD_COLUMNS[1:])
+
 _SIGN = "CASE WHEN am.move_type = 'out_refund' THEN -1 ELSE 1 END"
 _QTY = f"{_SIGN} * aml.quantity * COALESCE(pu.factor / NULLIF(lu.factor, 0), 1)"
 _AMOUNT = f"{_SIGN} * aml.price_subtotal"
@@ -723,17 +749,22 @@ class RebateAgreement(models.Model):
         )
 
     @api.model
-    def _eligible_lines_from(self, window_join=None, window_from=None, window_to=None):
+    def _eligible_lines_from(
+        self, window_join=None, window_from=None, window_to=None, few=False
+    ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
-        bounds) counts the same lines over other dates."""
+        bounds) counts the same lines over other dates. ``few``: the lines of
+        a few invoices (the scope is then joined rather than hashed)."""
         return SQL(
             _ELIGIBLE_LINES_FROM,
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
-            product_joins=SQL(_PRODUCT_JOINS),
-            product_filter=SQL(_PRODUCT_FILTER),
+            product_joins=SQL(_PRODUCT_JOINS + (_SCOPE_JOINS if few else "")),
+            product_filter=SQL(
+                _PRODUCT_FILTER + (_SCOPE_JOINED if few else _SCOPE_HASHED)
+            ),
         )
 
     def _query_eligible_lines(self, move_ids=None, date_from=None, date_to=None):
@@ -764,7 +795,7 @@ class RebateAgreement(models.Model):
             """,
             SQL(_AMOUNT),
             SQL(_QTY),
-            self._eligible_lines_from(),
+            self._eligible_lines_from(few=move_ids is not None),
             SQL(" AND ").join(conditions),
         )
         return self.env.execute_query(query)
@@ -794,11 +825,8 @@ class RebateAgreement(models.Model):
         }
         self.env.flush_all()
 
-        def window_values(group):
-            return SQL(", ").join(
-                SQL("(%s, %s::date, %s::date)", ag_id, date_from, date_to)
-                for ag_id, date_from, date_to in group
-            )
+        def window_table(group):
+            return values_table("p", PERIOD_COLUMNS, group)
 
         rows = []
         simple = [period for period in periods if period[0] in plain]
@@ -821,7 +849,7 @@ class RebateAgreement(models.Model):
                            CASE WHEN s.currency_id != ag.currency_id
                                 THEN s.invoice_date END,
                            SUM(s.amount), 0
-                      FROM (VALUES %(windows)s) AS p(agreement_id, date_from, date_to)
+                      FROM %(windows)s
                       JOIN rebate_agreement ag ON ag.id = p.agreement_id
                       JOIN sales s
                         ON s.partner_id = ag.commercial_partner_id
@@ -834,7 +862,7 @@ class RebateAgreement(models.Model):
                     partners=list(set(self.browse(plain).commercial_partner_id.ids)),
                     first=min(period[1] for period in simple),
                     last=max(period[2] for period in simple),
-                    windows=window_values(simple),
+                    windows=window_table(simple),
                 )
             )
         scoped = [period for period in periods if period[0] not in plain]
@@ -853,9 +881,7 @@ class RebateAgreement(models.Model):
                     SQL(_QTY),
                     self._eligible_lines_from(
                         window_join=SQL(
-                            "JOIN (VALUES %s) AS p(agreement_id, date_from, date_to)"
-                            " ON p.agreement_id = ag.id",
-                            window_values(scoped),
+                            "JOIN %s ON p.agreement_id = ag.id", window_table(scoped)
                         ),
                         window_from=SQL("p.date_from"),
                         window_to=SQL("p.date_to"),
@@ -870,10 +896,6 @@ class RebateAgreement(models.Model):
 
         :param windows: list of (agreement id, key, date from, date to)
         """
-        values = SQL(", ").join(
-            SQL("(%s, %s, %s::date, %s::date)", ag_id, key, date_from, date_to)
-            for ag_id, key, date_from, date_to in windows
-        )
         self.env.flush_all()
         query = SQL(
             """
@@ -885,9 +907,8 @@ class RebateAgreement(models.Model):
             SQL(_QTY),
             self._eligible_lines_from(
                 window_join=SQL(
-                    "JOIN (VALUES %s) AS w(agreement_id, key, date_from, date_to)"
-                    " ON w.agreement_id = ag.id",
-                    values,
+                    "JOIN %s ON w.agreement_id = ag.id",
+                    values_table("w", WINDOW_COLUMNS, windows),
                 ),
                 window_from=SQL("w.date_from"),
                 window_to=SQL("w.date_to"),
@@ -1272,15 +1293,18 @@ def period_of(date_start, date_end, months, date):
 
 
 def periods_until(date_start, date_end, months, date_to=None):
-    """The periods of such an agreement, in order, ending on or before date_to."""
+    """The periods of such an agreement, in order, ending on or before date_to:
+    period n starts ``n * months`` months after date_start (see period_of)."""
     periods = []
     start = date_start
+    index = 0
     while start <= date_end:
-        period = period_of(date_start, date_end, months, start)
-        if date_to and period[1] > date_to:
+        index += 1
+        end = min(add_months(date_start, index * months) - timedelta(days=1), date_end)
+        if date_to and end > date_to:
             break
-        periods.append(period)
-        start = period[1] + timedelta(days=1)
+        periods.append((start, end))
+        start = end + timedelta(days=1)
     return periods
 
 

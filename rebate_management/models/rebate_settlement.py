@@ -9,7 +9,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_compare, mute_logger
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows, write_tracked
+from ..tools import insert_rows, values_table, write_tracked
 from .rebate_agreement import PERIOD_MONTHS, periods_until, rebate_of, split_amount
 
 _logger = logging.getLogger(__name__)
@@ -273,12 +273,13 @@ class RebateSettlement(models.Model):
                 """
                 UPDATE rebate_settlement s
                    SET credit_note_id = link.move_id
-                  FROM (VALUES %s) AS link(settlement_id, move_id)
+                  FROM %s
                  WHERE s.id = link.settlement_id
                 """,
-                SQL(", ").join(
-                    SQL("(%s, %s)", settlement.id, move.id)
-                    for settlement, move in zip(to_credit, moves, strict=True)
+                values_table(
+                    "link",
+                    (("settlement_id", "int4"), ("move_id", "int4")),
+                    list(zip(to_credit.ids, moves.ids, strict=True)),
                 ),
             )
         )
@@ -338,56 +339,62 @@ class RebateSettlement(models.Model):
                 )
             )
         )
-        todo = [
-            (agreement, period)
-            for agreement in agreements
-            for period in periods_until(
-                agreement.date_start,
-                agreement.date_end,
-                PERIOD_MONTHS[agreement.period],
-                date,
+        # the terms, as plain values in one query
+        term_fields = ["date_start", "date_end", "period", "partner_id"]
+        term_fields += ["company_id", "currency_id", "tier_mode", "basis"]
+        agreements.flush_recordset(term_fields)
+        terms = {
+            row[0]: row[1:]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
+                    SQL(", ").join(map(SQL.identifier, term_fields)),
+                    agreements.ids,
+                )
             )
-            if (agreement.id, period[0]) not in existing
+        }
+        todo = [
+            (ag_id, period)
+            for ag_id in agreements.ids
+            for period in periods_until(
+                *terms[ag_id][:2], PERIOD_MONTHS[terms[ag_id][2]], date
+            )
+            if (ag_id, period[0]) not in existing
         ]
         if not todo:
             return self
-        due = Agreement.browse(dict.fromkeys(agreement.id for agreement, _p in todo))
+        due = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in todo))
         bases = Agreement._compute_period_bases(
-            [(agreement.id, *period) for agreement, period in todo]
+            [(ag_id, *period) for ag_id, period in todo]
         )
         accrued = due._accrued_totals()
         tiers = due._read_tiers()
-        terms = {
-            agreement.id: (
-                agreement.partner_id.id,
-                agreement.company_id.id,
-                agreement.currency_id,
-                agreement.tier_mode,
-                agreement.basis,
-                agreement.date_end,
+        currencies = {
+            currency.id: currency
+            for currency in self.env["res.currency"].browse(
+                {row[5] for row in terms.values()}
             )
-            for agreement in due
         }
         vals_list = []
-        for agreement, (date_from, date_to) in todo:
-            partner_id, company_id, currency, tier_mode, basis, _end = terms[
-                agreement.id
-            ]
-            base = bases.get((agreement.id, date_from), 0.0)
-            rebate = currency.round(
-                rebate_of(base, tiers.get(agreement.id, []), tier_mode, basis)
+        for ag_id, (date_from, date_to) in todo:
+            _start, _end, _period, partner_id, company_id, currency_id, mode, basis = (
+                terms[ag_id]
+            )
+            base = bases.get((ag_id, date_from), 0.0)
+            rebate = currencies[currency_id].round(
+                rebate_of(base, tiers.get(ag_id, []), mode, basis)
             )
             vals_list.append(
                 {
-                    "agreement_id": agreement.id,
+                    "agreement_id": ag_id,
                     "partner_id": partner_id,
                     "company_id": company_id,
-                    "currency_id": currency.id,
+                    "currency_id": currency_id,
                     "date_from": date_from,
                     "date_to": date_to,
                     "base_total": base,
                     "rebate_total": rebate,
-                    "accrued_total": accrued.get((agreement.id, date_from), 0.0),
+                    "accrued_total": accrued.get((ag_id, date_from), 0.0),
                     # rounded to the currency: zero is exactly zero
                     "state": "draft" if rebate else "done",
                 }
@@ -412,7 +419,7 @@ class RebateSettlement(models.Model):
         finished = [
             vals["agreement_id"]
             for vals in created.values()
-            if vals["date_to"] == terms[vals["agreement_id"]][5]
+            if vals["date_to"] == terms[vals["agreement_id"]][1]
         ]
         Agreement.browse(finished).sudo()._close()
         return settlements

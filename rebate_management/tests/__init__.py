@@ -6,3 +6,4 @@ from . import test_rebate_security
 from . import test_rebate_export
 from . import test_rebate_analysis
 from . import test_rebate_concurrency
+from . import test_rebate_tools

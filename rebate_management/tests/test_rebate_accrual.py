@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from unittest.mock import patch
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import Form, tagged
 
 from .common import RebateCommon
@@ -129,6 +129,24 @@ class TestRebateAccrual(RebateCommon):
             self.product_x + self.product_y + self.product_z,
         )
         self.assertAccrued(everything, 16.0)
+        # Posting joins the scope; the period close and a rebuild hash it:
+        # the same lines count either way.
+        agreements = products + categories + everything
+        quarter = (fields.Date.to_date("2025-01-01"), fields.Date.to_date("2025-03-31"))
+        self.assertEqual(
+            agreements._compute_period_bases([(a.id, *quarter) for a in agreements]),
+            {
+                (products.id, quarter[0]): 100.0,
+                (categories.id, quarter[0]): 100.0,
+                (everything.id, quarter[0]): 160.0,
+            },
+        )
+        accrued = {a: sorted(a.accrual_ids.mapped("base")) for a in agreements}
+        agreements.action_recompute_accruals()
+        for agreement in agreements:
+            self.assertEqual(
+                sorted(agreement.accrual_ids.mapped("base")), accrued[agreement]
+            )
 
     def test_child_contact_counts_other_customer_does_not(self):
         agreement = self._create_agreement([(0.0, 2.0)])
