@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import io
+from datetime import date, datetime
 
 import psycopg2.extensions
 
@@ -68,7 +69,7 @@ def _copy_rows(env, table, columns, vals_list):
     stamps = (env.uid, env.uid, now, now)
     data = io.StringIO(
         "".join(
-            "\t".join(map(copy_text, (new_id, *map(vals.get, columns), *stamps))) + "\n"
+            copy_line((new_id, *map(vals.get, columns), *stamps))
             for new_id, vals in zip(ids, vals_list, strict=True)
         )
     )
@@ -92,6 +93,23 @@ def _copy_rows(env, table, columns, vals_list):
 
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+# Written by str() as COPY reads them (checked first: most values are these).
+_COPY_PLAIN_TYPES = frozenset({int, float, date, datetime})
+
+
+def copy_line(values):
+    """A row of ``values`` in COPY's text format, newline included."""
+    return (
+        "\t".join(
+            [
+                str(value) if value.__class__ in _COPY_PLAIN_TYPES else copy_text(value)
+                for value in values
+            ]
+        )
+        + "\n"
+    )
 
 
 def copy_text(value):
