@@ -1,9 +1,13 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+from ..tools import COPY_MIN_ROWS
 from .common import RebateCommon
 
 
@@ -277,6 +281,41 @@ class TestRebateSettlement(RebateCommon):
         two = self._close_and_count(2)
         six = self._close_and_count(6)
         self.assertEqual(two, six, "closing 6 agreements costs the queries of 2")
+
+    def test_bulk_create_skips_periods_settled_meanwhile(self):
+        """A close large enough to be copied (COPY) that meets a period a
+        concurrent close settled meanwhile creates all the others, once."""
+        settled = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
+        start = fields.Date.to_date("2025-01-01")
+        vals_list = [
+            {
+                "agreement_id": self.agreement.id,
+                "partner_id": self.customer.id,
+                "company_id": self.env.company.id,
+                "currency_id": self.agreement.currency_id.id,
+                "date_from": start + timedelta(days=index),
+                "date_to": start + timedelta(days=index),
+                "base_total": float(index),
+                "rebate_total": 1.0,
+                "accrued_total": 0.0,
+                "state": "draft",
+            }
+            for index in range(COPY_MIN_ROWS + 1)
+        ]
+        created = self.Settlement._create_once(vals_list)
+        self.assertEqual(len(created), COPY_MIN_ROWS)
+        self.assertNotIn(settled.id, created)
+        self.assertEqual(settled.base_total, 5000.0)
+        self.assertEqual(
+            sorted(self.Settlement.browse(created).mapped("base_total")),
+            [float(index) for index in range(1, COPY_MIN_ROWS + 1)],
+        )
+        self.assertEqual(
+            self.Settlement.search_count(
+                [("agreement_id", "=", self.agreement.id), ("date_from", "=", start)]
+            ),
+            1,
+        )
 
     def test_cancelled_settlement_lets_go_of_its_accruals(self):
         q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
