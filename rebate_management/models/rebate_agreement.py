@@ -1012,12 +1012,28 @@ class RebateAgreement(models.Model):
         updated in place; ``tiers`` optionally maps agreement ids to their
         (threshold, rate) pairs.
         """
-        tiers = tiers or {}
-        by_id = self.browse({row[0] for row in rows})._by_id()
+        agreements = self.browse({row[0] for row in rows})
+        tiers = dict(tiers or {})
+        unread = [ag_id for ag_id in agreements.ids if ag_id not in tiers]
+        if unread:
+            tiers.update(dict.fromkeys(unread, []))
+            tiers.update(self.browse(unread)._read_tiers())
+        by_id = agreements._by_id()
+        # what each line needs of its agreement, read once per agreement
+        terms = {
+            agreement.id: (
+                agreement.currency_id,
+                agreement.basis,
+                agreement.tier_mode,
+                agreement.commercial_partner_id.id,
+                agreement.company_id.id,
+            )
+            for agreement in agreements
+        }
+        period_of_line = agreements._period_finder()
         convert = self._get_base_converter()
         # Group line values per (agreement, period, move), keeping row order.
         groups = defaultdict(list)
-        periods = {}
         for (
             ag_id,
             line_id,
@@ -1029,33 +1045,28 @@ class RebateAgreement(models.Model):
             amount,
             qty,
         ) in rows:
-            agreement = by_id[ag_id]
-            if (ag_id, date) not in periods:
-                periods[ag_id, date] = agreement._get_period(date)
-            groups[ag_id, periods[ag_id, date], move_id].append(
+            sales = convert(by_id[ag_id], cur, date, amount, qty, "amount")
+            quantity = float(qty or 0.0)
+            groups[ag_id, period_of_line(ag_id, date), move_id].append(
                 {
                     "move_line_id": line_id,
                     "partner_id": partner_id,
                     "product_id": product_id,
                     "date": date,
-                    "base": convert(agreement, cur, date, amount, qty),
-                    "sales_amount": convert(
-                        agreement, cur, date, amount, qty, "amount"
-                    ),
-                    "quantity": float(qty or 0.0),
+                    "base": quantity if terms[ag_id][1] == "quantity" else sales,
+                    "sales_amount": sales,
+                    "quantity": quantity,
                 }
             )
         vals_list = []
         for (ag_id, (period_start, period_end), move_id), lines in groups.items():
-            agreement = by_id[ag_id]
-            currency = agreement.currency_id
+            currency, basis, tier_mode, commercial_partner_id, company_id = terms[ag_id]
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
-            agreement_tiers = tiers.get(ag_id)
-            delta = agreement._compute_rebate(
-                after, agreement_tiers
-            ) - agreement._compute_rebate(before, agreement_tiers)
+            delta = currency.round(
+                rebate_of(after, tiers[ag_id], tier_mode, basis)
+            ) - currency.round(rebate_of(before, tiers[ag_id], tier_mode, basis))
             amounts = split_amount(delta, [line["base"] for line in lines], currency)
             for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
@@ -1066,12 +1077,33 @@ class RebateAgreement(models.Model):
                         "period_start": period_start,
                         "period_end": period_end,
                         "amount": amount,
-                        "commercial_partner_id": agreement.commercial_partner_id.id,
-                        "company_id": agreement.company_id.id,
+                        "commercial_partner_id": commercial_partner_id,
+                        "company_id": company_id,
                         "currency_id": currency.id,
                     }
                 )
         return vals_list
+
+    def _period_finder(self):
+        """A function (agreement id, date) -> the period (start, end) of that
+        agreement holding the date, for the lines of these agreements: their
+        terms are read once, each (agreement, date) computed once."""
+        terms = {
+            agreement.id: (
+                agreement.date_start,
+                agreement.date_end,
+                PERIOD_MONTHS[agreement.period],
+            )
+            for agreement in self
+        }
+        periods = {}
+
+        def period(ag_id, date):
+            if (ag_id, date) not in periods:
+                periods[ag_id, date] = period_of(*terms[ag_id], date)
+            return periods[ag_id, date]
+
+        return period
 
     def _read_tiers(self):
         """{agreement id: [(threshold, rate), ...] in threshold order}."""
@@ -1137,8 +1169,8 @@ class RebateAgreement(models.Model):
         if not rows:
             return self.env["rebate.accrual"]
         agreements = self.browse({row[0] for row in rows})
-        by_id = agreements._by_id()
-        period_starts = {by_id[row[0]]._get_period(row[5])[0] for row in rows}
+        period_of_line = agreements._period_finder()
+        period_starts = {period_of_line(row[0], row[5])[0] for row in rows}
         bases, tiers = agreements._lock_for_accrual(period_starts)
         return self._insert_accruals(
             self._prepare_accrual_vals_list(rows, bases, tiers)
@@ -1178,10 +1210,11 @@ class RebateAgreement(models.Model):
         if periods is not None:
             date_from = min(p[1] for p in periods)
             date_to = max(by_id[p[0]]._get_period(p[1])[1] for p in periods)
+        period_of_line = self._period_finder()
         rows = [
             row
             for row in self._query_eligible_lines(date_from=date_from, date_to=date_to)
-            if wanted(row[0], by_id[row[0]]._get_period(row[5])[0])
+            if wanted(row[0], period_of_line(row[0], row[5])[0])
         ]
         return self._insert_accruals(self._prepare_accrual_vals_list(rows, {}))
 
