@@ -26,23 +26,23 @@ def insert_rows(env, table, columns, vals_list, batch=1000):
     statement's text does not depend on the values); many rows are copied
     (COPY FROM STDIN) under ids drawn in one query.
     """
+    now = env.cr.now()
+    stamps = (env.uid, env.uid, now, now)
     if len(vals_list) >= COPY_MIN_ROWS:
-        return _copy_rows(env, table, columns, vals_list)
+        return _copy_rows(env, table, columns, vals_list, stamps)
     head = SQL(
         "INSERT INTO %s (%s, create_uid, write_uid, create_date, write_date) VALUES ",
         SQL.identifier(table),
         SQL(", ").join(SQL.identifier(column) for column in columns),
     ).code
-    row = "(%s, %%s, %%s, now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')" % (
-        ", ".join(["%s"] * len(columns))
-    )
+    row = "(%s)" % ", ".join(["%s"] * (len(columns) + len(stamps)))
     ids = []
     for start in range(0, len(vals_list), batch):
         chunk = vals_list[start : start + batch]
         params = []
         for vals in chunk:
             params.extend(vals.get(column) for column in columns)
-            params += [env.uid, env.uid]
+            params += stamps
         ids += [
             new_id
             for (new_id,) in env.execute_query(
@@ -52,7 +52,7 @@ def insert_rows(env, table, columns, vals_list, batch=1000):
     return ids
 
 
-def _copy_rows(env, table, columns, vals_list):
+def _copy_rows(env, table, columns, vals_list, stamps):
     cr = env.cr
     ids = [
         new_id
@@ -65,8 +65,6 @@ def _copy_rows(env, table, columns, vals_list):
             )
         )
     ]
-    now = cr.now()
-    stamps = (env.uid, env.uid, now, now)
     data = io.StringIO(
         "".join(
             copy_line((new_id, *map(vals.get, columns), *stamps))
@@ -164,9 +162,10 @@ def write_tracked(records, vals):
     creates their tracking values one message at a time too: a few
     milliseconds a record, more than the business work of a period close or
     of a credit note. Here the same notes, by the same author, with the same
-    old and new values (from mail's own _mail_track), are inserted in two
-    statements. Only for models without a tracking subtype (a subtype would
-    post and notify followers instead of logging).
+    old and new values (from mail's own _mail_track), are written with one
+    insert_rows for the messages and one for their values. Only for models
+    without a tracking subtype (a subtype would post and notify followers
+    instead of logging).
     """
     if not records:
         return

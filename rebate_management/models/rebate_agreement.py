@@ -756,9 +756,7 @@ class RebateAgreement(models.Model):
         self.ensure_one()
         if tiers is None:
             tiers = [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
-        return self.currency_id.round(
-            rebate_of(base, tiers, self.tier_mode, self.basis)
-        )
+        return period_rebate(base, tiers, self.tier_mode, self.basis, self.currency_id)
 
     @api.model
     def _eligible_lines_from(
@@ -1064,9 +1062,9 @@ class RebateAgreement(models.Model):
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
-            delta = currency.round(
-                rebate_of(after, tiers[ag_id], tier_mode, basis)
-            ) - currency.round(rebate_of(before, tiers[ag_id], tier_mode, basis))
+            delta = period_rebate(
+                after, tiers[ag_id], tier_mode, basis, currency
+            ) - period_rebate(before, tiers[ag_id], tier_mode, basis, currency)
             amounts = split_amount(delta, [line["base"] for line in lines], currency)
             for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
@@ -1164,7 +1162,6 @@ class RebateAgreement(models.Model):
     @api.model
     def _accrue_moves(self, moves):
         """Accrue the rebate of freshly posted customer invoices and refunds."""
-        self.env.flush_all()
         rows = self._query_eligible_lines(move_ids=moves.ids)
         if not rows:
             return self.env["rebate.accrual"]
@@ -1186,7 +1183,7 @@ class RebateAgreement(models.Model):
         if not self:
             return self.env["rebate.accrual"]
         self._lock_for_accrual()
-        by_id = self._by_id()
+        period_of_line = self._period_finder()
         Accrual = self.env["rebate.accrual"].sudo()
         locked = {
             (s.agreement_id.id, s.date_from)
@@ -1209,8 +1206,7 @@ class RebateAgreement(models.Model):
         date_from = date_to = None
         if periods is not None:
             date_from = min(p[1] for p in periods)
-            date_to = max(by_id[p[0]]._get_period(p[1])[1] for p in periods)
-        period_of_line = self._period_finder()
+            date_to = max(period_of_line(*period)[1] for period in periods)
         rows = [
             row
             for row in self._query_eligible_lines(date_from=date_from, date_to=date_to)
@@ -1383,6 +1379,11 @@ def rebate_of(base, tiers, tier_mode, basis):
             break
         rebate += (min(base, upper) - threshold) * rate * factor
     return rebate
+
+
+def period_rebate(base, tiers, tier_mode, basis, currency):
+    """R(base) rounded to the currency: the rebate of a period's base."""
+    return currency.round(rebate_of(base, tiers, tier_mode, basis))
 
 
 def split_amount(total, weights, currency):

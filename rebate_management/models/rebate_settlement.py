@@ -10,7 +10,12 @@ from odoo.tools import SQL, float_compare, mute_logger
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
 from ..tools import insert_rows, values_table, write_tracked
-from .rebate_agreement import PERIOD_MONTHS, periods_until, rebate_of, split_amount
+from .rebate_agreement import (
+    PERIOD_MONTHS,
+    period_rebate,
+    periods_until,
+    split_amount,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -381,8 +386,8 @@ class RebateSettlement(models.Model):
                 terms[ag_id]
             )
             base = bases.get((ag_id, date_from), 0.0)
-            rebate = currencies[currency_id].round(
-                rebate_of(base, tiers.get(ag_id, []), mode, basis)
+            rebate = period_rebate(
+                base, tiers.get(ag_id, []), mode, basis, currencies[currency_id]
             )
             vals_list.append(
                 {
