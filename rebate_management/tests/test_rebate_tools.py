@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2.errors import ForeignKeyViolation
 
 from odoo.tests import TransactionCase, tagged
-from odoo.tools import SQL
+from odoo.tools import SQL, mute_logger
 
 from ..models.rebate_agreement import periods_until
 from ..tools import COPY_MIN_ROWS, insert_rows, values_table
@@ -31,7 +31,8 @@ class TestRebateTools(TransactionCase):
             "model": "res.partner",
             "res_id": self.env.user.partner_id.id,
             "message_type": "comment",
-            "body": f"<p>line {index}\nnext\tcolumn \\ backslash \\N 'quoted'</p>",
+            "body": f"<p>line {index}\nnext\tcolumn \\ backslash \\N 'quoted' "
+            f'"double" {{"json": [1]}} 返利 \u00e9</p>',
             "subject": "" if index % 2 else "tab\there\r\nnew line",
             "email_from": None,
             "is_internal": bool(index % 3),
@@ -69,6 +70,43 @@ class TestRebateTools(TransactionCase):
         )
         self.assertEqual(messages[0].create_uid, self.env.user)
         self.assertEqual(messages[0].create_date, self.env.cr.now())
+
+    def test_small_insert_is_one_query_whatever_the_rows(self):
+        """Below COPY_MIN_ROWS the rows go in one INSERT, as JSON: the values
+        come back as given, with the columns' types."""
+        vals_list = [self._vals(index) for index in range(COPY_MIN_ROWS - 1)]
+        insert_rows(self.env, "mail_message", COLUMNS, vals_list[:1])
+        for count in (1, COPY_MIN_ROWS - 1):
+            with self.assertQueryCount(1):
+                ids = insert_rows(self.env, "mail_message", COLUMNS, vals_list[:count])
+            self.assertEqual(len(ids), count)
+            self.assertEqual(ids, sorted(ids))
+        messages = self.env["mail.message"].browse(ids)
+        self.assertEqual(messages.mapped("body"), [v["body"] for v in vals_list])
+        self.assertEqual(messages[2].date, datetime(2025, 3, 31, 23, 59, 58))
+        self.assertEqual(messages[1].subject, "")
+        self.assertEqual(messages[2].subject, "tab\there\r\nnew line")
+        self.assertEqual(
+            messages.mapped("is_internal"), [bool(i % 3) for i in range(len(ids))]
+        )
+        self.assertIs(messages[3].email_from, False)
+        self.assertEqual(messages[0].create_uid, self.env.user)
+        self.assertEqual(messages[0].create_date, self.env.cr.now())
+        self.assertEqual(insert_rows(self.env, "mail_message", COLUMNS, []), [])
+
+    def test_small_insert_fails_whole(self):
+        vals_list = [self._vals(index) for index in range(3)]
+        vals_list[-1]["author_id"] = -1
+        self.env.cr.execute("SELECT COUNT(*) FROM mail_message")
+        before = self.env.cr.fetchone()[0]
+        with (
+            self.assertRaises(ForeignKeyViolation),
+            mute_logger("odoo.sql_db"),
+            self.env.cr.savepoint(),
+        ):
+            insert_rows(self.env, "mail_message", COLUMNS, vals_list)
+        self.env.cr.execute("SELECT COUNT(*) FROM mail_message")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
 
     def test_copy_costs_two_queries_whatever_the_rows(self):
         vals_list = [self._vals(index) for index in range(5 * COPY_MIN_ROWS)]
