@@ -31,7 +31,7 @@ def insert_rows(env, table, columns, vals_list):
     adapt and to parse than the rows cost to write); many rows are copied
     (COPY FROM STDIN) under ids drawn in one query.
     """
-    now = env.cr.now()
+    now = str(env.cr.now())  # as text once, not once per row
     stamps = (env.uid, env.uid, now, now)
     if len(vals_list) >= COPY_MIN_ROWS:
         return _copy_rows(env, table, columns, vals_list, stamps)
