@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import calendar
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -12,6 +12,14 @@ from odoo.tools import SQL
 from ..tools import insert_rows, values_table, write_tracked
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+# What accruing a line and summing a period need of an agreement, as plain
+# values (see _read_accrual_terms); currency is a res.currency record.
+AccrualTerms = namedtuple(
+    "AccrualTerms",
+    "date_start date_end months currency basis tier_mode "
+    "commercial_partner_id company_id",
+)
 
 # The terms of an agreement: locked once it is active, changed by amendment.
 TERM_FIELDS = {
@@ -382,12 +390,13 @@ class RebateAgreement(models.Model):
         measured = self.browse({window[0] for window in windows})
         if windows:
             convert = self._get_base_converter()
+            terms = measured._read_accrual_terms()
             by_id = measured._by_id()
             for ag_id, key, date, cur, amount, qty in measured._query_window_sales(
                 windows
             ):
                 sales[ag_id, key] += convert(
-                    by_id[ag_id], cur, date, amount, qty, "amount"
+                    terms[ag_id], cur, date, amount, qty, "amount"
                 )
             for (ag_id, _start), base in self._compute_period_bases(elapsed).items():
                 rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
@@ -933,8 +942,7 @@ class RebateAgreement(models.Model):
         if not periods:
             return {}
         agreements = self.browse({period[0] for period in periods})
-        terms = {a.id: (a.basis, a.currency_id) for a in agreements}
-        by_id = agreements._by_id()
+        terms = agreements._read_accrual_terms()
         convert = self._get_base_converter()
         bases = defaultdict(float)
         for (
@@ -945,17 +953,17 @@ class RebateAgreement(models.Model):
             amount,
             quantity,
         ) in self._query_period_bases(periods):
-            basis, currency = terms[ag_id]
-            if basis == "quantity":
+            agreement_terms = terms[ag_id]
+            if agreement_terms.basis == "quantity":
                 bases[ag_id, start] += float(quantity or 0.0)
-            elif currency_id == currency.id:
+            elif currency_id == agreement_terms.currency.id:
                 bases[ag_id, start] += float(amount or 0.0)
             else:
                 bases[ag_id, start] += convert(
-                    by_id[ag_id], currency_id, date, amount, quantity
+                    agreement_terms, currency_id, date, amount, quantity
                 )
         return {
-            (ag_id, start): round_base(base, *terms[ag_id])
+            (ag_id, start): round_base(base, terms[ag_id].basis, terms[ag_id].currency)
             for (ag_id, start), base in bases.items()
         }
 
@@ -969,46 +977,42 @@ class RebateAgreement(models.Model):
         return round_base(base, self.basis, self.currency_id)
 
     def _get_base_converter(self):
-        """A function (agreement, currency_id, date, amount, quantity[, basis])
-        -> base: the quantity on the quantity basis, else the amount converted
-        to the agreement currency at the date. ``basis`` overrides the
-        agreement's. Rates are looked up once per (currency, agreement
-        currency, company, date).
+        """A function (agreement terms, currency_id, date, amount, quantity[,
+        basis]) -> base: the quantity on the quantity basis, else the amount
+        converted to the agreement currency at the date. ``basis`` overrides
+        the agreement's; the terms are an AccrualTerms. Rates are looked up
+        once per (currency, agreement currency, company, date).
         """
         rates = {}
         currencies = self.env["res.currency"]
 
-        def convert(agreement, currency_id, date, amount, quantity, basis=None):
-            if (basis or agreement.basis) == "quantity":
+        def convert(terms, currency_id, date, amount, quantity, basis=None):
+            if (basis or terms.basis) == "quantity":
                 return float(quantity or 0.0)
             amount = float(amount or 0.0)
-            if currency_id != agreement.currency_id.id:
-                key = (
-                    currency_id,
-                    agreement.currency_id.id,
-                    agreement.company_id.id,
-                    date,
-                )
+            currency = terms.currency
+            if currency_id != currency.id:
+                key = (currency_id, currency.id, terms.company_id, date)
                 if key not in rates:
                     rates[key] = currencies._get_conversion_rate(
                         currencies.browse(currency_id),
-                        agreement.currency_id,
-                        agreement.company_id,
+                        currency,
+                        self.env["res.company"].browse(terms.company_id),
                         date,
                     )
                 amount *= rates[key]
-            return agreement.currency_id.round(amount)
+            return currency.round(amount)
 
         return convert
 
-    def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None):
+    def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None, terms=None):
         """Accrual values for eligible line rows, in posting order.
 
         Each move's accrual for a period is R(base after) - R(base before),
         spread over its lines in proportion to their base; ``bases_before``
         maps (agreement id, period start) to the base accrued so far and is
         updated in place; ``tiers`` optionally maps agreement ids to their
-        (threshold, rate) pairs.
+        (threshold, rate) pairs, ``terms`` to their AccrualTerms.
         """
         agreements = self.browse({row[0] for row in rows})
         tiers = dict(tiers or {})
@@ -1016,19 +1020,9 @@ class RebateAgreement(models.Model):
         if unread:
             tiers.update(dict.fromkeys(unread, []))
             tiers.update(self.browse(unread)._read_tiers())
-        by_id = agreements._by_id()
-        # what each line needs of its agreement, read once per agreement
-        terms = {
-            agreement.id: (
-                agreement.currency_id,
-                agreement.basis,
-                agreement.tier_mode,
-                agreement.commercial_partner_id.id,
-                agreement.company_id.id,
-            )
-            for agreement in agreements
-        }
-        period_of_line = agreements._period_finder()
+        if terms is None:
+            terms = agreements._read_accrual_terms()
+        period_of_line = agreements._period_finder(terms)
         convert = self._get_base_converter()
         # Group line values per (agreement, period, move), keeping row order.
         groups = defaultdict(list)
@@ -1043,7 +1037,7 @@ class RebateAgreement(models.Model):
             amount,
             qty,
         ) in rows:
-            sales = convert(by_id[ag_id], cur, date, amount, qty, "amount")
+            sales = convert(terms[ag_id], cur, date, amount, qty, "amount")
             quantity = float(qty or 0.0)
             groups[ag_id, period_of_line(ag_id, date), move_id].append(
                 {
@@ -1051,14 +1045,15 @@ class RebateAgreement(models.Model):
                     "partner_id": partner_id,
                     "product_id": product_id,
                     "date": date,
-                    "base": quantity if terms[ag_id][1] == "quantity" else sales,
+                    "base": quantity if terms[ag_id].basis == "quantity" else sales,
                     "sales_amount": sales,
                     "quantity": quantity,
                 }
             )
         vals_list = []
         for (ag_id, (period_start, period_end), move_id), lines in groups.items():
-            currency, basis, tier_mode, commercial_partner_id, company_id = terms[ag_id]
+            agreement_terms = terms[ag_id]
+            currency, basis, tier_mode = agreement_terms[3:6]
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
@@ -1075,33 +1070,49 @@ class RebateAgreement(models.Model):
                         "period_start": period_start,
                         "period_end": period_end,
                         "amount": amount,
-                        "commercial_partner_id": commercial_partner_id,
-                        "company_id": company_id,
+                        "commercial_partner_id": agreement_terms.commercial_partner_id,
+                        "company_id": agreement_terms.company_id,
                         "currency_id": currency.id,
                     }
                 )
         return vals_list
 
-    def _period_finder(self):
+    def _period_finder(self, terms=None):
         """A function (agreement id, date) -> the period (start, end) of that
         agreement holding the date, for the lines of these agreements: their
-        terms are read once, each (agreement, date) computed once."""
-        terms = {
-            agreement.id: (
-                agreement.date_start,
-                agreement.date_end,
-                PERIOD_MONTHS[agreement.period],
-            )
-            for agreement in self
-        }
+        terms (AccrualTerms, read here if not given) are read once, each
+        (agreement, date) computed once."""
+        if terms is None:
+            terms = self._read_accrual_terms()
         periods = {}
 
         def period(ag_id, date):
             if (ag_id, date) not in periods:
-                periods[ag_id, date] = period_of(*terms[ag_id], date)
+                periods[ag_id, date] = period_of(*terms[ag_id][:3], date)
             return periods[ag_id, date]
 
         return period
+
+    def _read_accrual_terms(self):
+        """{agreement id: AccrualTerms} of these agreements, in one query: the
+        few terms accruing needs as plain values, instead of the ORM reading
+        every field of the agreements."""
+        columns = ["date_start", "date_end", "period", "currency_id", "basis"]
+        columns += ["tier_mode", "commercial_partner_id", "company_id"]
+        self.flush_recordset(columns)
+        currencies = self.env["res.currency"]
+        return {
+            ag_id: AccrualTerms(
+                start, end, PERIOD_MONTHS[period], currencies.browse(currency_id), *rest
+            )
+            for ag_id, start, end, period, currency_id, *rest in self.env.execute_query(
+                SQL(
+                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
+                    SQL(", ").join(map(SQL.identifier, columns)),
+                    self.ids,
+                )
+            )
+        }
 
     def _read_tiers(self):
         """{agreement id: [(threshold, rate), ...] in threshold order}."""
@@ -1166,11 +1177,12 @@ class RebateAgreement(models.Model):
         if not rows:
             return self.env["rebate.accrual"]
         agreements = self.browse({row[0] for row in rows})
-        period_of_line = agreements._period_finder()
+        terms = agreements._read_accrual_terms()
+        period_of_line = agreements._period_finder(terms)
         period_starts = {period_of_line(row[0], row[5])[0] for row in rows}
         bases, tiers = agreements._lock_for_accrual(period_starts)
         return self._insert_accruals(
-            self._prepare_accrual_vals_list(rows, bases, tiers)
+            self._prepare_accrual_vals_list(rows, bases, tiers, terms)
         )
 
     def _rebuild_accruals(self, periods=None):
@@ -1183,7 +1195,8 @@ class RebateAgreement(models.Model):
         if not self:
             return self.env["rebate.accrual"]
         self._lock_for_accrual()
-        period_of_line = self._period_finder()
+        terms = self._read_accrual_terms()
+        period_of_line = self._period_finder(terms)
         Accrual = self.env["rebate.accrual"].sudo()
         locked = {
             (s.agreement_id.id, s.date_from)
@@ -1212,7 +1225,9 @@ class RebateAgreement(models.Model):
             for row in self._query_eligible_lines(date_from=date_from, date_to=date_to)
             if wanted(row[0], period_of_line(row[0], row[5])[0])
         ]
-        return self._insert_accruals(self._prepare_accrual_vals_list(rows, {}))
+        return self._insert_accruals(
+            self._prepare_accrual_vals_list(rows, {}, terms=terms)
+        )
 
     def _lock_for_accrual(self, period_starts=()):
         """Serialize the accruals of these agreements between transactions,
