@@ -834,15 +834,25 @@ class RebateAgreement(models.Model):
         joins. At most two queries, whatever the number of agreements and
         lines.
         """
-        agreements = self.browse({period[0] for period in periods})
-        plain = {
-            agreement.id
-            for agreement in agreements
-            if agreement.basis == "amount"
-            and not agreement.has_product_scope
-            and not agreement.excluded_product_ids
-        }
         self.env.flush_all()
+        # {agreement id: customer} of the agreements that count every line
+        plain = dict(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT ag.id, ag.commercial_partner_id
+                      FROM rebate_agreement ag
+                     WHERE ag.id = ANY(%s)
+                       AND ag.basis = 'amount'
+                       AND ag.has_product_scope IS NOT TRUE
+                       AND NOT EXISTS (
+                            SELECT 1 FROM rebate_agreement_excluded_product_rel x
+                             WHERE x.agreement_id = ag.id)
+                    """,
+                    list({period[0] for period in periods}),
+                )
+            )
+        )
 
         def window_table(group):
             return values_table("p", PERIOD_COLUMNS, group)
@@ -878,7 +888,7 @@ class RebateAgreement(models.Model):
                     """,
                     amount=SQL(_AMOUNT),
                     counted=SQL(_COUNTED_LINES),
-                    partners=list(set(self.browse(plain).commercial_partner_id.ids)),
+                    partners=list(set(plain.values())),
                     first=min(period[1] for period in simple),
                     last=max(period[2] for period in simple),
                     windows=window_table(simple),
