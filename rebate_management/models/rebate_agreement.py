@@ -18,7 +18,7 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 AccrualTerms = namedtuple(
     "AccrualTerms",
     "date_start date_end months currency basis tier_mode "
-    "commercial_partner_id company_id",
+    "partner_id commercial_partner_id company_id",
 )
 
 # The terms of an agreement: locked once it is active, changed by amendment.
@@ -946,13 +946,15 @@ class RebateAgreement(models.Model):
         return self.env.execute_query(query)
 
     @api.model
-    def _compute_period_bases(self, periods):
+    def _compute_period_bases(self, periods, terms=None):
         """{(agreement id, period start): base} computed from the source
-        documents, for ``periods``: (agreement id, date from, date to)."""
+        documents, for ``periods``: (agreement id, date from, date to);
+        ``terms``: the agreements' AccrualTerms if already read."""
         if not periods:
             return {}
-        agreements = self.browse({period[0] for period in periods})
-        terms = agreements._read_accrual_terms()
+        if terms is None:
+            agreements = self.browse({period[0] for period in periods})
+            terms = agreements._read_accrual_terms()
         convert = self._get_base_converter()
         bases = defaultdict(float)
         for (
@@ -1105,10 +1107,10 @@ class RebateAgreement(models.Model):
 
     def _read_accrual_terms(self):
         """{agreement id: AccrualTerms} of these agreements, in one query: the
-        few terms accruing needs as plain values, instead of the ORM reading
-        every field of the agreements."""
+        few terms accruing and closing need as plain values, instead of the
+        ORM reading every field of the agreements."""
         columns = ["date_start", "date_end", "period", "currency_id", "basis"]
-        columns += ["tier_mode", "commercial_partner_id", "company_id"]
+        columns += ["tier_mode", "partner_id", "commercial_partner_id", "company_id"]
         self.flush_recordset(columns)
         currencies = self.env["res.currency"]
         return {

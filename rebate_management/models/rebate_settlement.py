@@ -11,7 +11,6 @@ from odoo.tools import SQL, float_compare, mute_logger
 from ..reports.rebate_statement_xlsx import build_statement_workbook
 from ..tools import insert_rows, values_table, write_tracked
 from .rebate_agreement import (
-    PERIOD_MONTHS,
     period_rebate,
     periods_until,
     split_amount,
@@ -345,56 +344,38 @@ class RebateSettlement(models.Model):
             )
         )
         # the terms, as plain values in one query
-        term_fields = ["date_start", "date_end", "period", "partner_id"]
-        term_fields += ["company_id", "currency_id", "tier_mode", "basis"]
-        agreements.flush_recordset(term_fields)
-        terms = {
-            row[0]: row[1:]
-            for row in self.env.execute_query(
-                SQL(
-                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
-                    SQL(", ").join(map(SQL.identifier, term_fields)),
-                    agreements.ids,
-                )
-            )
-        }
+        terms = agreements._read_accrual_terms()
         todo = [
             (ag_id, period)
             for ag_id in agreements.ids
-            for period in periods_until(
-                *terms[ag_id][:2], PERIOD_MONTHS[terms[ag_id][2]], date
-            )
+            for period in periods_until(*terms[ag_id][:3], date)
             if (ag_id, period[0]) not in existing
         ]
         if not todo:
             return self
         due = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in todo))
         bases = Agreement._compute_period_bases(
-            [(ag_id, *period) for ag_id, period in todo]
+            [(ag_id, *period) for ag_id, period in todo], terms
         )
         accrued = due._accrued_totals()
         tiers = due._read_tiers()
-        currencies = {
-            currency.id: currency
-            for currency in self.env["res.currency"].browse(
-                {row[5] for row in terms.values()}
-            )
-        }
         vals_list = []
         for ag_id, (date_from, date_to) in todo:
-            _start, _end, _period, partner_id, company_id, currency_id, mode, basis = (
-                terms[ag_id]
-            )
+            agreement_terms = terms[ag_id]
             base = bases.get((ag_id, date_from), 0.0)
             rebate = period_rebate(
-                base, tiers.get(ag_id, []), mode, basis, currencies[currency_id]
+                base,
+                tiers.get(ag_id, []),
+                agreement_terms.tier_mode,
+                agreement_terms.basis,
+                agreement_terms.currency,
             )
             vals_list.append(
                 {
                     "agreement_id": ag_id,
-                    "partner_id": partner_id,
-                    "company_id": company_id,
-                    "currency_id": currency_id,
+                    "partner_id": agreement_terms.partner_id,
+                    "company_id": agreement_terms.company_id,
+                    "currency_id": agreement_terms.currency.id,
                     "date_from": date_from,
                     "date_to": date_to,
                     "base_total": base,
@@ -424,7 +405,7 @@ class RebateSettlement(models.Model):
         finished = [
             vals["agreement_id"]
             for vals in created.values()
-            if vals["date_to"] == terms[vals["agreement_id"]][1]
+            if vals["date_to"] == terms[vals["agreement_id"]].date_end
         ]
         Agreement.browse(finished).sudo()._close()
         return settlements
