@@ -1128,20 +1128,30 @@ def stage_posting(env, settings, data, results):
             cpu_median_s=cpu_med[kind],
         )
     spread = [r["overhead_pct"] for r in rounds]
-    time_met = overhead <= 10.0
+    # The two invoices of a pair are identical and posted one after the
+    # other: their difference leaves out the machine's drift over the run,
+    # which the two medians do not. The target is judged on the larger.
+    paired = (
+        median([w - n for w, n in zip(times["with"], times["none"], strict=True)])
+        / med["none"]
+        * 100
+    )
+    time_met = max(overhead, paired) <= 10.0
     query_met = extra_q <= 5.0
     hook_pct = (hook["with"] - hook["none"]) / med["none"] * 100
     results.row(
         "posting overhead",
         None,
         None,
-        f"{overhead:+.1f} % time, {extra_q:+.1f} q/inv (rounds {min(spread):+.0f}.."
+        f"{overhead:+.1f} % time (paired {paired:+.1f} %), {extra_q:+.1f} q/inv "
+        f"(rounds {min(spread):+.0f}.."
         f"{max(spread):+.0f} %; cpu {cpu_overhead:+.1f} %; "
         f"hook alone {hook_pct:+.1f} %, "
         f"{accruals_per_invoice:.0f} accruals/inv)",
         "<= 10 %, <= 5 q/inv",
         time_met and query_met,
         overhead_pct=overhead,
+        paired_overhead_pct=paired,
         extra_queries_per_invoice=extra_q,
         rounds=rounds,
         hook_overhead_pct=hook_pct,
@@ -1152,7 +1162,9 @@ def stage_posting(env, settings, data, results):
     results.target(
         "posting time overhead <= 10 %",
         time_met,
-        value_pct=overhead,
+        value_pct=max(overhead, paired),
+        medians_pct=overhead,
+        paired_pct=paired,
         hook_only_pct=hook_pct,
     )
     results.target("posting extra queries <= 5 per invoice", query_met, value=extra_q)
