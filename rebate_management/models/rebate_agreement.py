@@ -389,16 +389,13 @@ class RebateAgreement(models.Model):
         rebates = defaultdict(float)
         measured = self.browse({window[0] for window in windows})
         if windows:
-            convert = self._get_base_converter()
+            convert = self._get_amount_converter()
             terms = measured._read_accrual_terms()
             by_id = measured._by_id()
-            for ag_id, key, date, cur, amount, qty in measured._query_window_sales(
-                windows
-            ):
-                sales[ag_id, key] += convert(
-                    terms[ag_id], cur, date, amount, qty, "amount"
-                )
-            for (ag_id, _start), base in self._compute_period_bases(elapsed).items():
+            for ag_id, key, date, cur, amount in measured._query_window_sales(windows):
+                sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
+            bases = self._compute_period_bases(elapsed, terms)
+            for (ag_id, _start), base in bases.items():
                 rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
         for agreement in self:
             key = agreement._origin.id
@@ -921,19 +918,18 @@ class RebateAgreement(models.Model):
 
     def _query_window_sales(self, windows):
         """Aggregated rows (agreement, window key, invoice date, currency,
-        amount, quantity) of the lines that count, over other date windows.
+        amount) of the lines that count, over other date windows.
 
         :param windows: list of (agreement id, key, date from, date to)
         """
         self.env.flush_all()
         query = SQL(
             """
-            SELECT ag.id, w.key, am.invoice_date, am.currency_id, SUM(%s), SUM(%s)
+            SELECT ag.id, w.key, am.invoice_date, am.currency_id, SUM(%s)
               %s
           GROUP BY ag.id, w.key, am.invoice_date, am.currency_id
             """,
             SQL(_AMOUNT),
-            SQL(_QTY),
             self._eligible_lines_from(
                 window_join=SQL(
                     "JOIN %s ON w.agreement_id = ag.id",
@@ -955,7 +951,7 @@ class RebateAgreement(models.Model):
         if terms is None:
             agreements = self.browse({period[0] for period in periods})
             terms = agreements._read_accrual_terms()
-        convert = self._get_base_converter()
+        convert = self._get_amount_converter()
         bases = defaultdict(float)
         for (
             ag_id,
@@ -972,7 +968,7 @@ class RebateAgreement(models.Model):
                 bases[ag_id, start] += float(amount or 0.0)
             else:
                 bases[ag_id, start] += convert(
-                    agreement_terms, currency_id, date, amount, quantity
+                    agreement_terms, currency_id, date, amount
                 )
         return {
             (ag_id, start): round_base(base, terms[ag_id].basis, terms[ag_id].currency)
@@ -988,19 +984,16 @@ class RebateAgreement(models.Model):
         self.ensure_one()
         return round_base(base, self.basis, self.currency_id)
 
-    def _get_base_converter(self):
-        """A function (agreement terms, currency_id, date, amount, quantity[,
-        basis]) -> base: the quantity on the quantity basis, else the amount
-        converted to the agreement currency at the date. ``basis`` overrides
-        the agreement's; the terms are an AccrualTerms. Rates are looked up
-        once per (currency, agreement currency, company, date).
+    def _get_amount_converter(self):
+        """A function (agreement terms, currency_id, date, amount) -> the
+        amount in the agreement currency at the date, rounded to it; the terms
+        are an AccrualTerms. Rates are looked up once per (currency, agreement
+        currency, company, date).
         """
         rates = {}
         currencies = self.env["res.currency"]
 
-        def convert(terms, currency_id, date, amount, quantity, basis=None):
-            if (basis or terms.basis) == "quantity":
-                return float(quantity or 0.0)
+        def convert(terms, currency_id, date, amount):
             amount = float(amount or 0.0)
             currency = terms.currency
             if currency_id != currency.id:
@@ -1035,7 +1028,7 @@ class RebateAgreement(models.Model):
         if terms is None:
             terms = agreements._read_accrual_terms()
         period_of_line = agreements._period_finder(terms)
-        convert = self._get_base_converter()
+        convert = self._get_amount_converter()
         # Group line values per (agreement, period, move), keeping row order.
         groups = defaultdict(list)
         for (
@@ -1049,7 +1042,7 @@ class RebateAgreement(models.Model):
             amount,
             qty,
         ) in rows:
-            sales = convert(terms[ag_id], cur, date, amount, qty, "amount")
+            sales = convert(terms[ag_id], cur, date, amount)
             quantity = float(qty or 0.0)
             groups[ag_id, period_of_line(ag_id, date), move_id].append(
                 {
@@ -1065,13 +1058,14 @@ class RebateAgreement(models.Model):
         vals_list = []
         for (ag_id, (period_start, period_end), move_id), lines in groups.items():
             agreement_terms = terms[ag_id]
-            currency, basis, tier_mode = agreement_terms[3:6]
+            currency = agreement_terms.currency
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
+            mode, basis = agreement_terms.tier_mode, agreement_terms.basis
             delta = period_rebate(
-                after, tiers[ag_id], tier_mode, basis, currency
-            ) - period_rebate(before, tiers[ag_id], tier_mode, basis, currency)
+                after, tiers[ag_id], mode, basis, currency
+            ) - period_rebate(before, tiers[ag_id], mode, basis, currency)
             amounts = split_amount(delta, [line["base"] for line in lines], currency)
             for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
@@ -1100,7 +1094,13 @@ class RebateAgreement(models.Model):
 
         def period(ag_id, date):
             if (ag_id, date) not in periods:
-                periods[ag_id, date] = period_of(*terms[ag_id][:3], date)
+                agreement_terms = terms[ag_id]
+                periods[ag_id, date] = period_of(
+                    agreement_terms.date_start,
+                    agreement_terms.date_end,
+                    agreement_terms.months,
+                    date,
+                )
             return periods[ag_id, date]
 
         return period

@@ -348,7 +348,12 @@ class RebateSettlement(models.Model):
         todo = [
             (ag_id, period)
             for ag_id in agreements.ids
-            for period in periods_until(*terms[ag_id][:3], date)
+            for period in periods_until(
+                terms[ag_id].date_start,
+                terms[ag_id].date_end,
+                terms[ag_id].months,
+                date,
+            )
             if (ag_id, period[0]) not in existing
         ]
         if not todo:
