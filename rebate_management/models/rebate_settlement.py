@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import functools
 import logging
 from collections import defaultdict
 
@@ -345,14 +346,14 @@ class RebateSettlement(models.Model):
         )
         # the terms, as plain values in one query
         terms = agreements._read_accrual_terms()
+        # agreements of the same dates and period length (most of them, at a
+        # year end) share their periods: each set is cut once
+        periods_of = functools.cache(functools.partial(periods_until, date_to=date))
         todo = [
             (ag_id, period)
             for ag_id in agreements.ids
-            for period in periods_until(
-                terms[ag_id].date_start,
-                terms[ag_id].date_end,
-                terms[ag_id].months,
-                date,
+            for period in periods_of(
+                terms[ag_id].date_start, terms[ag_id].date_end, terms[ag_id].months
             )
             if (ag_id, period[0]) not in existing
         ]
