@@ -909,6 +909,7 @@ def add_chatter(env):
             "posted": states["posted"],
         },
     )
+    # the tracking values inserted: one per message
     return {"messages": cr.rowcount}
 
 

@@ -81,13 +81,15 @@ for size in BENCH_CUSTOMERS BENCH_AGREEMENTS BENCH_INVOICES BENCH_LINES \
 done
 
 # What the generated data depends on; a database holding other data is not reused.
-SIGNATURE="v2 customers=$BENCH_CUSTOMERS products=$BENCH_PRODUCTS"
+# The generator's version: as GENERATOR in bench/rebate_bench.py, which checks it.
+GENERATOR=v2
+SIGNATURE="$GENERATOR customers=$BENCH_CUSTOMERS products=$BENCH_PRODUCTS"
 SIGNATURE+=" agreements=$BENCH_AGREEMENTS invoices=$BENCH_INVOICES lines=$BENCH_LINES"
 SIGNATURE+=" sample=$BENCH_SAMPLE seed=$BENCH_SEED"
 export BENCH_SIGNATURE="$SIGNATURE"
 
 if [ -z "${BENCH_DB:-}" ]; then
-    if [ "$SIGNATURE" = "v2 customers=1000 products=200 agreements=1200 invoices=10000 lines=20 sample=200 seed=2025" ]; then
+    if [ "$SIGNATURE" = "$GENERATOR customers=1000 products=200 agreements=1200 invoices=10000 lines=20 sample=200 seed=2025" ]; then
         BENCH_DB=rebate_bench
     else
         BENCH_DB="rebate_bench_${BENCH_CUSTOMERS}c_${BENCH_AGREEMENTS}a_${BENCH_INVOICES}i_${BENCH_LINES}l"
