@@ -1,3 +1,4 @@
+from . import rebate_workflow_mixin
 from . import rebate_agreement
 from . import rebate_agreement_tier
 from . import rebate_accrual

@@ -1,9 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "rebate.workflow.mixin"]
 
     rebate_accrual_ids = fields.One2many(
         "rebate.accrual", "move_id", string="Rebate Accruals", readonly=True
@@ -28,6 +29,20 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.rebate_accrual_count = counts.get(move, 0)
+
+    def _get_rebate_workflow_fields(self):
+        # a document linked to a settlement no longer counts for rebates: only
+        # the settlement's own credit note may be
+        return super()._get_rebate_workflow_fields() | {"rebate_settlement_id"}
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_rebate_workflow_vals(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_rebate_workflow_vals([vals])
+        return super().write(vals)
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools import insert_rows, values_table, write_tracked
 
@@ -161,16 +161,18 @@ _AMOUNT = f"{_SIGN} * aml.price_subtotal"
 class RebateAgreement(models.Model):
     _name = "rebate.agreement"
     _description = "Rebate Agreement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
     _order = "date_start desc, id desc"
     _check_company_auto = True
 
-    def _default_journal(self):
-        return self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self.env.company),
-                ("type", "=", "sale"),
-            ],
+    @api.model
+    def _get_default_journal(self, company):
+        """The first sales journal of ``company``. Looked up as superuser:
+        salespeople and sales managers create agreements without reading
+        journals."""
+        Journal = self.env["account.journal"].sudo()
+        return Journal.search(
+            [*Journal._check_company_domain(company), ("type", "=", "sale")],
             limit=1,
         )
 
@@ -278,10 +280,15 @@ class RebateAgreement(models.Model):
     journal_id = fields.Many2one(
         "account.journal",
         string="Credit Note Journal",
-        default=_default_journal,
+        compute="_compute_journal_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         domain="[('type', '=', 'sale')]",
         check_company=True,
         tracking=True,
+        help="Sales journal of the rebate credit notes; the company's first "
+        "sales journal unless another is chosen.",
     )
     rebate_product_id = fields.Many2one(
         "product.product",
@@ -300,6 +307,7 @@ class RebateAgreement(models.Model):
             ("closed", "Closed"),
             ("cancelled", "Cancelled"),
         ],
+        string="Status",
         required=True,
         default="draft",
         copy=False,
@@ -342,7 +350,15 @@ class RebateAgreement(models.Model):
     )
     effect_growth = fields.Monetary(string="Extra Sales", compute="_compute_effect")
     effect_growth_pct = fields.Float(
-        string="Growth (%)", compute="_compute_effect", digits=(16, 2)
+        string="Growth (%)",
+        compute="_compute_effect",
+        digits=(16, 2),
+        help="Extra sales against the year before; not applicable without sales "
+        "a year before.",
+    )
+    effect_has_prior = fields.Boolean(
+        compute="_compute_effect",
+        help="Technical: there were sales a year before, growth is a percentage.",
     )
     effect_rebate = fields.Monetary(
         string="Rebate Earned",
@@ -358,6 +374,18 @@ class RebateAgreement(models.Model):
         digits=(16, 4),
         help="Rebate earned divided by the extra sales; zero when sales did not "
         "grow.",
+    )
+    overlap_agreement_ids = fields.Many2many(
+        "rebate.agreement",
+        string="Overlapping Agreements",
+        compute="_compute_overlap_agreement_ids",
+        help="Agreements to approve or active of the same customer whose dates "
+        "and products meet this one's: an invoice line counted by several "
+        "agreements earns a rebate on each.",
+    )
+    can_write = fields.Boolean(
+        compute="_compute_can_write",
+        help="Technical: the current user may change this agreement.",
     )
     accrual_count = fields.Integer(compute="_compute_counts")
     settlement_count = fields.Integer(compute="_compute_counts")
@@ -407,10 +435,26 @@ class RebateAgreement(models.Model):
             agreement.effect_sales = now
             agreement.effect_sales_prior = before
             agreement.effect_growth = growth
+            agreement.effect_has_prior = bool(before)
             agreement.effect_growth_pct = growth / before * 100 if before else 0.0
             agreement.effect_rebate = rebate
             agreement.effect_cost_pct = rebate / now * 100 if now else 0.0
             agreement.effect_rebate_per_extra = rebate / growth if growth > 0 else 0.0
+
+    @api.depends_context("uid")
+    def _compute_can_write(self):
+        writable = self._origin._filtered_access("write")
+        for agreement in self:
+            agreement.can_write = not agreement._origin or agreement._origin in writable
+
+    @api.depends("company_id")
+    def _compute_journal_id(self):
+        for agreement in self:
+            company = agreement.company_id
+            journal = agreement.journal_id.sudo()
+            if not company or (journal and journal.company_id in company.parent_ids):
+                continue
+            agreement.journal_id = self._get_default_journal(company)
 
     @api.depends("product_ids", "product_categ_ids")
     def _compute_has_product_scope(self):
@@ -421,15 +465,20 @@ class RebateAgreement(models.Model):
 
     @api.depends("accrual_ids.amount", "settlement_ids")
     def _compute_counts(self):
+        """Accruals, accrued amount and invoices counted; settlements that
+        matter (a rebate or a document: not the periods closed at zero)."""
         groups = self.env["rebate.accrual"]._read_group(
             [("agreement_id", "in", self.ids)],
             ["agreement_id"],
             ["__count", "amount:sum", "move_id:count_distinct"],
         )
         accruals = {ag: (count, amount, moves) for ag, count, amount, moves in groups}
+        Settlement = self.env["rebate.settlement"]
         settlements = dict(
-            self.env["rebate.settlement"]._read_group(
-                [("agreement_id", "in", self.ids)], ["agreement_id"], ["__count"]
+            Settlement._read_group(
+                [("agreement_id", "in", self.ids), *Settlement._domain_not_empty()],
+                ["agreement_id"],
+                ["__count"],
             )
         )
         for agreement in self:
@@ -438,6 +487,61 @@ class RebateAgreement(models.Model):
             agreement.accrued_amount = amount
             agreement.invoice_count = moves
             agreement.settlement_count = settlements.get(agreement, 0)
+
+    @api.depends(
+        "commercial_partner_id",
+        "company_id",
+        "date_start",
+        "date_end",
+        "product_ids",
+        "product_categ_ids",
+    )
+    def _compute_overlap_agreement_ids(self):
+        """Other agreements, to approve or active, of the same customer whose
+        dates and products meet these: the same invoice lines accrue on each."""
+        for agreement in self:
+            agreement.overlap_agreement_ids = agreement._get_overlapping()
+
+    def _get_overlapping(self):
+        self.ensure_one()
+        if not (self.commercial_partner_id and self.date_start and self.date_end):
+            return self.browse()
+        candidates = self.search(
+            [
+                ("id", "!=", self._origin.id),
+                ("commercial_partner_id", "=", self.commercial_partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "in", ("to_approve", "active")),
+                ("date_start", "<=", self.date_end),
+                ("date_end", ">=", self.date_start),
+            ]
+        )
+        return candidates.filtered(self._scope_overlaps)
+
+    def _scope_overlaps(self, other):
+        """Whether a product may count for both ``self`` and ``other``."""
+        if not self.has_product_scope or not other.has_product_scope:
+            return True
+        if self.product_ids & other.product_ids:
+            return True
+
+        def covers(categories, products_or_categories):
+            paths = [categ.parent_path for categ in categories]
+            return any(
+                (record.parent_path or "").startswith(tuple(paths))
+                for record in products_or_categories
+            )
+
+        return bool(
+            covers(self.product_categ_ids, other.product_categ_ids)
+            or covers(other.product_categ_ids, self.product_categ_ids)
+            or covers(self.product_categ_ids, other.product_ids.categ_id)
+            or covers(other.product_categ_ids, self.product_ids.categ_id)
+        )
+
+    @api.constrains("basis")
+    def _check_tier_rates(self):
+        self.tier_ids._check_threshold_rate()
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):
@@ -451,11 +555,22 @@ class RebateAgreement(models.Model):
                     )
                 )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_rebate_workflow_vals(vals_list)
+        self._check_own_customers(
+            [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
+        )
+        return super().create(vals_list)
+
     def write(self, vals):
+        self._check_rebate_workflow_vals([vals])
         if TERM_FIELDS.intersection(vals):
             # who may not write at all hears so before hearing of the lock
             self.check_access("write")
             self._check_terms_editable()
+        if vals.get("partner_id"):
+            self._check_own_customers([vals["partner_id"]])
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -481,7 +596,7 @@ class RebateAgreement(models.Model):
                     )
                 )
             agreement._check_complete()
-        self.write({"state": "to_approve"})
+        self._rebate_workflow().write({"state": "to_approve"})
         return True
 
     def action_activate(self):
@@ -500,15 +615,30 @@ class RebateAgreement(models.Model):
                     )
                 )
             agreement._check_complete()
-        self.write(
+        self._rebate_workflow().write(
             {
                 "state": "active",
                 "approved_by_id": self.env.user.id,
                 "approved_date": fields.Datetime.now(),
             }
         )
+        self._log_overlaps()
         self._rebuild_accruals()
         return True
+
+    def _log_overlaps(self):
+        """Note in the chatter the agreements this one overlaps when it starts:
+        the same invoice lines accrue on each."""
+        for agreement in self:
+            overlaps = agreement._get_overlapping()
+            if overlaps:
+                agreement._message_log(
+                    body=self.env._(
+                        "Activated although it overlaps %(agreements)s: an invoice "
+                        "line counted by several agreements earns a rebate on each.",
+                        agreements=", ".join(overlaps.mapped("display_name")),
+                    )
+                )
 
     def action_cancel(self):
         self._check_rebate_group(
@@ -518,16 +648,16 @@ class RebateAgreement(models.Model):
         self.accrual_ids.filtered(
             lambda a: a.settlement_id not in locked
         ).sudo().unlink()
-        self.settlement_ids.filtered(lambda s: s.state == "draft").sudo().write(
-            {"state": "cancelled"}
-        )
-        self.write({"state": "cancelled"})
+        self.settlement_ids.filtered(
+            lambda s: s.state == "draft"
+        ).sudo()._rebate_workflow().write({"state": "cancelled"})
+        self._rebate_workflow().write({"state": "cancelled"})
         return True
 
     def _close(self):
         """Close these agreements, their last period settled. A year-end
         close ends thousands at once: see write_tracked."""
-        write_tracked(self, {"state": "closed"})
+        write_tracked(self._rebate_workflow(), {"state": "closed"})
         return True
 
     def action_draft(self):
@@ -543,9 +673,10 @@ class RebateAgreement(models.Model):
             self._check_rebate_group(
                 "group_rebate_manager", self.env._("reopen agreements")
             )
-        self.write({"state": "draft"})
+        self._rebate_workflow().write({"state": "draft"})
         return True
 
+    @api.returns("self")
     def action_amend(self, date):
         """End this active agreement the day before ``date`` and return a new
         draft version, with the same terms, starting on ``date``."""
@@ -581,7 +712,7 @@ class RebateAgreement(models.Model):
                     date=max(settled.mapped("date_to")),
                 )
             )
-        new_version = self.copy(
+        new_version = self._rebate_workflow().copy(
             {
                 "date_start": date,
                 "date_end": self.date_end,
@@ -589,16 +720,16 @@ class RebateAgreement(models.Model):
                 "previous_version_id": self.id,
             }
         )
-        self.with_context(rebate_amendment=True).date_end = date - relativedelta(days=1)
+        self._rebate_workflow().date_end = date - relativedelta(days=1)
         self._rebuild_accruals()
-        self.message_post(
+        self._message_log(
             body=self.env._(
                 "Amended from %(date)s by version %(version)s.",
-                date=date,
+                date=format_date(self.env, date),
                 version=new_version.version,
             )
         )
-        return new_version
+        return new_version.with_env(self.env)
 
     def action_open_amend_wizard(self):
         self.ensure_one()
@@ -631,11 +762,12 @@ class RebateAgreement(models.Model):
         return True
 
     def action_close_periods(self):
-        """Settle the ended periods of these agreements (server action)."""
+        """Settle the ended periods of these agreements (button and server
+        action) and say what was closed."""
         settlements = self.env["rebate.settlement"].close_periods(
             fields.Date.context_today(self), agreements=self
         )
-        return settlements._action_open(self.env._("Rebate Settlements"))
+        return settlements._action_notify_closed(self)
 
     def action_view_accruals(self):
         self.ensure_one()
@@ -650,7 +782,11 @@ class RebateAgreement(models.Model):
         self.ensure_one()
         action = self.settlement_ids._action_open(self.env._("Settlements"))
         action["domain"] = [("agreement_id", "=", self.id)]
-        action["context"] = {"default_agreement_id": self.id, "create": False}
+        action["context"] = {
+            "default_agreement_id": self.id,
+            "create": False,
+            "search_default_not_empty": 1,
+        }
         return action
 
     def action_view_invoices(self):
@@ -683,8 +819,46 @@ class RebateAgreement(models.Model):
             )
         )
 
+    def _get_rebate_workflow_fields(self):
+        return super()._get_rebate_workflow_fields() | {
+            "state",
+            "approved_by_id",
+            "approved_date",
+            "version",
+            "previous_version_id",
+            # computed and read by the engine's SQL: never set by hand
+            "commercial_partner_id",
+            "has_product_scope",
+        }
+
+    @api.model
+    def _check_own_customers(self, partner_ids):
+        """Salespeople propose agreements for their own customers only: those
+        whose salesperson they are (on the contact or its commercial entity).
+        Sales managers propose them for any customer."""
+        if self.env.su or self.env.user.has_group(
+            "rebate_management.group_rebate_manager"
+        ):
+            return
+        for partner in self.env["res.partner"].browse(partner_ids):
+            if (
+                self.env.user
+                not in partner.user_id | partner.commercial_partner_id.user_id
+            ):
+                raise AccessError(
+                    self.env._(
+                        "You can only propose rebate agreements for your own "
+                        "customers; the salesperson of %(customer)s is %(user)s.",
+                        customer=partner.display_name,
+                        user=partner.commercial_partner_id.user_id.name
+                        or partner.user_id.name
+                        or self.env._("nobody"),
+                    )
+                )
+
     def _check_terms_editable(self):
-        if self.env.context.get("rebate_amendment"):
+        if self._is_rebate_workflow():
+            # an amendment ends the agreement at a date
             return
         locked = self.filtered(lambda a: a.state not in EDITABLE_STATES)
         if locked:
@@ -715,6 +889,26 @@ class RebateAgreement(models.Model):
                     name=self.name,
                 )
             )
+        if self.tier_mode == "retroactive":
+            tiers = self.tier_ids.sorted("threshold")
+            falling = [
+                (low, high)
+                for low, high in zip(tiers, tiers[1:], strict=False)
+                if high.rate < low.rate
+            ]
+            if falling:
+                low, high = falling[0]
+                raise UserError(
+                    self.env._(
+                        "The retroactive rates of %(name)s fall as the volume rises "
+                        "(%(low)s, then %(high)s): the whole volume is paid at the "
+                        "tier reached, so a customer buying more would earn less. "
+                        "Correct the tiers.",
+                        name=self.name,
+                        low=low._describe(),
+                        high=high._describe(),
+                    )
+                )
         if self.tier_mode == "flat" and len(self.tier_ids) != 1:
             raise UserError(
                 self.env._(

@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_amount, formatLang
 
 
 class RebateAgreementTier(models.Model):
@@ -26,6 +27,24 @@ class RebateAgreementTier(models.Model):
         help="Percent of the base on the amount basis; currency per unit on the "
         "quantity basis.",
     )
+    rate_unit = fields.Char(
+        string="Unit",
+        compute="_compute_rate_unit",
+        help="What the rate is: a percentage of the untaxed amount, or an amount "
+        "per unit.",
+    )
+
+    @api.depends("agreement_id.basis", "agreement_id.currency_id")
+    def _compute_rate_unit(self):
+        for tier in self:
+            agreement = tier.agreement_id
+            tier.rate_unit = (
+                "%"
+                if agreement.basis != "quantity"
+                else self.env._(
+                    "%(currency)s per unit", currency=agreement.currency_id.symbol or ""
+                )
+            )
 
     @api.constrains("threshold", "rate")
     def _check_threshold_rate(self):
@@ -44,6 +63,16 @@ class RebateAgreementTier(models.Model):
                     self.env._(
                         "The rate of a rebate tier cannot be negative "
                         "(%(rate)s on %(agreement)s).",
+                        rate=tier.rate,
+                        agreement=tier.agreement_id.name,
+                    )
+                )
+            if tier.agreement_id.basis == "amount" and tier.rate > 100:
+                raise ValidationError(
+                    self.env._(
+                        "A rebate of %(rate)s %% of the sales is more than the sales "
+                        "themselves (%(agreement)s): rates on the amount basis are "
+                        "percentages, at most 100.",
                         rate=tier.rate,
                         agreement=tier.agreement_id.name,
                     )
@@ -72,6 +101,9 @@ class RebateAgreementTier(models.Model):
     def write(self, vals):
         self.check_access("write")
         self.agreement_id._check_terms_editable()
+        if vals.get("agreement_id"):
+            # a tier moved to another agreement changes its terms too
+            self.agreement_id.browse(vals["agreement_id"])._check_terms_editable()
         before = {tier: tier._describe() for tier in self}
         res = super().write(vals)
         self._log_tiers(self.env._("Tier changed"), before)
@@ -90,14 +122,30 @@ class RebateAgreementTier(models.Model):
         return super().unlink()
 
     def _describe(self):
+        """The tier as a reader says it: "from $ 5,000.00 at 3.00 %" on the
+        amount basis, "from 100.00 at 0.50 $ per unit" on the quantity basis,
+        in the user's language."""
         self.ensure_one()
-        unit = "%" if self.agreement_id.basis == "amount" else self.env._("per unit")
+        agreement = self.agreement_id
+        if agreement.basis == "amount":
+            return self.env._(
+                "from %(threshold)s at %(rate)s %%",
+                threshold=format_amount(
+                    self.env, self.threshold, agreement.currency_id
+                ),
+                rate=formatLang(self.env, self.rate, digits=self._rate_digits()),
+            )
         return self.env._(
-            "from %(threshold)s at %(rate)s %(unit)s",
-            threshold=self.threshold,
-            rate=self.rate,
-            unit=unit,
+            "from %(threshold)s at %(rate)s %(currency)s per unit",
+            threshold=formatLang(self.env, self.threshold, dp="Product Price"),
+            rate=formatLang(self.env, self.rate, digits=self._rate_digits()),
+            currency=agreement.currency_id.symbol,
         )
+
+    def _rate_digits(self):
+        """Decimals worth showing of the rate: two, or up to the four it keeps."""
+        text = f"{self.rate:.4f}".rstrip("0")
+        return max(2, len(text.split(".")[1]))
 
     def _log_tiers(self, title, before, removed=False):
         """Post what happened to the tiers in the chatter of their agreement:
@@ -115,7 +163,7 @@ class RebateAgreementTier(models.Model):
             else:
                 lines[tier.agreement_id].append(old or new)
         for agreement, items in lines.items():
-            agreement.message_post(
+            agreement._message_log(
                 body=Markup("%s<ul>%s</ul>")
                 % (title, Markup().join(Markup("<li>%s</li>") % item for item in items))
             )

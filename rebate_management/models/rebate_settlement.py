@@ -7,7 +7,14 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, mute_logger
+from odoo.tools import (
+    SQL,
+    float_compare,
+    format_amount,
+    format_date,
+    formatLang,
+    mute_logger,
+)
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
 from ..tools import insert_rows, values_table, write_tracked
@@ -41,7 +48,7 @@ CLOSE_COLUMNS = ("name", *LOCKED_FIELDS, "state", "computed_by_id")
 class RebateSettlement(models.Model):
     _name = "rebate.settlement"
     _description = "Rebate Settlement"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
     _order = "date_to desc, id desc"
     _check_company_auto = True
 
@@ -88,6 +95,7 @@ class RebateSettlement(models.Model):
             ("done", "Done"),
             ("cancelled", "Cancelled"),
         ],
+        string="Status",
         required=True,
         default="draft",
         readonly=True,
@@ -166,12 +174,20 @@ class RebateSettlement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self._is_rebate_workflow():
+            raise UserError(
+                self.env._(
+                    "Rebate settlements are created by closing the periods of "
+                    "active agreements (Close Ended Periods), not by hand."
+                )
+            )
         unnamed = [vals for vals in vals_list if vals.get("name", "/") == "/"]
         for vals, name in zip(unnamed, self._next_names(len(unnamed)), strict=True):
             vals["name"] = name
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_rebate_workflow_vals([vals])
         if set(LOCKED_FIELDS).intersection(vals):
             locked = self.filtered(lambda s: s.state in ("approved", "done"))
             if locked:
@@ -186,6 +202,17 @@ class RebateSettlement(models.Model):
             # a cancelled settlement lets go of its accruals
             self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return super().write(vals)
+
+    def _get_rebate_workflow_fields(self):
+        return super()._get_rebate_workflow_fields() | {
+            *LOCKED_FIELDS,
+            "name",
+            "state",
+            "computed_by_id",
+            "approved_by_id",
+            "approved_date",
+            "credit_note_id",
+        }
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_not_draft(self):
@@ -233,7 +260,7 @@ class RebateSettlement(models.Model):
                 )
         self._check_up_to_date()
         write_tracked(
-            self,
+            self._rebate_workflow(),
             {
                 "state": "approved",
                 "approved_by_id": self.env.user.id,
@@ -261,14 +288,16 @@ class RebateSettlement(models.Model):
                     )
                 )
         zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-        write_tracked(zero, {"state": "done"})
+        write_tracked(zero._rebate_workflow(), {"state": "done"})
         to_credit = self - zero
         if not to_credit:
             return True
         moves = (
             self.env["account.move"]
             .with_context(default_move_type="out_refund")
+            ._rebate_workflow()
             .create([s._prepare_credit_note_vals() for s in to_credit])
+            .with_env(self.env)
         )
         moves.action_post()
         # each settlement its credit note, in one statement
@@ -289,7 +318,7 @@ class RebateSettlement(models.Model):
             )
         )
         to_credit.invalidate_recordset(["credit_note_id"])
-        write_tracked(to_credit, {"state": "done"})
+        write_tracked(to_credit._rebate_workflow(), {"state": "done"})
         return True
 
     def action_cancel(self):
@@ -301,7 +330,7 @@ class RebateSettlement(models.Model):
                     "reverse the credit note instead."
                 )
             )
-        self.write({"state": "cancelled"})
+        self._rebate_workflow().write({"state": "cancelled"})
         return True
 
     def action_view_credit_note(self):
@@ -316,18 +345,22 @@ class RebateSettlement(models.Model):
     # Business methods
 
     @api.model
+    @api.returns("self")
     def close_periods(self, date, agreements=None):
         """Settle every period of every active agreement ended on or before date.
 
         :param date: closing date
-        :param agreements: optional recordset restricting the agreements
-        :return: the settlements created
+        :param agreements: optional agreements (records or ids) restricting
+            the close
+        :return: the settlements created (their ids over RPC)
         """
         self._check_accountant(self.env._("close rebate periods"))
         date = fields.Date.to_date(date)
         Agreement = self.env["rebate.agreement"]
         domain = [("state", "=", "active"), ("date_start", "<=", date)]
         if agreements is not None:
+            if not isinstance(agreements, models.BaseModel):
+                agreements = Agreement.browse(agreements)
             domain.append(("id", "in", agreements.ids))
         agreements = Agreement.search(domain)
         if not agreements:
@@ -393,13 +426,14 @@ class RebateSettlement(models.Model):
             )
         created = self._create_once(vals_list)
         settlements = self.browse(created)
+        settlements._log_created(date)
         negative = [
             settlement_id
             for settlement_id, vals in created.items()
             if vals["state"] == "draft" and vals["rebate_total"] < 0
         ]
         for settlement in self.browse(negative):
-            settlement.message_post(
+            settlement._message_log(
                 body=self.env._(
                     "The rebate of this period is negative: refunds exceed "
                     "invoices. The settlement stays in draft and no credit note "
@@ -415,6 +449,26 @@ class RebateSettlement(models.Model):
         ]
         Agreement.browse(finished).sudo()._close()
         return settlements
+
+    def _log_created(self, date):
+        """The first note of each settlement of a close, in one batch: who
+        closed which date, and what it found."""
+        self._message_log_batch(
+            {
+                settlement.id: self.env._(
+                    "Computed by the close of %(date)s: base %(base)s, rebate "
+                    "%(rebate)s.",
+                    date=format_date(self.env, date),
+                    base=formatLang(
+                        self.env, settlement.base_total, dp="Product Price"
+                    ),
+                    rebate=format_amount(
+                        self.env, settlement.rebate_total, settlement.currency_id
+                    ),
+                )
+                for settlement in self
+            }
+        )
 
     @api.model
     def _create_once(self, vals_list):
@@ -524,7 +578,7 @@ class RebateSettlement(models.Model):
         accrued = self.agreement_id._accrued_totals()
         for settlement, (base, rebate) in self._fresh_totals().items():
             key = (settlement.agreement_id.id, settlement.date_from)
-            settlement.write(
+            settlement._rebate_workflow().write(
                 {
                     "base_total": base,
                     "rebate_total": rebate,
@@ -558,29 +612,32 @@ class RebateSettlement(models.Model):
             "currency_id": self.currency_id.id,
             "invoice_date": fields.Date.context_today(self),
             "invoice_origin": self.name,
-            "ref": self.env._(
-                "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
-                agreement=agreement.name,
-                date_from=self.date_from,
-                date_to=self.date_to,
-            ),
+            "ref": self._get_document_label(),
             "rebate_settlement_id": self.id,
             "invoice_line_ids": [
                 Command.create(
                     {
                         "product_id": agreement.rebate_product_id.id,
-                        "name": self.env._(
-                            "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
-                            agreement=agreement.name,
-                            date_from=self.date_from,
-                            date_to=self.date_to,
-                        ),
+                        "name": self._get_document_label(),
                         "quantity": 1.0,
                         "price_unit": self.rebate_total,
                     }
                 )
             ],
         }
+
+    def _get_document_label(self):
+        """The label of the settlement's document and its line, dates in the
+        customer's language."""
+        self.ensure_one()
+        lang = self.partner_id.lang or self.env.lang
+        env = self.with_context(lang=lang).env
+        return env._(
+            "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
+            agreement=self.agreement_id.name,
+            date_from=format_date(env, self.date_from, lang_code=lang),
+            date_to=format_date(env, self.date_to, lang_code=lang),
+        )
 
     def export_xlsx(self):
         """The rebate statement of these settlements as .xlsx content (bytes):
@@ -636,6 +693,49 @@ class RebateSettlement(models.Model):
             lambda t: float_compare(t.threshold, self.base_total, precision_digits=6)
             <= 0
         )[-1:]
+
+    @api.model
+    def _domain_not_empty(self):
+        """Settlements that matter: a rebate, or a document. A period closed at
+        zero without a document stays on record (it was closed) but is left
+        out of counts and, by default, of the list."""
+        return ["|", ("rebate_total", "!=", 0.0), ("credit_note_id", "!=", False)]
+
+    def _action_notify_closed(self, agreements):
+        """A notification of what a close of ``agreements`` created, then
+        the settlements that matter among them."""
+        to_approve = self.filtered(lambda s: s.state == "draft")
+        if not self:
+            message = self.env._(
+                "Nothing to close: every ended period of %(agreements)s is already "
+                "settled.",
+                agreements=", ".join(agreements.mapped("display_name")),
+            )
+        else:
+            message = self.env._(
+                "%(count)s period(s) closed: %(draft)s settlement(s) to approve, "
+                "%(zero)s at zero.",
+                count=len(self),
+                draft=len(to_approve),
+                zero=len(
+                    self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
+                ),
+            )
+        params = {
+            "title": self.env._("Close Ended Periods"),
+            "message": message,
+            "type": "success" if self else "info",
+            "sticky": False,
+        }
+        if to_approve:
+            params["next"] = to_approve._action_open(
+                self.env._("Settlements to Approve")
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": params,
+        }
 
     def _action_open(self, name):
         action = {

@@ -94,10 +94,10 @@ class TestRebateConcurrency(BaseCase):
         with self.registry.cursor() as cr:
             env = self._env(cr)
             agreement = env["rebate.agreement"].browse(self.agreement_id)
-            agreement.settlement_ids.write({"state": "cancelled"})
+            agreement.settlement_ids._rebate_workflow().write({"state": "cancelled"})
             moves = env["account.move"].search([("partner_id", "=", self.customer_id)])
             agreement.accrual_ids.unlink()
-            agreement.write({"state": "cancelled"})
+            agreement._rebate_workflow().write({"state": "cancelled"})
             moves.filtered(lambda m: m.state == "posted").button_cancel()
 
     def _draft_invoice(self, env, amount, date="2024-02-01", journal_id=None):

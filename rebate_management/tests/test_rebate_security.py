@@ -238,7 +238,7 @@ class TestRebateSecurity(RebateCommon):
         )
         # off (the default): whoever computed may approve
         self.env.company.rebate_four_eyes = False
-        self.own_settlement.computed_by_id = self.accountant
+        self.own_settlement._rebate_workflow().computed_by_id = self.accountant
         self.own_settlement.with_user(self.accountant).action_approve()
         self.assertEqual(self.own_settlement.state, "approved")
 
@@ -276,10 +276,11 @@ class TestRebateSecurity(RebateCommon):
 
     def test_settled_amounts_locked(self):
         self.own_settlement.action_approve()
-        with self.assertRaisesText(UserError, "can no longer be changed"):
+        with self.assertRaisesText(UserError, "can only be set by its workflow"):
             self.own_settlement.write({"rebate_total": 999.0})
+        # not even by the workflow, once approved
         with self.assertRaisesText(UserError, "can no longer be changed"):
-            self.own_settlement.write({"date_to": "2025-04-30"})
+            self.own_settlement._rebate_workflow().write({"date_to": "2025-04-30"})
         self.assertEqual(self.own_settlement.rebate_total, 20.0)
 
     def test_amendment(self):
@@ -370,12 +371,21 @@ class TestRebateAuditTrail(RebateCommon):
         agreement.tier_ids = [Command.create({"threshold": 500.0, "rate": 30.0})]
         agreement.tier_ids.filtered(lambda t: t.threshold == 0.0).unlink()
         bodies = agreement.message_ids.mapped("body")
+        # amounts and rates as the user reads them, with their unit
         self.assertTrue(
-            any("Tier changed" in b and "20.0" in b and "25.0" in b for b in bodies)
+            any(
+                "Tier changed" in b and "at 20.00 %" in b and "at 25.00 %" in b
+                for b in bodies
+            )
         )
-        self.assertTrue(any("Tier added" in b and "500.0" in b for b in bodies))
         self.assertTrue(
-            any("Tier removed" in b and "from 0.0 at 10.0" in b for b in bodies)
+            any(
+                "Tier added" in b and "500.00" in b and "at 30.00 %" in b
+                for b in bodies
+            )
+        )
+        self.assertTrue(
+            any("Tier removed" in b and "0.00 at 10.00 %" in b for b in bodies)
         )
         changed = agreement.message_ids.filtered(lambda m: "Tier changed" in m.body)
         self.assertEqual(changed.author_id, self.env.user.partner_id)
@@ -439,7 +449,7 @@ class TestRebateAuditTrail(RebateCommon):
         by_odoo = self._create_agreement([(0.0, 1.0)])
         in_bulk = self._create_agreement([(0.0, 2.0)])
         self._flush_tracking()
-        by_odoo.sudo().write({"state": "closed"})
+        by_odoo.sudo()._rebate_workflow().write({"state": "closed"})
         self._flush_tracking()
         in_bulk.sudo()._close()
         self._flush_tracking()

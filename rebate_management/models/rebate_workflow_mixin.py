@@ -1,0 +1,58 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import models
+from odoo.exceptions import UserError
+
+# The key the workflow methods put in the context to write their fields. It is
+# an object, not a string or a flag: a context sent over RPC is JSON and
+# cannot hold it, so no client can pass it.
+WORKFLOW_KEY = object()
+
+
+class RebateWorkflowMixin(models.AbstractModel):
+    """Fields that only the workflow may set (state, approver, amounts...).
+
+    A model lists them in ``_get_rebate_workflow_fields``; its ``create`` and
+    ``write`` call ``_check_rebate_workflow_vals``, which refuses them unless the
+    call comes from a workflow method through ``_rebate_workflow()``. The rule holds
+    for every user, administrators and ``sudo()`` included, whichever way the
+    write comes (form, import, RPC).
+    """
+
+    _name = "rebate.workflow.mixin"
+    _description = "Rebate Workflow Guard"
+
+    def _get_rebate_workflow_fields(self):
+        """Names of the fields that only workflow methods set."""
+        return set()
+
+    def _rebate_workflow(self):
+        """These records, allowed to write their workflow fields. For the
+        workflow methods of this module and of the modules extending it."""
+        return self.with_context(rebate_workflow=WORKFLOW_KEY)
+
+    def _is_rebate_workflow(self):
+        return self.env.context.get("rebate_workflow") is WORKFLOW_KEY
+
+    def _check_rebate_workflow_vals(self, vals_list):
+        """Refuse ``vals_list`` if it sets a workflow field outside the workflow."""
+        if self._is_rebate_workflow():
+            return
+        guarded = self._get_rebate_workflow_fields()
+        forged = sorted({fname for vals in vals_list for fname in vals} & guarded)
+        if forged:
+            # who may not write at all hears so first
+            if self:
+                self.check_access("write")
+            else:
+                self.check_access("create")
+            labels = ", ".join(
+                self._fields[fname]._description_string(self.env) for fname in forged
+            )
+            raise UserError(
+                self.env._(
+                    "%(fields)s of %(model)s can only be set by its workflow "
+                    "actions (approve, activate, cancel...), not written directly.",
+                    fields=labels,
+                    model=self._description,
+                )
+            )
