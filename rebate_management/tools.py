@@ -6,6 +6,7 @@ from datetime import date, datetime
 import psycopg2.extensions
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
@@ -16,6 +17,18 @@ COPY_MIN_ROWS = 200
 
 # set by insert_rows on every row, as the ORM does on create
 STAMP_COLUMNS = ("create_uid", "write_uid", "create_date", "write_date")
+
+
+def to_date(env, value):
+    """``value`` (a date or its ISO text, as RPC sends it) as a date; a clear
+    UserError if it is none."""
+    try:
+        date = fields.Date.to_date(value)
+    except (TypeError, ValueError):
+        date = None
+    if not date:
+        raise UserError(env._("%(value)s is not a date (YYYY-MM-DD).", value=value))
+    return date
 
 
 def insert_rows(env, table, columns, vals_list):

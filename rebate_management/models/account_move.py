@@ -37,7 +37,7 @@ class AccountMove(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_rebate_workflow_vals(vals_list)
+        self._check_rebate_workflow_vals(vals_list, create=True)
         return super().create(vals_list)
 
     def write(self, vals):

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
-from ..tools import insert_rows, values_table, write_tracked
+from ..tools import insert_rows, to_date, values_table, write_tracked
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
@@ -557,7 +557,7 @@ class RebateAgreement(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._check_rebate_workflow_vals(vals_list)
+        self._check_rebate_workflow_vals(vals_list, create=True)
         self._check_own_customers(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         )
@@ -682,7 +682,7 @@ class RebateAgreement(models.Model):
         draft version, with the same terms, starting on ``date``."""
         self.ensure_one()
         self._check_rebate_group("group_rebate_manager", self.env._("amend agreements"))
-        date = fields.Date.to_date(date)
+        date = to_date(self.env, date)
         if self.state != "active":
             raise UserError(
                 self.env._(

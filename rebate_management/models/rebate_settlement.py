@@ -17,7 +17,7 @@ from odoo.tools import (
 )
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows, values_table, write_tracked
+from ..tools import insert_rows, to_date, values_table, write_tracked
 from .rebate_agreement import (
     period_rebate,
     periods_until,
@@ -175,6 +175,7 @@ class RebateSettlement(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         if not self._is_rebate_workflow():
+            self.check_access("create")
             raise UserError(
                 self.env._(
                     "Rebate settlements are created by closing the periods of "
@@ -355,7 +356,7 @@ class RebateSettlement(models.Model):
         :return: the settlements created (their ids over RPC)
         """
         self._check_accountant(self.env._("close rebate periods"))
-        date = fields.Date.to_date(date)
+        date = to_date(self.env, date)
         Agreement = self.env["rebate.agreement"]
         domain = [("state", "=", "active"), ("date_start", "<=", date)]
         if agreements is not None:

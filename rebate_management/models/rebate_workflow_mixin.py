@@ -33,12 +33,24 @@ class RebateWorkflowMixin(models.AbstractModel):
     def _is_rebate_workflow(self):
         return self.env.context.get("rebate_workflow") is WORKFLOW_KEY
 
-    def _check_rebate_workflow_vals(self, vals_list):
-        """Refuse ``vals_list`` if it sets a workflow field outside the workflow."""
+    def _check_rebate_workflow_vals(self, vals_list, create=False):
+        """Refuse ``vals_list`` if it sets a workflow field outside the workflow.
+
+        :param create: the values of new records, which may carry a workflow
+            field at its default or empty (a form sends its status bar's
+            initial state, for one)
+        """
         if self._is_rebate_workflow():
             return
         guarded = self._get_rebate_workflow_fields()
-        forged = sorted({fname for vals in vals_list for fname in vals} & guarded)
+        forged = sorted(
+            {
+                fname
+                for vals in vals_list
+                for fname in guarded.intersection(vals)
+                if not (create and self._is_rebate_initial_value(fname, vals[fname]))
+            }
+        )
         if forged:
             # who may not write at all hears so first
             if self:
@@ -56,3 +68,8 @@ class RebateWorkflowMixin(models.AbstractModel):
                     model=self._description,
                 )
             )
+
+    def _is_rebate_initial_value(self, fname, value):
+        field = self._fields[fname]
+        default = field.default(self) if field.default else False
+        return not value or value == default

@@ -7,3 +7,6 @@ from . import test_rebate_export
 from . import test_rebate_analysis
 from . import test_rebate_concurrency
 from . import test_rebate_tools
+from . import test_rebate_hardening
+from . import test_rebate_rpc
+from . import test_rebate_roles

@@ -1,0 +1,188 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from xmlrpc.client import Fault
+
+from freezegun import freeze_time
+
+from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
+
+from .common import RebateCommon
+
+FORGED = "can only be set by its workflow"
+
+
+@tagged("post_install", "-at_install")
+class TestRebateRpc(RebateCommon, HttpCase):
+    """What an integrator meets over XML-RPC, as the least-privileged user who
+    might try: public methods answer in ids, workflow fields stay closed, a
+    refused call leaves nothing behind."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        user = cls._create_rebate_user
+        cls.salesperson = user("rpc_sales", "group_rebate_user")
+        cls.manager = user("rpc_manager", "group_rebate_manager")
+        cls.accountant = user("rpc_acc", "group_rebate_accountant")
+        cls.customer.user_id = cls.salesperson
+        cls.agreement = cls._create_agreement([(0.0, 2.0)], name="RPC")
+        cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
+
+    def _call(self, user, model, method, *args, **kwargs):
+        # a refused call is logged by the server as a warning: expected here
+        with mute_logger("odoo.http"):
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname,
+                user.id,
+                f"{user.login}-pass",
+                model,
+                method,
+                list(args),
+                kwargs,
+            )
+
+    def _settlements(self):
+        return self.env["rebate.settlement"].search(
+            [("agreement_id", "=", self.agreement.id)]
+        )
+
+    def test_close_periods_answers_ids(self):
+        ids = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-06-30",
+            agreements=[self.agreement.id],
+        )
+        settlements = self._settlements()
+        self.assertEqual(sorted(ids), sorted(settlements.ids))
+        self.assertEqual(len(ids), 2)
+        self.assertEqual(
+            self._call(
+                self.accountant, "rebate.settlement", "close_periods", "2025-06-30"
+            ),
+            [],
+        )
+
+    def test_refused_close_leaves_nothing(self):
+        for user, args, text in (
+            (self.salesperson, ["2025-06-30"], "close rebate periods"),
+            (self.manager, ["2025-06-30"], "close rebate periods"),
+            (self.accountant, ["2025-13-45"], "2025-13-45 is not a date"),
+        ):
+            with self.assertRaises(Fault) as capture:
+                self._call(user, "rebate.settlement", "close_periods", *args)
+            self.assertIn(text, capture.exception.faultString)
+        self.assertFalse(self._settlements())
+
+    def test_workflow_fields_closed_over_rpc(self):
+        draft_id = self._call(
+            self.salesperson,
+            "rebate.agreement",
+            "create",
+            {
+                "name": "Over RPC",
+                "partner_id": self.customer.id,
+                "date_start": "2025-01-01",
+                "date_end": "2025-12-31",
+                "tier_ids": [[0, 0, {"threshold": 0.0, "rate": 1.0}]],
+            },
+        )
+        draft = self.env["rebate.agreement"].browse(draft_id)
+        # the journal defaulted although a salesperson reads no journal
+        self.assertEqual(draft.journal_id, self.sale_journal)
+        for user in (self.salesperson, self.manager):
+            for context in ({}, {"rebate_workflow": True}):
+                with self.assertRaises(Fault) as capture:
+                    self._call(
+                        user,
+                        "rebate.agreement",
+                        "write",
+                        [draft_id],
+                        {"state": "active", "approved_by_id": self.manager.id},
+                        context=context,
+                    )
+                self.assertIn(FORGED, capture.exception.faultString)
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.salesperson,
+                "rebate.agreement",
+                "create",
+                {
+                    "name": "Not mine",
+                    "partner_id": self.other_customer.id,
+                    "date_start": "2025-01-01",
+                    "date_end": "2025-12-31",
+                },
+            )
+        self.assertIn("your own customers", capture.exception.faultString)
+        draft.invalidate_recordset()
+        self.assertEqual(draft.state, "draft")
+        self.assertTrue(
+            self._call(
+                self.salesperson, "rebate.agreement", "action_submit", [draft_id]
+            )
+        )
+        self.assertTrue(
+            self._call(self.manager, "rebate.agreement", "action_activate", [draft_id])
+        )
+        draft.invalidate_recordset()
+        self.assertRecordValues(
+            draft, [{"state": "active", "approved_by_id": self.manager.id}]
+        )
+
+    @freeze_time("2025-07-05")
+    def test_settlement_workflow_over_rpc(self):
+        self.env.company.rebate_four_eyes = True
+        [settlement_id] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[self.agreement.id],
+        )
+        for method, args, text in (
+            ("write", [[settlement_id], {"state": "approved"}], FORGED),
+            ("write", [[settlement_id], {"rebate_total": 5000.0}], FORGED),
+            ("action_approve", [[settlement_id]], "computed by you"),
+            ("action_create_credit_note", [[settlement_id]], "must be approved"),
+        ):
+            with self.assertRaises(Fault) as capture:
+                self._call(self.accountant, "rebate.settlement", method, *args)
+            self.assertIn(text, capture.exception.faultString)
+        invoice = self._create_invoice([(self.product_x, 1, 100.0)], post=False)
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.accountant,
+                "account.move",
+                "write",
+                [invoice.id],
+                {"rebate_settlement_id": settlement_id},
+            )
+        self.assertIn(FORGED, capture.exception.faultString)
+        settlement = self.env["rebate.settlement"].browse(settlement_id)
+        self.assertRecordValues(
+            settlement,
+            [{"state": "draft", "approved_by_id": False, "rebate_total": 20.0}],
+        )
+        self.assertFalse(invoice.rebate_settlement_id)
+
+    def test_amend_answers_an_id(self):
+        new_id = self._call(
+            self.manager,
+            "rebate.agreement",
+            "action_amend",
+            [self.agreement.id],
+            "2025-07-01",
+        )
+        new_version = self.env["rebate.agreement"].browse(new_id)
+        self.assertRecordValues(
+            new_version,
+            [
+                {
+                    "version": 2,
+                    "previous_version_id": self.agreement.id,
+                    "state": "draft",
+                }
+            ],
+        )
