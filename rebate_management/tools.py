@@ -4,6 +4,7 @@ import json
 from datetime import date, datetime
 
 import psycopg2.extensions
+from markupsafe import Markup
 
 from odoo import fields
 from odoo.exceptions import UserError
@@ -174,6 +175,50 @@ MESSAGE_COLUMNS = (
 )
 
 
+def _note_values(records):
+    """The values of a note logged on ``records`` by the current user, as
+    mail.thread's _message_log writes them, but the record, body and id."""
+    env = records.env
+    author_id, email_from = records._message_compute_author(raise_on_email=False)
+    return {
+        "model": records._name,
+        "message_type": "notification",
+        "subtype_id": env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+        "author_id": author_id,
+        "email_from": email_from,
+        "reply_to": env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+        "body": "",
+        "is_internal": True,
+        "email_add_signature": False,
+        "date": fields.Datetime.now(),
+    }
+
+
+def log_notes(records, bodies):
+    """Log a note on each of ``records``: ``bodies`` maps their ids to plain
+    text. What _message_log_batch writes, in one insert_rows: a period close
+    notes thousands of settlements, which the ORM would create one message
+    at a time (1.6 s for 4,800 measured, the close's own time)."""
+    if not records:
+        return
+    message = _note_values(records)
+    insert_rows(
+        records.env,
+        "mail_message",
+        MESSAGE_COLUMNS,
+        [
+            dict(
+                message,
+                res_id=record.id,
+                body=str(Markup("<p>%s</p>") % bodies[record.id]),
+                message_id=generate_tracking_message_id("message-notify"),
+            )
+            for record in records
+        ],
+    )
+    records.invalidate_recordset(["message_ids"])
+
+
 def write_tracked(records, vals):
     """``records.write(vals)`` with the chatter a tracked write logs, for
     thousands of records at a time.
@@ -203,19 +248,7 @@ def write_tracked(records, vals):
     fields_info = records.fields_get(
         tracked, attributes=("string", "type", "selection", "currency_field")
     )
-    author_id, email_from = records._message_compute_author(raise_on_email=False)
-    message = {
-        "model": records._name,
-        "message_type": "notification",
-        "subtype_id": env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
-        "author_id": author_id,
-        "email_from": email_from,
-        "reply_to": env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
-        "body": "",
-        "is_internal": True,
-        "email_add_signature": False,
-        "date": fields.Datetime.now(),
-    }
+    message = _note_values(records)
     messages = []
     trackings = []
     # Every record gets the same new values: records that had the same old

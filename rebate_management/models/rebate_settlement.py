@@ -7,17 +7,10 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import (
-    SQL,
-    float_compare,
-    format_amount,
-    format_date,
-    formatLang,
-    mute_logger,
-)
+from odoo.tools import SQL, float_compare, format_date, mute_logger
 
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows, to_date, values_table, write_tracked
+from ..tools import insert_rows, log_notes, to_date, values_table, write_tracked
 from .rebate_agreement import (
     period_rebate,
     periods_until,
@@ -452,24 +445,15 @@ class RebateSettlement(models.Model):
         return settlements
 
     def _log_created(self, date):
-        """The first note of each settlement of a close, in one batch: who
-        closed which date, and what it found."""
-        self._message_log_batch(
-            {
-                settlement.id: self.env._(
-                    "Computed by the close of %(date)s: base %(base)s, rebate "
-                    "%(rebate)s.",
-                    date=format_date(self.env, date),
-                    base=formatLang(
-                        self.env, settlement.base_total, dp="Product Price"
-                    ),
-                    rebate=format_amount(
-                        self.env, settlement.rebate_total, settlement.currency_id
-                    ),
-                )
-                for settlement in self
-            }
+        """The first note of each settlement of a close, in one batch: which
+        close computed it (its amounts are on the form, and a recompute's
+        changes are tracked). One text for all: formatting amounts per
+        settlement would cost a close of thousands more than the notes."""
+        note = self.env._(
+            "Computed by the period close of %(date)s.",
+            date=format_date(self.env, date),
         )
+        log_notes(self, dict.fromkeys(self.ids, note))
 
     @api.model
     def _create_once(self, vals_list):

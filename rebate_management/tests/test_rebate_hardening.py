@@ -1,10 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from freezegun import freeze_time
+from markupsafe import Markup
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, new_test_user, tagged
 
+from ..tools import log_notes
 from .common import RebateCommon
 
 FORGED = "can only be set by its workflow"
@@ -451,8 +453,20 @@ class TestRebateHardening(RebateCommon):
         )
         note = settlement.message_ids
         self.assertEqual(len(note), 1)
-        self.assertIn("Computed by the close of 03/31/2025", note.body)
-        self.assertIn("rebate $&nbsp;20.00", note.body)
+        self.assertEqual(
+            note.body, "<p>Computed by the period close of 03/31/2025.</p>"
+        )
+        self.assertRecordValues(
+            note,
+            [
+                {
+                    "author_id": self.env.user.partner_id.id,
+                    "message_type": "notification",
+                    "subtype_id": self.env.ref("mail.mt_note").id,
+                    "model": "rebate.settlement",
+                }
+            ],
+        )
         settlement.action_approve()
         settlement.action_create_credit_note()
         self.assertEqual(
@@ -496,3 +510,52 @@ class TestRebateHardening(RebateCommon):
             [(0.0, 1.0)], activate=False, journal_id=chosen.id
         )
         self.assertEqual(kept.journal_id, chosen)
+
+    def test_bulk_notes_are_what_odoo_logs(self):
+        """The close's notes, written in bulk, are the rows _message_log writes,
+        column for column."""
+        by_odoo, in_bulk = self.active, self._create_agreement([(0.0, 1.0)])
+        by_odoo._message_log(body=Markup("<p>%s</p>") % "Closed & noted")
+        log_notes(in_bulk, {in_bulk.id: "Closed & noted"})
+        rows = []
+        for agreement in (by_odoo, in_bulk):
+            self.env.flush_all()
+            self.env.cr.execute(
+                "SELECT to_jsonb(m) - %s FROM mail_message m"
+                " WHERE model = 'rebate.agreement' AND res_id = %s"
+                " ORDER BY id DESC LIMIT 1",
+                [
+                    ["id", "res_id", "message_id", "date", "create_date", "write_date"],
+                    agreement.id,
+                ],
+            )
+            rows.append(self.env.cr.fetchone()[0])
+        self.assertEqual(rows[1], rows[0])
+        self.assertEqual(rows[1]["body"], "<p>Closed &amp; noted</p>")
+
+    # 17. The demo and the README agree
+
+    def test_demo_closes_its_quarter(self):
+        # the demo lives in the main company, not in the test's own
+        env = self.env(su=True)
+        retro = env.ref("rebate_management.demo_agreement_retro", False)
+        if not retro:
+            self.skipTest("installed without demo data")
+        agreements = (
+            retro
+            | env.ref("rebate_management.demo_agreement_flat")
+            | env.ref("rebate_management.demo_agreement_stepped")
+        )
+        settlements = agreements.settlement_ids
+        self.assertEqual(len(settlements), 3)
+        self.assertEqual(
+            settlements.sorted(lambda s: s.agreement_id != retro).mapped("state"),
+            ["done", "draft", "draft"],
+        )
+        self.assertEqual(retro.settlement_ids.rebate_total, 258.6)
+        self.assertTrue(retro.settlement_ids.credit_note_id)
+        # the scheduled close has nothing to add until the current quarter ends
+        today = fields.Date.context_today(env.user)
+        self.assertFalse(
+            env["rebate.settlement"].close_periods(today, agreements=agreements)
+        )
