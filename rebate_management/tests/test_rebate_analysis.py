@@ -95,6 +95,8 @@ class TestRebateAnalysis(RebateCommon):
     @freeze_time("2025-05-15")
     def test_effect_figures(self):
         agreement = self.agreement
+        agreement._refresh_effect()
+        self.assertEqual(str(agreement.effect_date), "2025-05-15")
         self.assertEqual(str(agreement.effect_date_to), "2025-03-31")
         self.assertEqual(agreement.effect_sales, 1400.0)
         self.assertEqual(agreement.effect_sales_prior, 1000.0)
@@ -107,6 +109,7 @@ class TestRebateAnalysis(RebateCommon):
 
     @freeze_time("2025-02-15")
     def test_effect_before_any_period_ended(self):
+        self.agreement._refresh_effect()
         self.assertFalse(self.agreement.effect_date_to)
         self.assertEqual(self.agreement.effect_sales, 0.0)
         self.assertEqual(self.agreement.effect_rebate_per_extra, 0.0)
@@ -122,6 +125,9 @@ class TestRebateAnalysis(RebateCommon):
         self._create_invoice(
             [(self.product_x, 5, 100.0)], date="2025-05-10", partner=self.other_customer
         )
+        # measured when created, before that invoice; again on demand
+        self.assertEqual(agreement.effect_sales, 0.0)
+        agreement.action_refresh_effect()
         self.assertEqual(str(agreement.effect_date_to), "2025-06-30")
         self.assertEqual(agreement.effect_sales, 500.0)
         self.assertEqual(agreement.effect_sales_prior, 3000.0)

@@ -437,12 +437,43 @@ class TestRebateHardening(RebateCommon):
 
     @freeze_time("2025-07-05")
     def test_effect_growth_not_applicable(self):
+        self.active._refresh_effect()
         self.assertFalse(self.active.effect_has_prior)
         self._create_invoice([(self.product_x, 5, 100.0)], date="2024-02-01")
-        self.active.invalidate_recordset()
+        # measured once a day; the button measures again
+        self.active._refresh_effect()
+        self.assertFalse(self.active.effect_has_prior)
+        self.active.with_user(self.salesperson).action_refresh_effect()
         self.assertTrue(self.active.effect_has_prior)
         # 1,000 this year against 500 a year before
         self.assertAlmostEqual(self.active.effect_growth_pct, 100.0)
+
+    @freeze_time("2025-07-05")
+    def test_effect_report_sorts_and_refreshes(self):
+        second = self._create_agreement([(0.0, 5.0)], name="Second")
+        agreements = self.active | second
+        action = (
+            self.env["rebate.agreement"]
+            .with_user(self.salesperson)
+            ._action_open_effect()
+        )
+        self.assertEqual(action["res_model"], "rebate.agreement")
+        self.assertEqual(set(agreements.mapped("effect_date")), {fields.Date.today()})
+        fields_info = self.env["rebate.agreement"].fields_get(
+            ["effect_rebate", "effect_growth_pct", "effect_cost_pct"], ["sortable"]
+        )
+        self.assertTrue(all(info["sortable"] for info in fields_info.values()))
+        by_rebate = self.env["rebate.agreement"].search(
+            [("id", "in", agreements.ids)], order="effect_rebate desc"
+        )
+        # both count the same 1,000: 5 % against 2 %
+        self.assertEqual(by_rebate.mapped("effect_rebate"), [50.0, 20.0])
+        # measuring the effect leaves the agreements as they were written
+        self.assertFalse(
+            agreements.message_ids.tracking_value_ids.filtered(
+                lambda t: t.field_id.name.startswith("effect_")
+            )
+        )
 
     # 15. The close leaves a note; documents carry readable dates
 
