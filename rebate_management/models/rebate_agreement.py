@@ -163,6 +163,8 @@ class RebateAgreement(models.Model):
     _description = "Rebate Agreement"
     _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
     _order = "date_start desc, id desc"
+    # whoever reads an agreement may discuss it in its chatter
+    _mail_post_access = "read"
     _check_company_auto = True
 
     @api.model
@@ -821,8 +823,27 @@ class RebateAgreement(models.Model):
             "group_rebate_accountant", self.env._("recompute accruals")
         )
         active = self.filtered(lambda a: a.state == "active")
-        active._rebuild_accruals()
-        return True
+        accruals = active._rebuild_accruals()
+        if active:
+            message = self.env._(
+                "Accruals rebuilt from the posted documents: %(count)s accrual(s) "
+                "for %(agreements)s.",
+                count=len(accruals),
+                agreements=", ".join(active.mapped("display_name")),
+            )
+        else:
+            message = self.env._("Nothing to recompute: only active agreements accrue.")
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Recompute Accruals"),
+                "message": message,
+                "type": "success" if active else "info",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_close_periods(self):
         """Settle the ended periods of these agreements (button and server
@@ -908,14 +929,20 @@ class RebateAgreement(models.Model):
                 self.env.user
                 not in partner.user_id | partner.commercial_partner_id.user_id
             ):
+                salesperson = partner.commercial_partner_id.user_id or partner.user_id
                 raise AccessError(
                     self.env._(
                         "You can only propose rebate agreements for your own "
                         "customers; the salesperson of %(customer)s is %(user)s.",
                         customer=partner.display_name,
-                        user=partner.commercial_partner_id.user_id.name
-                        or partner.user_id.name
-                        or self.env._("nobody"),
+                        user=salesperson.name,
+                    )
+                    if salesperson
+                    else self.env._(
+                        "You can only propose rebate agreements for your own "
+                        "customers; %(customer)s has no salesperson. Ask a sales "
+                        "manager.",
+                        customer=partner.display_name,
                     )
                 )
 

@@ -43,6 +43,8 @@ class RebateSettlement(models.Model):
     _description = "Rebate Settlement"
     _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
     _order = "date_to desc, id desc"
+    # whoever reads a settlement may discuss it in its chatter
+    _mail_post_access = "read"
     _check_company_auto = True
 
     name = fields.Char(required=True, readonly=True, copy=False, default="/")
@@ -690,7 +692,11 @@ class RebateSettlement(models.Model):
         """A notification of what a close of ``agreements`` created, then
         the settlements that matter among them."""
         to_approve = self.filtered(lambda s: s.state == "draft")
-        if not self:
+        if not agreements.filtered(lambda a: a.state == "active"):
+            message = self.env._(
+                "Nothing to close: only active agreements have periods to settle."
+            )
+        elif not self:
             message = self.env._(
                 "Nothing to close: every ended period of %(agreements)s is already "
                 "settled.",

@@ -359,6 +359,70 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertNotIn("next", again["params"])
 
+    def test_actions_say_what_they_did(self):
+        """Found walking the UI as an accountant: the list action Recompute
+        accruals crashed (it returned True where the client expects an
+        action), and Close Ended Periods on a draft said its periods were
+        settled."""
+        env = self.env(user=self.accountant)
+        action = (
+            env.ref("rebate_management.rebate_agreement_action_recompute")
+            .with_context(
+                active_model="rebate.agreement",
+                active_ids=self.active.ids,
+                active_id=self.active.id,
+            )
+            .run()
+        )
+        self.assertEqual(action["tag"], "display_notification")
+        self.assertEqual(
+            action["params"]["message"],
+            "Accruals rebuilt from the posted documents: 1 accrual(s) for Active.",
+        )
+        draft = self._draft().with_env(env)
+        self.assertEqual(
+            draft.action_recompute_accruals()["params"]["message"],
+            "Nothing to recompute: only active agreements accrue.",
+        )
+        self.assertEqual(
+            draft.action_close_periods()["params"]["message"],
+            "Nothing to close: only active agreements have periods to settle.",
+        )
+
+    def test_a_customer_without_salesperson(self):
+        with self.assertRaisesText(AccessError, "Other Customer has no salesperson"):
+            self._draft(partner=self.other_customer)
+
+    def test_readers_discuss_in_the_chatter(self):
+        """A salesperson comments on their customer's active agreement and its
+        settlement, which they may read but not change."""
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=self.active
+        )
+        for record in (self.active, settlement):
+            message = record.with_user(self.salesperson).message_post(
+                body="Customer asks when it is paid", message_type="comment"
+            )
+            self.assertEqual(message.author_id, self.salesperson.partner_id)
+
+    def test_no_dead_links_to_accounting(self):
+        """Salespeople and sales managers read no journal entry: the
+        settlement and accrual forms show the documents without a link."""
+        for model in ("rebate.settlement", "rebate.accrual"):
+            for user, linked in ((self.manager, False), (self.accountant, True)):
+                arch = (
+                    self.env[model]
+                    .with_user(user)
+                    .get_views([(False, "form")])["views"]["form"]["arch"]
+                )
+                self.assertEqual("no_open" not in arch, linked, (model, user.login))
+        arch = (
+            self.env["rebate.settlement"]
+            .with_user(self.manager)
+            .get_views([(False, "form")])["views"]["form"]["arch"]
+        )
+        self.assertNotIn("action_view_credit_note", arch)
+
     # 11. Overlaps warned, implausible rates refused
 
     def test_overlaps_are_shown_and_noted(self):
@@ -417,7 +481,7 @@ class TestRebateHardening(RebateCommon):
 
     def test_labels_and_units(self):
         views = self.env["rebate.settlement"].get_views([(False, "form")])
-        self.assertIn("Accrued at Posting", views["views"]["form"]["arch"])
+        self.assertIn("when it was\n", views["views"]["form"]["arch"])
         self.assertIn("spreads the settled rebate", views["views"]["form"]["arch"])
         self.assertEqual(self.active.tier_ids.rate_unit, "%")
         per_unit = self._create_agreement(
