@@ -1,7 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import calendar
 from collections import defaultdict, namedtuple
-from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -9,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, format_date
 
+from .. import rebate_maths
+from ..rebate_maths import period_of, periods_until, round_base, split_amount
 from ..tools import insert_rows, to_date, values_table, write_tracked
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
@@ -20,6 +20,10 @@ AccrualTerms = namedtuple(
     "date_start date_end months currency basis tier_mode "
     "partner_id commercial_partner_id company_id",
 )
+
+# A period's rebate: the amount rounded to the agreement currency, and the
+# index of the tier whose rate applies (None when none is reached).
+PeriodRebate = namedtuple("PeriodRebate", "amount tier_index")
 
 # The terms of an agreement: locked once it is active, changed by amendment.
 TERM_FIELDS = {
@@ -443,12 +447,14 @@ class RebateAgreement(models.Model):
         if windows:
             convert = self._get_amount_converter()
             terms = measured._read_accrual_terms()
-            by_id = measured._by_id()
             for ag_id, key, date, cur, amount in measured._query_window_sales(windows):
                 sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
             bases = self._compute_period_bases(elapsed, terms)
+            tiers = measured._read_tiers()
             for (ag_id, _start), base in bases.items():
-                rebates[ag_id] += by_id[ag_id]._compute_rebate(base)
+                rebates[ag_id] += self._compute_period_rebate(
+                    base, tiers.get(ag_id, []), terms[ag_id]
+                ).amount
         for agreement in self:
             key = agreement._origin.id
             currency = agreement.currency_id
@@ -1023,30 +1029,93 @@ class RebateAgreement(models.Model):
                 )
             )
 
-    def _get_period(self, date):
-        """The settlement period (start, end) of this agreement holding ``date``."""
-        self.ensure_one()
-        return period_of(
-            self.date_start, self.date_end, PERIOD_MONTHS[self.period], date
-        )
-
     def _get_periods(self, date_to=None):
         """All periods of the agreement, in order, ending on or before date_to."""
         self.ensure_one()
         return periods_until(
-            self.date_start, self.date_end, PERIOD_MONTHS[self.period], date_to
+            self.date_start,
+            self.date_end,
+            self._get_period_months(self.period),
+            date_to,
         )
 
     def _compute_rebate(self, base, tiers=None):
-        """The rebate R(base) for a period's base, rounded to the currency.
+        """The rebate R(base) of this agreement for a period's base, rounded
+        to the currency (see _compute_period_rebate).
 
         :param tiers: (threshold, rate) pairs in threshold order; read from the
             agreement's tiers when not given
         """
         self.ensure_one()
         if tiers is None:
-            tiers = [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
-        return period_rebate(base, tiers, self.tier_mode, self.basis, self.currency_id)
+            tiers = self._get_tier_pairs()
+        return self._compute_period_rebate(base, tiers, self._get_terms()).amount
+
+    @api.model
+    def _compute_period_rebate(self, base, tiers, terms):
+        """The inheritable method: a period's rebate R(base) and the tier
+        applied. Accrual (R(after) - R(before)), close, approval, effect and
+        the statement all compute the rebate here, so an override changes
+        them alike.
+
+        :param base: the period's base (amount or quantity)
+        :param tiers: (threshold, rate) pairs in threshold order
+        :param terms: the agreement's AccrualTerms
+        :return: PeriodRebate(amount rounded to the currency, tier index)
+        """
+        function = self._get_tier_mode_function(terms.tier_mode)
+        amount, tier_index = function(base, tiers, self._get_rate_factor(terms.basis))
+        return PeriodRebate(terms.currency.round(amount), tier_index)
+
+    @api.model
+    def _get_tier_mode_function(self, tier_mode):
+        """The function(base, tiers, factor) -> (rebate, tier index) of a tier
+        mode: the method ``_rebate_<mode>``. A module adds a tier mode with
+        ``selection_add`` on ``tier_mode`` and that one method."""
+        return getattr(self, f"_rebate_{tier_mode}")
+
+    @api.model
+    def _rebate_flat(self, base, tiers, factor):
+        return rebate_maths.flat_rebate(base, tiers, factor)
+
+    @api.model
+    def _rebate_retroactive(self, base, tiers, factor):
+        return rebate_maths.retroactive_rebate(base, tiers, factor)
+
+    @api.model
+    def _rebate_stepped(self, base, tiers, factor):
+        return rebate_maths.stepped_rebate(base, tiers, factor)
+
+    @api.model
+    def _get_rate_factor(self, basis):
+        """What turns a tier's rate into a fraction: rates are percentages on
+        the amount basis, currency per unit on the quantity basis."""
+        return 0.01 if basis == "amount" else 1.0
+
+    def _get_tier_pairs(self):
+        """This agreement's tiers as (threshold, rate) pairs in threshold order."""
+        self.ensure_one()
+        return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
+
+    def _get_terms(self):
+        """This agreement's AccrualTerms, from its fields (a new record's too)."""
+        self.ensure_one()
+        return AccrualTerms(
+            self.date_start,
+            self.date_end,
+            self._get_period_months(self.period),
+            self.currency_id,
+            self.basis,
+            self.tier_mode,
+            self.partner_id.id,
+            self.commercial_partner_id.id,
+            self.company_id.id,
+        )
+
+    @api.model
+    def _get_period_months(self, period):
+        """How many months a period of the agreement's ``period`` lasts."""
+        return PERIOD_MONTHS[period]
 
     @api.model
     def _eligible_lines_from(
@@ -1255,18 +1324,11 @@ class RebateAgreement(models.Model):
                     agreement_terms, currency_id, date, amount
                 )
         return {
-            (ag_id, start): round_base(base, terms[ag_id].basis, terms[ag_id].currency)
+            (ag_id, start): round_base(
+                base, terms[ag_id].basis, terms[ag_id].currency.rounding
+            )
             for (ag_id, start), base in bases.items()
         }
-
-    def _by_id(self):
-        """{id: record} of these agreements; the records share one prefetch set,
-        so reading a field (or the tiers) of one reads it for all."""
-        return {agreement.id: agreement for agreement in self}
-
-    def _round_base(self, base):
-        self.ensure_one()
-        return round_base(base, self.basis, self.currency_id)
 
     def _get_amount_converter(self):
         """A function (agreement terms, currency_id, date, amount) -> the
@@ -1346,11 +1408,14 @@ class RebateAgreement(models.Model):
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
-            mode, basis = agreement_terms.tier_mode, agreement_terms.basis
-            delta = period_rebate(
-                after, tiers[ag_id], mode, basis, currency
-            ) - period_rebate(before, tiers[ag_id], mode, basis, currency)
-            amounts = split_amount(delta, [line["base"] for line in lines], currency)
+            rebate = self._compute_period_rebate
+            delta = (
+                rebate(after, tiers[ag_id], agreement_terms).amount
+                - rebate(before, tiers[ag_id], agreement_terms).amount
+            )
+            amounts = split_amount(
+                delta, [line["base"] for line in lines], currency.rounding
+            )
             for line, amount in zip(lines, amounts, strict=True):
                 vals_list.append(
                     {
@@ -1399,7 +1464,11 @@ class RebateAgreement(models.Model):
         currencies = self.env["res.currency"]
         return {
             ag_id: AccrualTerms(
-                start, end, PERIOD_MONTHS[period], currencies.browse(currency_id), *rest
+                start,
+                end,
+                self._get_period_months(period),
+                currencies.browse(currency_id),
+                *rest,
             )
             for ag_id, start, end, period, currency_id, *rest in self.env.execute_query(
                 SQL(
@@ -1617,99 +1686,3 @@ class RebateAgreement(models.Model):
         agreements = accruals.agreement_id
         accruals.unlink()
         agreements._rebuild_accruals(periods)
-
-
-def add_months(date, months):
-    """``date + relativedelta(months=months)``: the day is kept, or the last
-    day of the month when that month is shorter."""
-    year, month = divmod(date.month - 1 + months, 12)
-    year += date.year
-    return date.replace(
-        year=year,
-        month=month + 1,
-        day=min(date.day, calendar.monthrange(year, month + 1)[1]),
-    )
-
-
-def period_of(date_start, date_end, months, date):
-    """The period (start, end) holding ``date`` of an agreement valid from
-    date_start to date_end whose periods last ``months`` months."""
-    elapsed = (date.year - date_start.year) * 12 + date.month - date_start.month
-    index = max(elapsed // months, 0)
-    period_start = add_months(date_start, index * months)
-    if period_start > date:
-        index -= 1
-        period_start = add_months(date_start, index * months)
-    period_end = add_months(date_start, (index + 1) * months) - timedelta(days=1)
-    return period_start, min(period_end, date_end)
-
-
-def periods_until(date_start, date_end, months, date_to=None):
-    """The periods of such an agreement, in order, ending on or before date_to:
-    period n starts ``n * months`` months after date_start (see period_of)."""
-    periods = []
-    start = date_start
-    index = 0
-    while start <= date_end:
-        index += 1
-        end = min(add_months(date_start, index * months) - timedelta(days=1), date_end)
-        if date_to and end > date_to:
-            break
-        periods.append((start, end))
-        start = end + timedelta(days=1)
-    return periods
-
-
-def round_base(base, basis, currency):
-    """A period's base rounded: to 6 digits on the quantity basis, else to
-    the agreement currency."""
-    if basis == "quantity":
-        return round(base, 6)
-    return currency.round(base)
-
-
-def rebate_of(base, tiers, tier_mode, basis):
-    """R(base), unrounded: the rebate of a period's base under (threshold,
-    rate) tiers in threshold order; rates are percent on the amount basis.
-
-    A base reaches a threshold when it is at most half a millionth below it
-    (float_compare at 6 digits, written out: this runs once per period of a
-    close, thousands of times)."""
-    if not tiers:
-        return 0.0
-    factor = 0.01 if basis == "amount" else 1.0
-    if tier_mode == "flat":
-        return base * tiers[0][1] * factor
-    if tier_mode == "retroactive":
-        reached = [rate for threshold, rate in tiers if threshold - base < 5e-7]
-        return base * reached[-1] * factor if reached else 0.0
-    rebate = 0.0
-    uppers = [threshold for threshold, _rate in tiers[1:]] + [float("inf")]
-    for (threshold, rate), upper in zip(tiers, uppers, strict=True):
-        if base - threshold < 5e-7:
-            break
-        rebate += (min(base, upper) - threshold) * rate * factor
-    return rebate
-
-
-def period_rebate(base, tiers, tier_mode, basis, currency):
-    """R(base) rounded to the currency: the rebate of a period's base."""
-    return currency.round(rebate_of(base, tiers, tier_mode, basis))
-
-
-def split_amount(total, weights, currency):
-    """Split ``total`` over ``weights`` proportionally, rounded to the currency;
-    the rounding remainder goes to the heaviest weight."""
-    if not weights:
-        return []
-    weight_sum = sum(weights)
-    if currency.is_zero(total):
-        return [0.0] * len(weights)
-    if not weight_sum:
-        amounts = [0.0] * len(weights)
-        amounts[0] = total
-        return amounts
-    amounts = [currency.round(total * w / weight_sum) for w in weights]
-    heaviest = max(range(len(weights)), key=lambda i: abs(weights[i]))
-    amounts[heaviest] = currency.round(amounts[heaviest] + total - sum(amounts))
-    return amounts

@@ -7,15 +7,11 @@ from psycopg2.errors import UniqueViolation
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_compare, format_date, mute_logger
+from odoo.tools import SQL, format_date, mute_logger
 
+from ..rebate_maths import periods_until, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
 from ..tools import insert_rows, log_notes, to_date, values_table, write_tracked
-from .rebate_agreement import (
-    period_rebate,
-    periods_until,
-    split_amount,
-)
 
 _logger = logging.getLogger(__name__)
 
@@ -398,13 +394,9 @@ class RebateSettlement(models.Model):
         for ag_id, (date_from, date_to) in todo:
             agreement_terms = terms[ag_id]
             base = bases.get((ag_id, date_from), 0.0)
-            rebate = period_rebate(
-                base,
-                tiers.get(ag_id, []),
-                agreement_terms.tier_mode,
-                agreement_terms.basis,
-                agreement_terms.currency,
-            )
+            rebate = Agreement._compute_period_rebate(
+                base, tiers.get(ag_id, []), agreement_terms
+            ).amount
             vals_list.append(
                 {
                     "agreement_id": ag_id,
@@ -666,20 +658,25 @@ class RebateSettlement(models.Model):
             for accrual in accruals
         ]
         rebates = split_amount(
-            self.rebate_total, [line["base"] for line in lines], self.currency_id
+            self.rebate_total,
+            [line["base"] for line in lines],
+            self.currency_id.rounding,
         )
         for line, rebate in zip(lines, rebates, strict=True):
             line["rebate"] = rebate
         return lines
 
     def _get_reached_tier(self):
-        """The highest tier whose threshold the period's base reached."""
+        """The tier whose rate applies to the period's base (a flat
+        agreement's only tier; else the highest reached, possibly none), as
+        the rebate computes it (rebate.agreement._compute_period_rebate)."""
         self.ensure_one()
-        tiers = self.agreement_id.sudo().tier_ids.sorted("threshold")
-        return tiers.filtered(
-            lambda t: float_compare(t.threshold, self.base_total, precision_digits=6)
-            <= 0
-        )[-1:]
+        agreement = self.agreement_id.sudo()
+        tiers = agreement.tier_ids.sorted("threshold")
+        index = agreement._compute_period_rebate(
+            self.base_total, agreement._get_tier_pairs(), agreement._get_terms()
+        ).tier_index
+        return tiers[index] if index is not None else tiers.browse()
 
     @api.model
     def _domain_not_empty(self):

@@ -68,6 +68,7 @@ class RebateAnalysis(models.Model):
             ("closed", "Closed"),
             ("cancelled", "Cancelled"),
         ],
+        string="Agreement Status",
         readonly=True,
     )
     settlement_state = fields.Selection(
@@ -77,6 +78,7 @@ class RebateAnalysis(models.Model):
             ("done", "Done"),
             ("cancelled", "Cancelled"),
         ],
+        string="Settlement Status",
         readonly=True,
     )
     sales_base = fields.Monetary(

@@ -210,11 +210,7 @@ class _Sheet:
 
 
 def _applied_tier(settlement):
-    """The tier whose rate applies: a flat agreement's only tier, whatever
-    the base; else the highest tier the base reached (possibly none)."""
-    agreement = settlement.agreement_id
-    if agreement.tier_mode == "flat":
-        return agreement.tier_ids.sorted("threshold")[:1]
+    """The tier whose rate applies, as the rebate computes it."""
     return settlement._get_reached_tier()
 
 
@@ -345,7 +341,7 @@ def _write_tiers(sheet, settlement, fmt, row):
     for tier, upper in zip(tiers, uppers, strict=True):
         mark = ""
         if applied and tier.id == applied.id:
-            mark = marks[agreement.tier_mode]
+            mark = marks.get(agreement.tier_mode, env._("✓ Applied"))
         elif stepped and applied and tier.threshold < applied.threshold:
             # a lower band the base went through
             mark = "✓"

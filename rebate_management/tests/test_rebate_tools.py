@@ -8,7 +8,7 @@ from psycopg2.errors import ForeignKeyViolation
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
-from ..models.rebate_agreement import periods_until
+from ..rebate_maths import periods_until
 from ..tools import COPY_MIN_ROWS, insert_rows, values_table
 
 COLUMNS = (

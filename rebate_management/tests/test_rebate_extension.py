@@ -1,0 +1,78 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo.tests import tagged
+
+from ..models.rebate_agreement import PeriodRebate
+from .common import RebateCommon
+from .test_rebate_export import find_row, load
+
+CAP = 5.0
+
+
+@tagged("post_install", "-at_install")
+class TestRebateExtension(RebateCommon):
+    """What another module meets when it extends the engine: overriding the
+    one rebate method changes every path that computes a rebate."""
+
+    def _capped(self):
+        """An override of rebate.agreement._compute_period_rebate, as another
+        module would write it (super(), then its own rule): the rebate of a
+        period never exceeds CAP."""
+        Agreement = type(self.env["rebate.agreement"])
+        original = Agreement._compute_period_rebate
+
+        def _compute_period_rebate(model, base, tiers, terms):
+            result = original(model, base, tiers, terms)
+            return PeriodRebate(min(result.amount, CAP), result.tier_index)
+
+        return patch.object(Agreement, "_compute_period_rebate", _compute_period_rebate)
+
+    @freeze_time("2025-04-10")
+    def test_override_reaches_every_path(self):
+        with self._capped():
+            agreement = self._create_agreement(
+                [(0.0, 2.0), (500.0, 3.0)], tier_mode="retroactive"
+            )
+            # 1,000 at 3 % would be 30
+            self._create_invoice([(self.product_x, 6, 100.0)], date="2025-02-10")
+            self._create_invoice([(self.product_x, 4, 100.0)], date="2025-03-10")
+            self.assertAccrued(agreement, CAP)
+            self.assertEqual(agreement._compute_rebate(1000.0), CAP)
+            settlement = self.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreement
+            )
+            self.assertRecordValues(
+                settlement, [{"base_total": 1000.0, "rebate_total": CAP}]
+            )
+            # approval recomputes from the documents: the same method agrees
+            settlement.action_approve()
+            self.assertEqual(settlement.state, "approved")
+            # the statement shows the tier reached and the capped rebate
+            self.assertEqual(settlement._get_reached_tier().threshold, 500.0)
+            sheet = load(settlement.export_xlsx()).worksheets[0]
+            self.assertEqual(sheet.cell(find_row(sheet, "Total"), 7).value, CAP)
+            agreement.action_refresh_effect()
+            self.assertEqual(agreement.effect_rebate, CAP)
+        # without the override, the same figures come back
+        self.assertEqual(agreement._compute_rebate(1000.0), 30.0)
+        agreement.action_refresh_effect()
+        self.assertEqual(agreement.effect_rebate, 30.0)
+
+    def test_tier_mode_is_one_method(self):
+        """A tier mode is the method _rebate_<mode>: the dispatcher finds it,
+        and a module overriding it changes the rebate of that mode."""
+        Agreement = self.env["rebate.agreement"]
+        self.assertEqual(
+            Agreement._get_tier_mode_function("stepped"), Agreement._rebate_stepped
+        )
+        flat = self._create_agreement([(0.0, 2.0)])
+
+        def _rebate_flat(model, base, tiers, factor):
+            return base * 0.5 * factor, 0
+
+        with patch.object(type(Agreement), "_rebate_flat", _rebate_flat):
+            self.assertEqual(flat._compute_rebate(1000.0), 5.0)
+        self.assertEqual(flat._compute_rebate(1000.0), 20.0)
