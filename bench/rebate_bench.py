@@ -1007,7 +1007,7 @@ def check_moves(env, settings):
 # Measurements (one transaction, rolled back)
 
 
-POSTING_HOOK = ("rebate.agreement", "_accrue_moves")
+POSTING_HOOK = ("rebate.accrual", "_accrue_moves")
 CREDIT_NOTE_STEPS = [
     ("rebate.settlement", "_prepare_credit_note_vals"),
     ("account.move", "create"),
@@ -1017,10 +1017,10 @@ CREDIT_NOTE_STEPS = [
     ("account.move", "_track_finalize"),
 ]
 CLOSE_STEPS = [
-    ("rebate.agreement", "_compute_period_bases"),
-    ("rebate.agreement", "_query_period_bases"),
+    ("rebate.counted.line", "_compute_period_bases"),
+    ("rebate.counted.line", "_query_period_bases"),
     ("rebate.agreement", "_accrued_totals"),
-    ("rebate.agreement", "_compute_rebate"),
+    ("rebate.agreement", "_compute_period_rebate"),
     ("rebate.settlement", "_create_once"),
     ("rebate.settlement", "create"),
     ("rebate.settlement", "_next_names"),
@@ -1031,12 +1031,12 @@ CLOSE_STEPS = [
     ("rebate.settlement", "_track_finalize"),
 ]
 POSTING_STEPS = [
-    ("rebate.agreement", "_query_eligible_lines"),
-    ("rebate.agreement", "_lock_for_accrual"),
+    ("rebate.counted.line", "_query_lines"),
+    ("rebate.accrual", "_lock_agreements"),
     ("rebate.agreement", "_accrued_bases"),
-    ("rebate.agreement", "_prepare_accrual_vals_list"),
+    ("rebate.accrual", "_prepare_accrual_vals_list"),
     ("rebate.agreement", "_create_accruals"),
-    ("rebate.agreement", "_insert_accruals"),
+    ("rebate.accrual", "_insert_accruals"),
     ("rebate.accrual", "create"),
 ]
 

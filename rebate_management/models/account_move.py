@@ -51,7 +51,7 @@ class AccountMove(models.Model):
             and not m.rebate_settlement_id
         )
         if customer_docs:
-            self.env["rebate.agreement"].sudo()._accrue_moves(customer_docs)
+            self.env["rebate.accrual"].sudo()._accrue_moves(customer_docs)
         return posted
 
     def button_draft(self):
@@ -59,12 +59,12 @@ class AccountMove(models.Model):
             lambda m: m.state == "posted"
             and m.move_type in ("out_invoice", "out_refund")
         )
-        Agreement = self.env["rebate.agreement"].sudo()
+        Accrual = self.env["rebate.accrual"].sudo()
         if was_posted:
-            Agreement._check_moves_not_settled(was_posted)
+            Accrual._check_moves_not_settled(was_posted)
         res = super().button_draft()
         if was_posted:
-            Agreement._unaccrue_moves(was_posted)
+            Accrual._unaccrue_moves(was_posted)
         return res
 
     def action_view_rebate_accruals(self):

@@ -1,8 +1,33 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.query import Query
+
+from ..rebate_maths import split_amount
+from ..tools import insert_rows
+
+# What the accrual engine writes of an accrual (see _insert_accruals).
+ACCRUAL_COLUMNS = (
+    "agreement_id",
+    "move_id",
+    "move_line_id",
+    "partner_id",
+    "commercial_partner_id",
+    "product_id",
+    "date",
+    "period_start",
+    "period_end",
+    "base",
+    "sales_amount",
+    "quantity",
+    "amount",
+    "company_id",
+    "currency_id",
+)
 
 
 def _settled_accruals(columns, condition=None):
@@ -179,3 +204,257 @@ class RebateAccrual(models.Model):
                 ON rebate_accrual (agreement_id, period_start) INCLUDE (base, amount)
             """
         )
+
+    # The accrual engine: what posting, resetting and rebuilding write
+
+    @api.model
+    def _accrue_moves(self, moves):
+        """Accrue the rebate of freshly posted customer invoices and refunds."""
+        rows = self.env["rebate.counted.line"]._query_lines(move_ids=moves.ids)
+        if not rows:
+            return self.browse()
+        agreements = self.env["rebate.agreement"].browse({row[0] for row in rows})
+        terms = agreements._read_accrual_terms()
+        period_of_line = agreements._period_finder(terms)
+        period_starts = {period_of_line(row[0], row[5])[0] for row in rows}
+        bases, tiers = self._lock_agreements(agreements, period_starts)
+        return self._insert_accruals(
+            self._prepare_accrual_vals_list(rows, bases, tiers, terms)
+        )
+
+    @api.model
+    def _rebuild(self, agreements, periods=None):
+        """Rebuild the accruals of ``agreements`` from the posted documents.
+
+        :param periods: optional set of (agreement id, period start) to rebuild;
+            all periods otherwise. Periods of approved or done settlements keep
+            their accruals: what was settled stays as it was.
+        """
+        if not agreements:
+            return self.browse()
+        self._lock_agreements(agreements)
+        terms = agreements._read_accrual_terms()
+        period_of_line = agreements._period_finder(terms)
+        Accrual = self.sudo()
+        locked = {
+            (s.agreement_id.id, s.date_from)
+            for s in self.env["rebate.settlement"]
+            .sudo()
+            .search(
+                [
+                    ("agreement_id", "in", agreements.ids),
+                    ("state", "in", ("approved", "done")),
+                ]
+            )
+        }
+
+        def wanted(ag_id, period_start):
+            key = (ag_id, period_start)
+            return key not in locked and (periods is None or key in periods)
+
+        old = Accrual.search([("agreement_id", "in", agreements.ids)])
+        old.filtered(lambda a: wanted(a.agreement_id.id, a.period_start)).unlink()
+        date_from = date_to = None
+        if periods is not None:
+            date_from = min(p[1] for p in periods)
+            date_to = max(period_of_line(*period)[1] for period in periods)
+        lines = self.env["rebate.counted.line"]._query_lines(
+            agreements, date_from=date_from, date_to=date_to
+        )
+        rows = [
+            row for row in lines if wanted(row[0], period_of_line(row[0], row[5])[0])
+        ]
+        return self._insert_accruals(
+            self._prepare_accrual_vals_list(rows, {}, terms=terms)
+        )
+
+    @api.model
+    def _lock_agreements(self, agreements, period_starts=()):
+        """Serialize the accruals of ``agreements`` between transactions, and
+        read what accruing needs, in one statement.
+
+        The accrual of a posting depends on the base accrued before it, so two
+        transactions accruing for one agreement must not both read the same
+        "before". Each marks the agreement rows it accrues for; with Odoo's
+        repeatable-read transactions, a concurrent one that then marks them
+        waits, fails with a serialization error once the first commits, and is
+        retried by Odoo on a fresh snapshot that sees the first's accruals.
+        Rows are taken in id order so that concurrent postings do not deadlock.
+
+        :param period_starts: the period starts to read
+        :return: ({(agreement id, period start): base accrued so far},
+            {agreement id: [(threshold, rate), ...]})
+        """
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH locked AS (
+                    UPDATE rebate_agreement
+                       SET write_date = write_date
+                     WHERE id IN (
+                            SELECT id FROM rebate_agreement
+                             WHERE id = ANY(%(ids)s)
+                          ORDER BY id
+                               FOR NO KEY UPDATE)
+                 RETURNING id
+                )
+                SELECT locked.id,
+                       p.period_start,
+                       (SELECT COALESCE(SUM(a.base), 0)
+                          FROM rebate_accrual a
+                         WHERE a.agreement_id = locked.id
+                           AND a.period_start = p.period_start),
+                       (SELECT array_agg(ARRAY[t.threshold, t.rate]
+                                         ORDER BY t.threshold)
+                          FROM rebate_agreement_tier t
+                         WHERE t.agreement_id = locked.id)
+                  FROM locked
+             LEFT JOIN unnest(%(starts)s::date[]) AS p(period_start) ON TRUE
+                """,
+                ids=agreements.ids,
+                starts=list(period_starts),
+            )
+        )
+        periods = {}
+        tiers = {}
+        for ag_id, period_start, base, agreement_tiers in rows:
+            tiers[ag_id] = [(float(t), float(r)) for t, r in agreement_tiers or []]
+            if period_start:
+                periods[ag_id, period_start] = float(base)
+        return periods, tiers
+
+    @api.model
+    def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None, terms=None):
+        """Accrual values for eligible line rows, in posting order.
+
+        Each move's accrual for a period is R(base after) - R(base before),
+        spread over its lines in proportion to their base; ``bases_before``
+        maps (agreement id, period start) to the base accrued so far and is
+        updated in place; ``tiers`` optionally maps agreement ids to their
+        (threshold, rate) pairs, ``terms`` to their AccrualTerms.
+        """
+        Agreement = self.env["rebate.agreement"]
+        agreements = Agreement.browse({row[0] for row in rows})
+        tiers = dict(tiers or {})
+        unread = [ag_id for ag_id in agreements.ids if ag_id not in tiers]
+        if unread:
+            tiers.update(dict.fromkeys(unread, []))
+            tiers.update(Agreement.browse(unread)._read_tiers())
+        if terms is None:
+            terms = agreements._read_accrual_terms()
+        period_of_line = agreements._period_finder(terms)
+        convert = self.env["rebate.counted.line"]._get_amount_converter()
+        # Group line values per (agreement, period, move), keeping row order.
+        groups = defaultdict(list)
+        for (
+            ag_id,
+            line_id,
+            move_id,
+            partner_id,
+            product_id,
+            date,
+            cur,
+            amount,
+            qty,
+        ) in rows:
+            sales = convert(terms[ag_id], cur, date, amount)
+            quantity = float(qty or 0.0)
+            groups[ag_id, period_of_line(ag_id, date), move_id].append(
+                {
+                    "move_line_id": line_id,
+                    "partner_id": partner_id,
+                    "product_id": product_id,
+                    "date": date,
+                    "base": quantity if terms[ag_id].basis == "quantity" else sales,
+                    "sales_amount": sales,
+                    "quantity": quantity,
+                }
+            )
+        vals_list = []
+        for (ag_id, (period_start, period_end), move_id), lines in groups.items():
+            agreement_terms = terms[ag_id]
+            currency = agreement_terms.currency
+            before = bases_before.get((ag_id, period_start), 0.0)
+            after = before + sum(line["base"] for line in lines)
+            bases_before[ag_id, period_start] = after
+            rebate = Agreement._compute_period_rebate
+            delta = (
+                rebate(after, tiers[ag_id], agreement_terms).amount
+                - rebate(before, tiers[ag_id], agreement_terms).amount
+            )
+            amounts = split_amount(
+                delta, [line["base"] for line in lines], currency.rounding
+            )
+            for line, amount in zip(lines, amounts, strict=True):
+                vals_list.append(
+                    {
+                        **line,
+                        "agreement_id": ag_id,
+                        "move_id": move_id,
+                        "period_start": period_start,
+                        "period_end": period_end,
+                        "amount": amount,
+                        "commercial_partner_id": agreement_terms.commercial_partner_id,
+                        "company_id": agreement_terms.company_id,
+                        "currency_id": currency.id,
+                    }
+                )
+        return vals_list
+
+    @api.model
+    def _insert_accruals(self, vals_list):
+        """Write accruals in batched INSERTs.
+
+        Accruals are written by this engine only and have no ORM logic of
+        their own (no computed, related or tracked field, no constraint): the
+        ORM's per-record create work cost more than posting the invoice, so
+        they go straight to the table, amounts already rounded to the currency.
+        """
+        if not vals_list:
+            return self.browse()
+        ids = insert_rows(self.env, "rebate_accrual", ACCRUAL_COLUMNS, vals_list)
+        # what the ORM would have invalidated on create
+        self.env["account.move"].invalidate_model(
+            ["rebate_accrual_ids", "rebate_accrual_count"]
+        )
+        self.env["rebate.agreement"].invalidate_model(
+            ["accrual_ids", "accrual_count", "accrued_amount", "invoice_count"]
+        )
+        self.env["rebate.settlement"].invalidate_model(["accrual_ids"])
+        return self.browse(ids)
+
+    @api.model
+    def _check_moves_not_settled(self, moves):
+        """Moves counted in an approved or credited settlement stay posted."""
+        settled = (
+            self.sudo()
+            .search(
+                [
+                    ("move_id", "in", moves.ids),
+                    ("settlement_id.state", "in", ("approved", "done")),
+                ]
+            )
+            .settlement_id
+        )
+        if settled:
+            raise UserError(
+                self.env._(
+                    "These documents count in rebate settlement(s) %(names)s, which "
+                    "are already approved or credited. Cancel the settlement first, "
+                    "or correct the invoice with a credit note.",
+                    names=", ".join(settled.mapped("name")),
+                )
+            )
+
+    @api.model
+    def _unaccrue_moves(self, moves):
+        """Take back the effect of moves that left the posted state: drop their
+        accruals and rebuild the periods they were in."""
+        accruals = self.sudo().search([("move_id", "in", moves.ids)])
+        if not accruals:
+            return
+        periods = {(a.agreement_id.id, a.period_start) for a in accruals}
+        agreements = accruals.agreement_id
+        accruals.unlink()
+        self._rebuild(agreements, periods)

@@ -385,7 +385,7 @@ class RebateSettlement(models.Model):
         if not todo:
             return self
         due = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in todo))
-        bases = Agreement._compute_period_bases(
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
             [(ag_id, *period) for ag_id, period in todo], terms
         )
         accrued = due._accrued_totals()
@@ -544,7 +544,7 @@ class RebateSettlement(models.Model):
 
     def _fresh_totals(self):
         """{settlement: (base, rebate)} computed from the source documents."""
-        bases = self.env["rebate.agreement"]._compute_period_bases(
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
             [(s.agreement_id.id, s.date_from, s.date_to) for s in self]
         )
         totals = {}

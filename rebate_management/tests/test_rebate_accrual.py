@@ -134,7 +134,9 @@ class TestRebateAccrual(RebateCommon):
         agreements = products + categories + everything
         quarter = (fields.Date.to_date("2025-01-01"), fields.Date.to_date("2025-03-31"))
         self.assertEqual(
-            agreements._compute_period_bases([(a.id, *quarter) for a in agreements]),
+            self.env["rebate.counted.line"]._compute_period_bases(
+                [(a.id, *quarter) for a in agreements]
+            ),
             {
                 (products.id, quarter[0]): 100.0,
                 (categories.id, quarter[0]): 100.0,
@@ -302,20 +304,20 @@ class TestRebatePostingCost(RebateCommon):
     def _post_and_count(self, partner, line_count):
         lines = [(self.product_x, 1, 100.0 + i) for i in range(line_count)]
         move = self._create_invoice(lines, partner=partner, post=False)
-        Agreement = type(self.env["rebate.agreement"])
-        accrue_moves = Agreement._accrue_moves
+        Accrual = type(self.env["rebate.accrual"])
+        accrue_moves = Accrual._accrue_moves
         counts = []
 
-        def counting_accrue_moves(agreement, moves):
-            agreement.env.flush_all()
-            before = agreement.env.cr.sql_log_count
-            result = accrue_moves(agreement, moves)
-            agreement.env.flush_all()
-            counts.append(agreement.env.cr.sql_log_count - before)
+        def counting_accrue_moves(accrual, moves):
+            accrual.env.flush_all()
+            before = accrual.env.cr.sql_log_count
+            result = accrue_moves(accrual, moves)
+            accrual.env.flush_all()
+            counts.append(accrual.env.cr.sql_log_count - before)
             return result
 
         self.env.invalidate_all()
-        with patch.object(Agreement, "_accrue_moves", counting_accrue_moves):
+        with patch.object(Accrual, "_accrue_moves", counting_accrue_moves):
             move.action_post()
         self.assertEqual(len(counts), 1, "posting calls the accrual hook once")
         return counts[0], move
