@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import io
 import json
+from collections import defaultdict
 from datetime import date, datetime
 
 import psycopg2.extensions
@@ -219,6 +220,26 @@ def log_notes(records, bodies):
     records.invalidate_recordset(["message_ids"])
 
 
+def _with_subtype(records, initial):
+    """Those of ``records`` (written already, all with the same values) whose
+    change ``_track_subtype`` gives a subtype: asked once per distinct set of
+    old values."""
+    groups = defaultdict(list)
+    for record in records:
+        groups[tuple(initial[record.id].values())].append(record.id)
+    with_subtype = []
+    for ids in groups.values():
+        record = records.browse(ids[0])
+        changed = {
+            fname: value
+            for fname, value in initial[record.id].items()
+            if record[fname] != value
+        }
+        if changed and record._track_subtype(changed):
+            with_subtype += ids
+    return records.browse(with_subtype)
+
+
 def write_tracked(records, vals):
     """``records.write(vals)`` with the chatter a tracked write logs, for
     thousands of records at a time.
@@ -229,9 +250,14 @@ def write_tracked(records, vals):
     milliseconds a record, more than the business work of a period close or
     of a credit note. Here the same notes, by the same author, with the same
     old and new values (from mail's own _mail_track), are written with one
-    insert_rows for the messages and one for their values. Only for models
-    without a tracking subtype (a subtype would post and notify followers
-    instead of logging).
+    insert_rows for the messages and one for their values.
+
+    Odoo's own tracking is used instead where it would log differently: with
+    ``tracking_disable`` or ``mail_notrack`` in the context (nothing is
+    logged), for records whose tracking is already pending in the transaction
+    (Odoo logs their changes once, at commit, from the values they had
+    before), and for changes that ``_track_subtype`` gives a subtype (Odoo
+    posts those to the followers instead of logging them).
     """
     if not records:
         return
@@ -239,12 +265,30 @@ def write_tracked(records, vals):
     tracked = [
         fname for fname in vals if getattr(records._fields[fname], "tracking", False)
     ]
+    if env.context.get("tracking_disable") or env.context.get("mail_notrack"):
+        records.write(vals)
+        return
+    if not tracked:
+        records.with_context(tracking_disable=True).write(vals)
+        return
+    # records whose tracking is pending: Odoo logs them at commit
+    pending = env.cr.precommit.data.get(f"mail.tracking.{records._name}", {})
+    by_odoo = records.filtered(lambda record: record.id in pending)
+    by_odoo.write(vals)
+    records -= by_odoo
+    if not records:
+        return
     initial = {
         record.id: {fname: record[fname] for fname in tracked} for record in records
     }
     records.with_context(tracking_disable=True).write(vals)
-    if not tracked:
-        return
+    # changes with a subtype: posted by Odoo, as its tracking would
+    with_subtype = _with_subtype(records, initial)
+    if with_subtype:
+        changes = with_subtype.sudo()._message_track(set(tracked), initial)
+        for record in with_subtype:
+            record._message_track_post_template(changes.get(record.id, (None, None))[0])
+        records -= with_subtype
     fields_info = records.fields_get(
         tracked, attributes=("string", "type", "selection", "currency_field")
     )

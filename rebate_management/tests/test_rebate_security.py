@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command
@@ -473,3 +475,52 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertEqual(rows[in_bulk], rows[by_odoo])
         self.assertEqual(rows[in_bulk][0]["model"], "rebate.agreement")
         self.assertEqual(rows[in_bulk][1]["old_value_char"], "Active")
+
+    def _draft_settlement(self):
+        agreement = self._create_agreement([(0.0, 1.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)])
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        self._flush_tracking()
+        return settlement
+
+    def test_bulk_tracking_honours_tracking_disable(self):
+        """Odoo's switches hold for the notes written in bulk too."""
+        for context in ({"tracking_disable": True}, {"mail_notrack": True}):
+            settlement = self._draft_settlement()
+            settlement.with_context(**context).action_approve()
+            self.assertEqual(settlement.state, "approved")
+            self.assertFalse(self._tracked(settlement, "state"), context)
+
+    def test_pending_tracking_logged_once(self):
+        """Recompute, then approve, in one transaction: Odoo already tracks
+        the settlement (the recompute wrote it); the state change is logged
+        once, with the rebate's change, not a second time in bulk."""
+        settlement = self._draft_settlement()
+        self._create_invoice([(self.product_x, 5, 100.0)], date="2025-03-15")
+        settlement.action_recompute()
+        settlement.action_approve()
+        states = self._tracked(settlement, "state")
+        self.assertEqual(states.mapped("new_value_char"), ["Approved"])
+        rebate = self._tracked(settlement, "rebate_total")
+        self.assertEqual((rebate.old_value_float, rebate.new_value_float), (10.0, 15.0))
+        self.assertEqual(rebate.mail_message_id, states.mail_message_id)
+
+    def test_bulk_tracking_leaves_subtypes_to_odoo(self):
+        """A module that gives a state change a subtype (to notify followers)
+        gets Odoo's own post, not a bulk note."""
+        settlement = self._draft_settlement()
+        comment = self.env.ref("mail.mt_comment")
+        Settlement = type(self.env["rebate.settlement"])
+
+        def _track_subtype(record, initial_values):
+            if "state" in initial_values and record.state == "approved":
+                return comment
+            return False
+
+        with patch.object(Settlement, "_track_subtype", _track_subtype):
+            settlement.action_approve()
+        state = self._tracked(settlement, "state")
+        self.assertEqual(len(state), 1)
+        self.assertEqual(state.mail_message_id.subtype_id, comment)
