@@ -132,6 +132,17 @@ class RebateAccrual(models.Model):
     # period writes its settlements and not its hundreds of thousands of
     # accruals, and an accrual posted late still shows its settlement.
 
+    @api.depends("move_id", "product_id")
+    def _compute_display_name(self):
+        # the document's number, which salespeople read without reading the
+        # journal entry itself
+        for accrual in self:
+            accrual.display_name = " · ".join(
+                filter(
+                    None, [accrual.sudo().move_id.name, accrual.product_id.display_name]
+                )
+            )
+
     @api.depends("agreement_id", "period_start")
     def _compute_settlement_id(self):
         self.flush_recordset(["agreement_id", "period_start"])

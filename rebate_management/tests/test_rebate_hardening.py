@@ -389,6 +389,11 @@ class TestRebateHardening(RebateCommon):
             "Nothing to close: only active agreements have periods to settle.",
         )
 
+    def test_accrual_named_by_its_document(self):
+        accrual = self.active.accrual_ids.with_user(self.salesperson)
+        move = self.active.accrual_ids.move_id
+        self.assertEqual(accrual.display_name, f"{move.name} · Product X")
+
     def test_a_customer_without_salesperson(self):
         with self.assertRaisesText(AccessError, "Other Customer has no salesperson"):
             self._draft(partner=self.other_customer)
