@@ -341,6 +341,10 @@ class RebateSettlement(models.Model):
     def close_periods(self, date, agreements=None):
         """Settle every period of every active agreement ended on or before date.
 
+        In steps: the agreements to close, their periods due, the periods'
+        bases, the settlement values (``_prepare_settlement_vals``), the
+        settlements written, then the notes and the agreements closed.
+
         :param date: closing date
         :param agreements: optional agreements (records or ids) restricting
             the close
@@ -348,17 +352,38 @@ class RebateSettlement(models.Model):
         """
         self._check_accountant(self.env._("close rebate periods"))
         date = to_date(self.env, date)
+        agreements = self._get_agreements_to_close(date, agreements)
+        # A close handles thousands of agreements and periods: their terms are
+        # read once into plain values, and each period costs Python, not ORM.
+        terms = agreements._read_accrual_terms()
+        due = self._get_periods_due(agreements, terms, date)
+        if not due:
+            return self
+        vals_list = self._prepare_settlement_vals_list(due, terms)
+        created = self._create_once(vals_list)
+        settlements = self.browse(created)
+        settlements._log_created(date)
+        settlements._log_negative(created)
+        self._close_finished_agreements(created, terms)
+        return settlements
+
+    @api.model
+    def _get_agreements_to_close(self, date, agreements=None):
+        """The active agreements started by ``date`` (among ``agreements``)."""
         Agreement = self.env["rebate.agreement"]
         domain = [("state", "=", "active"), ("date_start", "<=", date)]
         if agreements is not None:
             if not isinstance(agreements, models.BaseModel):
                 agreements = Agreement.browse(agreements)
             domain.append(("id", "in", agreements.ids))
-        agreements = Agreement.search(domain)
+        return Agreement.search(domain)
+
+    @api.model
+    def _get_periods_due(self, agreements, terms, date):
+        """[(agreement id, (date from, date to))] of the periods ended by
+        ``date`` that have no live settlement yet."""
         if not agreements:
-            return self
-        # A close handles thousands of agreements and periods: their terms are
-        # read once into plain values, and each period costs Python, not ORM.
+            return []
         self.flush_model(["agreement_id", "date_from", "state"])
         existing = set(
             self.env.execute_query(
@@ -369,12 +394,10 @@ class RebateSettlement(models.Model):
                 )
             )
         )
-        # the terms, as plain values in one query
-        terms = agreements._read_accrual_terms()
         # agreements of the same dates and period length (most of them, at a
         # year end) share their periods: each set is cut once
         periods_of = functools.cache(functools.partial(periods_until, date_to=date))
-        todo = [
+        return [
             (ag_id, period)
             for ag_id in agreements.ids
             for period in periods_of(
@@ -382,61 +405,85 @@ class RebateSettlement(models.Model):
             )
             if (ag_id, period[0]) not in existing
         ]
-        if not todo:
-            return self
-        due = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in todo))
+
+    @api.model
+    def _prepare_settlement_vals_list(self, due, terms):
+        """The values of the settlements of the periods ``due``, their bases
+        summed from the source documents in a few queries for all of them."""
+        Agreement = self.env["rebate.agreement"]
+        agreements = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in due))
         bases = self.env["rebate.counted.line"]._compute_period_bases(
-            [(ag_id, *period) for ag_id, period in todo], terms
+            [(ag_id, *period) for ag_id, period in due], terms
         )
-        accrued = due._accrued_totals()
-        tiers = due._read_tiers()
-        vals_list = []
-        for ag_id, (date_from, date_to) in todo:
-            agreement_terms = terms[ag_id]
-            base = bases.get((ag_id, date_from), 0.0)
-            rebate = Agreement._compute_period_rebate(
-                base, tiers.get(ag_id, []), agreement_terms
-            ).amount
-            vals_list.append(
-                {
-                    "agreement_id": ag_id,
-                    "partner_id": agreement_terms.partner_id,
-                    "company_id": agreement_terms.company_id,
-                    "currency_id": agreement_terms.currency.id,
-                    "date_from": date_from,
-                    "date_to": date_to,
-                    "base_total": base,
-                    "rebate_total": rebate,
-                    "accrued_total": accrued.get((ag_id, date_from), 0.0),
-                    # rounded to the currency: zero is exactly zero
-                    "state": "draft" if rebate else "done",
-                }
+        accrued = agreements._accrued_totals()
+        tiers = agreements._read_tiers()
+        return [
+            self._prepare_settlement_vals(
+                terms[ag_id],
+                tiers.get(ag_id, []),
+                (ag_id, date_from, date_to),
+                bases.get((ag_id, date_from), 0.0),
+                accrued.get((ag_id, date_from), 0.0),
             )
-        created = self._create_once(vals_list)
-        settlements = self.browse(created)
-        settlements._log_created(date)
-        negative = [
-            settlement_id
-            for settlement_id, vals in created.items()
-            if vals["state"] == "draft" and vals["rebate_total"] < 0
+            for ag_id, (date_from, date_to) in due
         ]
-        for settlement in self.browse(negative):
-            settlement._message_log(
-                body=self.env._(
-                    "The rebate of this period is negative: refunds exceed "
-                    "invoices. The settlement stays in draft and no credit note "
-                    "will be issued."
+
+    @api.model
+    def _prepare_settlement_vals(self, terms, tiers, period, base, accrued):
+        """The values of one period's settlement: the inheritable method (a
+        module adding a column to settlements, or an adjustment, adds it
+        here). The values are written as they are, every column of a
+        settlement given (see _create_once).
+
+        :param terms: the agreement's AccrualTerms
+        :param tiers: its (threshold, rate) pairs in threshold order
+        :param period: (agreement id, date from, date to)
+        :param base: the period's base, from the source documents
+        :param accrued: what the period's accruals add up to
+        """
+        ag_id, date_from, date_to = period
+        rebate = (
+            self.env["rebate.agreement"]
+            ._compute_period_rebate(base, tiers, terms)
+            .amount
+        )
+        return {
+            "agreement_id": ag_id,
+            "partner_id": terms.partner_id,
+            "company_id": terms.company_id,
+            "currency_id": terms.currency.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "base_total": base,
+            "rebate_total": rebate,
+            "accrued_total": accrued,
+            # rounded to the currency: zero is exactly zero
+            "state": "draft" if rebate else "done",
+        }
+
+    def _log_negative(self, created):
+        """Say on each negative settlement why it stays in draft."""
+        for settlement in self:
+            vals = created[settlement.id]
+            if vals["state"] == "draft" and vals["rebate_total"] < 0:
+                settlement._message_log(
+                    body=self.env._(
+                        "The rebate of this period is negative: refunds exceed "
+                        "invoices. The settlement stays in draft and no credit "
+                        "note will be issued."
+                    )
                 )
-            )
-        # The agreements whose last period this call settled are closed (the
-        # accountant's right, not a change of terms).
+
+    @api.model
+    def _close_finished_agreements(self, created, terms):
+        """Close the agreements whose last period was just settled (the
+        accountant's right, not a change of terms)."""
         finished = [
             vals["agreement_id"]
             for vals in created.values()
             if vals["date_to"] == terms[vals["agreement_id"]].date_end
         ]
-        Agreement.browse(finished).sudo()._close()
-        return settlements
+        self.env["rebate.agreement"].browse(finished).sudo()._close()
 
     def _log_created(self, date):
         """The first note of each settlement of a close, in one batch: which
