@@ -1,5 +1,7 @@
 from . import rebate_workflow_mixin
+from . import rebate_agreement_terms
 from . import rebate_agreement
+from . import rebate_agreement_effect
 from . import rebate_agreement_tier
 from . import rebate_counted_line
 from . import rebate_accrual

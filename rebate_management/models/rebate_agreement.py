@@ -1,29 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from collections import defaultdict, namedtuple
 
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, format_date
+from odoo.tools import format_date
 
-from .. import rebate_maths
-from ..rebate_maths import period_of, periods_until
 from ..tools import to_date, write_tracked
-
-PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
-
-# What accruing a line and summing a period need of an agreement, as plain
-# values (see _read_accrual_terms); currency is a res.currency record.
-AccrualTerms = namedtuple(
-    "AccrualTerms",
-    "date_start date_end months currency basis tier_mode "
-    "partner_id commercial_partner_id company_id",
-)
-
-# A period's rebate: the amount rounded to the agreement currency, and the
-# index of the tier whose rate applies (None when none is reached).
-PeriodRebate = namedtuple("PeriodRebate", "amount tier_index")
 
 # The terms of an agreement: locked once it is active, changed by amendment.
 TERM_FIELDS = {
@@ -45,7 +28,12 @@ EDITABLE_STATES = ("draft", "to_approve")
 class RebateAgreement(models.Model):
     _name = "rebate.agreement"
     _description = "Rebate Agreement"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "rebate.workflow.mixin",
+        "rebate.terms.mixin",
+    ]
     _order = "date_start desc, id desc"
     # whoever reads an agreement may discuss it in its chatter
     _mail_post_access = "read"
@@ -219,69 +207,6 @@ class RebateAgreement(models.Model):
     settlement_ids = fields.One2many(
         "rebate.settlement", "agreement_id", string="Settlements"
     )
-    effect_date = fields.Date(
-        string="Measured On",
-        compute="_compute_effect",
-        store=True,
-        help="When the effect figures were last measured (daily, and when the "
-        "Rebate Effect report is opened).",
-    )
-    effect_date_to = fields.Date(
-        string="Elapsed Until",
-        compute="_compute_effect",
-        store=True,
-        help="End of the last period ended today: the effect is measured from "
-        "the start date until then.",
-    )
-    effect_sales = fields.Monetary(
-        string="Sales",
-        compute="_compute_effect",
-        store=True,
-        help="Untaxed sales counted.",
-    )
-    effect_sales_prior = fields.Monetary(
-        string="Sales a Year Before",
-        compute="_compute_effect",
-        store=True,
-        help="Untaxed sales of the same products to the same customer over the "
-        "same dates one year earlier.",
-    )
-    effect_growth = fields.Monetary(
-        string="Extra Sales", compute="_compute_effect", store=True
-    )
-    effect_growth_pct = fields.Float(
-        string="Growth (%)",
-        compute="_compute_effect",
-        store=True,
-        digits=(16, 2),
-        help="Extra sales against the year before; not applicable without sales "
-        "a year before.",
-    )
-    effect_has_prior = fields.Boolean(
-        compute="_compute_effect",
-        store=True,
-        help="Technical: there were sales a year before, growth is a percentage.",
-    )
-    effect_rebate = fields.Monetary(
-        string="Rebate Earned",
-        compute="_compute_effect",
-        store=True,
-        help="Rebate of the elapsed periods.",
-    )
-    effect_cost_pct = fields.Float(
-        string="Rebate Cost (% of Sales)",
-        compute="_compute_effect",
-        store=True,
-        digits=(16, 2),
-    )
-    effect_rebate_per_extra = fields.Float(
-        string="Rebate per Unit of Extra Sales",
-        compute="_compute_effect",
-        store=True,
-        digits=(16, 4),
-        help="Rebate earned divided by the extra sales; zero when sales did not "
-        "grow.",
-    )
     overlap_agreement_ids = fields.Many2many(
         "rebate.agreement",
         string="Overlapping Agreements",
@@ -301,103 +226,11 @@ class RebateAgreement(models.Model):
         string="Accrued", compute="_compute_counts", currency_field="currency_id"
     )
 
-    def _compute_effect(self):
-        """Sales of the elapsed periods against the same dates a year before,
-        and what the rebate cost. Sales are untaxed amounts in the agreement
-        currency, whatever the basis; the rebate is that of the elapsed periods
-        computed from the source documents."""
-        today = fields.Date.context_today(self)
-        windows = []
-        elapsed = []
-        for agreement in self:
-            agreement.effect_date = today
-            periods = agreement._origin.id and agreement._get_periods(today)
-            agreement.effect_date_to = periods[-1][1] if periods else False
-            if periods and agreement.state in ("active", "closed"):
-                elapsed += [(agreement._origin.id, *period) for period in periods]
-                year = relativedelta(years=1)
-                start, end = agreement.date_start, agreement.effect_date_to
-                windows.append((agreement._origin.id, "now", start, end))
-                windows.append(
-                    (agreement._origin.id, "before", start - year, end - year)
-                )
-        sales = defaultdict(float)
-        rebates = defaultdict(float)
-        measured = self.browse({window[0] for window in windows})
-        if windows:
-            Lines = self.env["rebate.counted.line"]
-            convert = Lines._get_amount_converter()
-            terms = measured._read_accrual_terms()
-            for ag_id, key, date, cur, amount in Lines._query_window_sales(windows):
-                sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
-            bases = Lines._compute_period_bases(elapsed, terms)
-            tiers = measured._read_tiers()
-            for (ag_id, _start), base in bases.items():
-                rebates[ag_id] += self._compute_period_rebate(
-                    base, tiers.get(ag_id, []), terms[ag_id]
-                ).amount
-        for agreement in self:
-            key = agreement._origin.id
-            currency = agreement.currency_id
-            now = currency.round(sales[key, "now"])
-            before = currency.round(sales[key, "before"])
-            growth = now - before
-            rebate = currency.round(rebates[key])
-            agreement.effect_sales = now
-            agreement.effect_sales_prior = before
-            agreement.effect_growth = growth
-            agreement.effect_has_prior = bool(before)
-            agreement.effect_growth_pct = growth / before * 100 if before else 0.0
-            agreement.effect_rebate = rebate
-            agreement.effect_cost_pct = rebate / now * 100 if now else 0.0
-            agreement.effect_rebate_per_extra = rebate / growth if growth > 0 else 0.0
-
     @api.depends_context("uid")
     def _compute_can_write(self):
         writable = self._origin._filtered_access("write")
         for agreement in self:
             agreement.can_write = not agreement._origin or agreement._origin in writable
-
-    def _refresh_effect(self, force=False):
-        """Measure the effect of these agreements (active or closed) again,
-        as of today, unless it already was today (``force``: even then).
-        Stored so that the report's columns sort; a few queries whatever the
-        number of agreements."""
-        today = fields.Date.context_today(self)
-        stale = self.filtered(
-            lambda a: a.state in ("active", "closed")
-            and (force or a.effect_date != today)
-        )
-        if stale:
-            for field in self._get_effect_fields():
-                self.env.add_to_compute(field, stale)
-            stale._recompute_recordset()
-            stale.flush_recordset()
-        return True
-
-    def _get_effect_fields(self):
-        return [
-            field
-            for field in self._fields.values()
-            if field.compute == "_compute_effect" and field.store
-        ]
-
-    @api.model
-    def _action_open_effect(self):
-        """The Rebate Effect report, measured as of today first."""
-        self.search([("state", "in", ("active", "closed"))])._refresh_effect()
-        return self.env["ir.actions.act_window"]._for_xml_id(
-            "rebate_management.rebate_agreement_action_effect"
-        )
-
-    def action_refresh_effect(self):
-        """Measure again now (the button on the Effect tab)."""
-        self._refresh_effect(force=True)
-        return True
-
-    @api.model
-    def _cron_refresh_effect(self):
-        self.sudo().search([("state", "in", ("active", "closed"))])._refresh_effect()
 
     @api.depends("company_id")
     def _compute_journal_id(self):
@@ -909,175 +742,6 @@ class RebateAgreement(models.Model):
                     name=self.name,
                 )
             )
-
-    def _get_periods(self, date_to=None):
-        """All periods of the agreement, in order, ending on or before date_to."""
-        self.ensure_one()
-        return periods_until(
-            self.date_start,
-            self.date_end,
-            self._get_period_months(self.period),
-            date_to,
-        )
-
-    def _compute_rebate(self, base, tiers=None):
-        """The rebate R(base) of this agreement for a period's base, rounded
-        to the currency (see _compute_period_rebate).
-
-        :param tiers: (threshold, rate) pairs in threshold order; read from the
-            agreement's tiers when not given
-        """
-        self.ensure_one()
-        if tiers is None:
-            tiers = self._get_tier_pairs()
-        return self._compute_period_rebate(base, tiers, self._get_terms()).amount
-
-    @api.model
-    def _compute_period_rebate(self, base, tiers, terms):
-        """The inheritable method: a period's rebate R(base) and the tier
-        applied. Accrual (R(after) - R(before)), close, approval, effect and
-        the statement all compute the rebate here, so an override changes
-        them alike.
-
-        :param base: the period's base (amount or quantity)
-        :param tiers: (threshold, rate) pairs in threshold order
-        :param terms: the agreement's AccrualTerms
-        :return: PeriodRebate(amount rounded to the currency, tier index)
-        """
-        function = self._get_tier_mode_function(terms.tier_mode)
-        amount, tier_index = function(base, tiers, self._get_rate_factor(terms.basis))
-        return PeriodRebate(terms.currency.round(amount), tier_index)
-
-    @api.model
-    def _get_tier_mode_function(self, tier_mode):
-        """The function(base, tiers, factor) -> (rebate, tier index) of a tier
-        mode: the method ``_rebate_<mode>``. A module adds a tier mode with
-        ``selection_add`` on ``tier_mode`` and that one method."""
-        return getattr(self, f"_rebate_{tier_mode}")
-
-    @api.model
-    def _rebate_flat(self, base, tiers, factor):
-        return rebate_maths.flat_rebate(base, tiers, factor)
-
-    @api.model
-    def _rebate_retroactive(self, base, tiers, factor):
-        return rebate_maths.retroactive_rebate(base, tiers, factor)
-
-    @api.model
-    def _rebate_stepped(self, base, tiers, factor):
-        return rebate_maths.stepped_rebate(base, tiers, factor)
-
-    @api.model
-    def _get_rate_factor(self, basis):
-        """What turns a tier's rate into a fraction: rates are percentages on
-        the amount basis, currency per unit on the quantity basis."""
-        return 0.01 if basis == "amount" else 1.0
-
-    def _get_tier_pairs(self):
-        """This agreement's tiers as (threshold, rate) pairs in threshold order."""
-        self.ensure_one()
-        return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
-
-    def _get_terms(self):
-        """This agreement's AccrualTerms, from its fields (a new record's too)."""
-        self.ensure_one()
-        return AccrualTerms(
-            self.date_start,
-            self.date_end,
-            self._get_period_months(self.period),
-            self.currency_id,
-            self.basis,
-            self.tier_mode,
-            self.partner_id.id,
-            self.commercial_partner_id.id,
-            self.company_id.id,
-        )
-
-    @api.model
-    def _get_period_months(self, period):
-        """How many months a period of the agreement's ``period`` lasts."""
-        return PERIOD_MONTHS[period]
-
-    def _period_finder(self, terms=None):
-        """A function (agreement id, date) -> the period (start, end) of that
-        agreement holding the date, for the lines of these agreements: their
-        terms (AccrualTerms, read here if not given) are read once, each
-        (agreement, date) computed once."""
-        if terms is None:
-            terms = self._read_accrual_terms()
-        periods = {}
-
-        def period(ag_id, date):
-            if (ag_id, date) not in periods:
-                agreement_terms = terms[ag_id]
-                periods[ag_id, date] = period_of(
-                    agreement_terms.date_start,
-                    agreement_terms.date_end,
-                    agreement_terms.months,
-                    date,
-                )
-            return periods[ag_id, date]
-
-        return period
-
-    def _read_accrual_terms(self):
-        """{agreement id: AccrualTerms} of these agreements, in one query: the
-        few terms accruing and closing need as plain values, instead of the
-        ORM reading every field of the agreements."""
-        columns = ["date_start", "date_end", "period", "currency_id", "basis"]
-        columns += ["tier_mode", "partner_id", "commercial_partner_id", "company_id"]
-        self.flush_recordset(columns)
-        currencies = self.env["res.currency"]
-        return {
-            ag_id: AccrualTerms(
-                start,
-                end,
-                self._get_period_months(period),
-                currencies.browse(currency_id),
-                *rest,
-            )
-            for ag_id, start, end, period, currency_id, *rest in self.env.execute_query(
-                SQL(
-                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
-                    SQL(", ").join(map(SQL.identifier, columns)),
-                    self.ids,
-                )
-            )
-        }
-
-    def _read_tiers(self):
-        """{agreement id: [(threshold, rate), ...] in threshold order}."""
-        self.env["rebate.agreement.tier"].flush_model(
-            ["agreement_id", "threshold", "rate"]
-        )
-        tiers = defaultdict(list)
-        for ag_id, threshold, rate in self.env.execute_query(
-            SQL(
-                "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
-                " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
-                self.ids,
-            )
-        ):
-            tiers[ag_id].append((float(threshold), float(rate)))
-        return dict(tiers)
-
-    def _accrued_totals(self):
-        """Rebate accrued per (agreement id, period start)."""
-        self.env["rebate.accrual"].flush_model(
-            ["agreement_id", "period_start", "amount"]
-        )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT agreement_id, period_start, SUM(amount)
-                  FROM rebate_accrual
-                 WHERE agreement_id = ANY(%s)
-              GROUP BY agreement_id, period_start
-                """,
-                self.ids,
-            )
-        )
-        return {(ag_id, start): float(amount) for ag_id, start, amount in rows}
 
     def _rebuild_accruals(self, periods=None):
         """Rebuild the accruals of these agreements from the posted documents

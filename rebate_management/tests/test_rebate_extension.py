@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from ..models.rebate_agreement import PeriodRebate
+from ..models.rebate_agreement_terms import PeriodRebate
 from .common import RebateCommon
 from .test_rebate_export import find_row, load
 

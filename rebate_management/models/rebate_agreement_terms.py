@@ -1,0 +1,201 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict, namedtuple
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from .. import rebate_maths
+from ..rebate_maths import period_of, periods_until
+
+PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
+
+# What accruing a line and summing a period need of an agreement, as plain
+# values (see _read_accrual_terms); currency is a res.currency record.
+AccrualTerms = namedtuple(
+    "AccrualTerms",
+    "date_start date_end months currency basis tier_mode "
+    "partner_id commercial_partner_id company_id",
+)
+
+# A period's rebate: the amount rounded to the agreement currency, and the
+# index of the tier whose rate applies (None when none is reached).
+PeriodRebate = namedtuple("PeriodRebate", "amount tier_index")
+
+
+class RebateTermsMixin(models.AbstractModel):
+    """An agreement's terms as the engine reads them (plain values, read for
+    thousands of agreements in one query), and the rebate they give: the one
+    inheritable rebate method and its tier modes. Part of rebate.agreement,
+    which inherits it; extend them there."""
+
+    _name = "rebate.terms.mixin"
+    _description = "Rebate Terms and Rebate"
+
+    def _get_periods(self, date_to=None):
+        """All periods of the agreement, in order, ending on or before date_to."""
+        self.ensure_one()
+        return periods_until(
+            self.date_start,
+            self.date_end,
+            self._get_period_months(self.period),
+            date_to,
+        )
+
+    def _compute_rebate(self, base, tiers=None):
+        """The rebate R(base) of this agreement for a period's base, rounded
+        to the currency (see _compute_period_rebate).
+
+        :param tiers: (threshold, rate) pairs in threshold order; read from the
+            agreement's tiers when not given
+        """
+        self.ensure_one()
+        if tiers is None:
+            tiers = self._get_tier_pairs()
+        return self._compute_period_rebate(base, tiers, self._get_terms()).amount
+
+    @api.model
+    def _compute_period_rebate(self, base, tiers, terms):
+        """The inheritable method: a period's rebate R(base) and the tier
+        applied. Accrual (R(after) - R(before)), close, approval, effect and
+        the statement all compute the rebate here, so an override changes
+        them alike.
+
+        :param base: the period's base (amount or quantity)
+        :param tiers: (threshold, rate) pairs in threshold order
+        :param terms: the agreement's AccrualTerms
+        :return: PeriodRebate(amount rounded to the currency, tier index)
+        """
+        function = self._get_tier_mode_function(terms.tier_mode)
+        amount, tier_index = function(base, tiers, self._get_rate_factor(terms.basis))
+        return PeriodRebate(terms.currency.round(amount), tier_index)
+
+    @api.model
+    def _get_tier_mode_function(self, tier_mode):
+        """The function(base, tiers, factor) -> (rebate, tier index) of a tier
+        mode: the method ``_rebate_<mode>``. A module adds a tier mode with
+        ``selection_add`` on ``tier_mode`` and that one method."""
+        return getattr(self, f"_rebate_{tier_mode}")
+
+    @api.model
+    def _rebate_flat(self, base, tiers, factor):
+        return rebate_maths.flat_rebate(base, tiers, factor)
+
+    @api.model
+    def _rebate_retroactive(self, base, tiers, factor):
+        return rebate_maths.retroactive_rebate(base, tiers, factor)
+
+    @api.model
+    def _rebate_stepped(self, base, tiers, factor):
+        return rebate_maths.stepped_rebate(base, tiers, factor)
+
+    @api.model
+    def _get_rate_factor(self, basis):
+        """What turns a tier's rate into a fraction: rates are percentages on
+        the amount basis, currency per unit on the quantity basis."""
+        return 0.01 if basis == "amount" else 1.0
+
+    def _get_tier_pairs(self):
+        """This agreement's tiers as (threshold, rate) pairs in threshold order."""
+        self.ensure_one()
+        return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
+
+    def _get_terms(self):
+        """This agreement's AccrualTerms, from its fields (a new record's too)."""
+        self.ensure_one()
+        return AccrualTerms(
+            self.date_start,
+            self.date_end,
+            self._get_period_months(self.period),
+            self.currency_id,
+            self.basis,
+            self.tier_mode,
+            self.partner_id.id,
+            self.commercial_partner_id.id,
+            self.company_id.id,
+        )
+
+    @api.model
+    def _get_period_months(self, period):
+        """How many months a period of the agreement's ``period`` lasts."""
+        return PERIOD_MONTHS[period]
+
+    def _period_finder(self, terms=None):
+        """A function (agreement id, date) -> the period (start, end) of that
+        agreement holding the date, for the lines of these agreements: their
+        terms (AccrualTerms, read here if not given) are read once, each
+        (agreement, date) computed once."""
+        if terms is None:
+            terms = self._read_accrual_terms()
+        periods = {}
+
+        def period(ag_id, date):
+            if (ag_id, date) not in periods:
+                agreement_terms = terms[ag_id]
+                periods[ag_id, date] = period_of(
+                    agreement_terms.date_start,
+                    agreement_terms.date_end,
+                    agreement_terms.months,
+                    date,
+                )
+            return periods[ag_id, date]
+
+        return period
+
+    def _read_accrual_terms(self):
+        """{agreement id: AccrualTerms} of these agreements, in one query: the
+        few terms accruing and closing need as plain values, instead of the
+        ORM reading every field of the agreements."""
+        columns = ["date_start", "date_end", "period", "currency_id", "basis"]
+        columns += ["tier_mode", "partner_id", "commercial_partner_id", "company_id"]
+        self.flush_recordset(columns)
+        currencies = self.env["res.currency"]
+        return {
+            ag_id: AccrualTerms(
+                start,
+                end,
+                self._get_period_months(period),
+                currencies.browse(currency_id),
+                *rest,
+            )
+            for ag_id, start, end, period, currency_id, *rest in self.env.execute_query(
+                SQL(
+                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
+                    SQL(", ").join(map(SQL.identifier, columns)),
+                    self.ids,
+                )
+            )
+        }
+
+    def _read_tiers(self):
+        """{agreement id: [(threshold, rate), ...] in threshold order}."""
+        self.env["rebate.agreement.tier"].flush_model(
+            ["agreement_id", "threshold", "rate"]
+        )
+        tiers = defaultdict(list)
+        for ag_id, threshold, rate in self.env.execute_query(
+            SQL(
+                "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
+                " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
+                self.ids,
+            )
+        ):
+            tiers[ag_id].append((float(threshold), float(rate)))
+        return dict(tiers)
+
+    def _accrued_totals(self):
+        """Rebate accrued per (agreement id, period start)."""
+        self.env["rebate.accrual"].flush_model(
+            ["agreement_id", "period_start", "amount"]
+        )
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT agreement_id, period_start, SUM(amount)
+                  FROM rebate_accrual
+                 WHERE agreement_id = ANY(%s)
+              GROUP BY agreement_id, period_start
+                """,
+                self.ids,
+            )
+        )
+        return {(ag_id, start): float(amount) for ag_id, start, amount in rows}
