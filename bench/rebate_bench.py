@@ -1022,6 +1022,7 @@ CLOSE_STEPS = [
     ("rebate.agreement", "_accrued_totals"),
     ("rebate.agreement", "_compute_period_rebate"),
     ("rebate.settlement", "_create_once"),
+    ("rebate.settlement", "_log_created"),
     ("rebate.settlement", "create"),
     ("rebate.settlement", "_next_names"),
     ("ir.sequence", "next_by_code"),
