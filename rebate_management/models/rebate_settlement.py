@@ -11,7 +11,7 @@ from odoo.tools import SQL, format_date, mute_logger
 
 from ..rebate_maths import periods_until, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows, log_notes, to_date, values_table, write_tracked
+from ..tools import insert_rows, log_notes, to_date, write_tracked
 
 _logger = logging.getLogger(__name__)
 
@@ -292,24 +292,12 @@ class RebateSettlement(models.Model):
             .with_env(self.env)
         )
         moves.action_post()
-        # each settlement its credit note, in one statement
-        self.env.flush_all()
-        self.env.execute_query(
-            SQL(
-                """
-                UPDATE rebate_settlement s
-                   SET credit_note_id = link.move_id
-                  FROM %s
-                 WHERE s.id = link.settlement_id
-                """,
-                values_table(
-                    "link",
-                    (("settlement_id", "int4"), ("move_id", "int4")),
-                    list(zip(to_credit.ids, moves.ids, strict=True)),
-                ),
-            )
-        )
-        to_credit.invalidate_recordset(["credit_note_id"])
+        # each settlement its document, through the ORM (company check, write
+        # stamps, caches); Odoo's flush writes them in one statement
+        for settlement, move in zip(to_credit, moves, strict=True):
+            settlement.with_context(
+                tracking_disable=True
+            )._rebate_workflow().credit_note_id = move
         write_tracked(to_credit._rebate_workflow(), {"state": "done"})
         return True
 
@@ -554,7 +542,8 @@ class RebateSettlement(models.Model):
         )
         if count == 1 or not sequence or sequence.implementation != "standard":
             return [Sequence.next_by_code(SEQUENCE_CODE) for _index in range(count)]
-        today = fields.Date.today()
+        # the date next_by_code numbers at
+        today = self.env.context.get("ir_sequence_date") or fields.Date.today()
         pg_sequence = "ir_sequence_%03d" % sequence.id
         if sequence.use_date_range:
             date_range = self.env["ir.sequence.date_range"].sudo().search(

@@ -3,6 +3,7 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
+from odoo import fields
 from odoo.tests import tagged
 
 from ..models.rebate_agreement_terms import PeriodRebate
@@ -76,3 +77,44 @@ class TestRebateExtension(RebateCommon):
         with patch.object(type(Agreement), "_rebate_flat", _rebate_flat):
             self.assertEqual(flat._compute_rebate(1000.0), 5.0)
         self.assertEqual(flat._compute_rebate(1000.0), 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestRebateEngineGuarantees(RebateCommon):
+    """The engine's shortcuts keep what the ORM would have guaranteed."""
+
+    def test_names_are_the_sequence_s(self):
+        """A close numbers thousands of settlements in one query: the names
+        are those next_by_code would have given, yearly ranges included."""
+        sequence = self.env.ref("rebate_management.seq_rebate_settlement")
+        Settlement = self.env["rebate.settlement"]
+        for use_date_range in (False, True):
+            sequence.use_date_range = use_date_range
+            names = Settlement._next_names(3)
+            following = self.env["ir.sequence"].next_by_code("rebate.settlement")
+            prefix, number = following[:-5], int(following[-5:])
+            self.assertEqual(
+                names, [f"{prefix}{n:05d}" for n in range(number - 3, number)]
+            )
+            self.assertEqual(prefix, f"RBS/{fields.Date.today().year}/")
+        self.assertTrue(sequence.date_range_ids)
+
+    @freeze_time("2025-04-10")
+    def test_document_link_written_through_the_orm(self):
+        agreement = self._create_agreement([(0.0, 2.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-10")
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        settlement.action_approve()
+        accountant = self._create_rebate_user(
+            "guarantee_acc", "group_rebate_accountant"
+        )
+        settlement.with_user(accountant).action_create_credit_note()
+        self.assertRecordValues(
+            settlement,
+            [{"state": "done", "write_uid": accountant.id}],
+        )
+        self.assertEqual(settlement.credit_note_id.rebate_settlement_id, settlement)
+        # the credit note's side is read from the cache Odoo keeps in step
+        self.assertEqual(settlement.credit_note_id.amount_untaxed, 20.0)
