@@ -19,6 +19,7 @@ COPY_MIN_ROWS = 200
 
 # set by insert_rows on every row, as the ORM does on create
 STAMP_COLUMNS = ("create_uid", "write_uid", "create_date", "write_date")
+MAGIC_COLUMNS = ("id", *STAMP_COLUMNS)
 
 
 def to_date(env, value):
@@ -74,6 +75,63 @@ def insert_rows(env, table, columns, vals_list):
             )
         )
     ]
+
+
+def insert_records(model, vals_list):
+    """Create records of ``model`` from ``vals_list`` in bulk (insert_rows),
+    keeping what the ORM's create guarantees, and return them.
+
+    - Every stored field the values do not give gets its default
+      (``default_get``, once for the whole batch), so a field another module
+      adds is filled as create would fill it.
+    - The values must be those of stored columns, final (rounded amounts):
+      a key that is not one is refused, not dropped.
+    - Then, as create does: stored computed fields the values do not give are
+      computed by Odoo and whatever depends on the new records is told
+      (``modified``), the one2many on the other side of their many2one fields
+      is invalidated, Python constraints and the company check run.
+    """
+    if not vals_list:
+        return model.browse()
+    fields_ = model._fields
+    given = set().union(*vals_list)
+    unknown = sorted(
+        fname
+        for fname in given
+        if fname not in fields_
+        or not fields_[fname].column_type
+        or not fields_[fname].store
+    )
+    if unknown:
+        raise ValueError(f"{model._name}: not stored columns: {', '.join(unknown)}")
+    missing = [
+        fname
+        for fname, field in fields_.items()
+        if field.store
+        and field.column_type
+        and not field.compute
+        and fname not in given
+        and fname not in MAGIC_COLUMNS
+    ]
+    defaults = model.default_get(missing) if missing else {}
+    columns = sorted(given | set(defaults))
+    ids = insert_rows(
+        model.env,
+        model._table,
+        columns,
+        [{**defaults, **vals} for vals in vals_list] if defaults else vals_list,
+    )
+    records = model.browse(ids)
+    given_fields = [fields_[fname] for fname in columns]
+    with model.env.protecting(given_fields, records):
+        records.modified(columns, create=True)
+    for fname in columns:
+        for inverse in model.pool.field_inverses[fields_[fname]]:
+            model.env[inverse.model_name].invalidate_model([inverse.name])
+    records._validate_fields(columns)
+    if model._check_company_auto:
+        records._check_company(columns)
+    return records
 
 
 def _copy_rows(env, table, columns, vals_list, stamps):

@@ -21,6 +21,7 @@ class AccountMove(models.Model):
         related="rebate_settlement_id.agreement_id", string="Rebate Agreement"
     )
 
+    @api.depends("rebate_accrual_ids")
     def _compute_rebate_accrual_count(self):
         counts = dict(
             self.env["rebate.accrual"]._read_group(

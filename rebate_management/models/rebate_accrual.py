@@ -8,26 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.query import Query
 
 from ..rebate_maths import split_amount
-from ..tools import insert_rows
-
-# What the accrual engine writes of an accrual (see _insert_accruals).
-ACCRUAL_COLUMNS = (
-    "agreement_id",
-    "move_id",
-    "move_line_id",
-    "partner_id",
-    "commercial_partner_id",
-    "product_id",
-    "date",
-    "period_start",
-    "period_end",
-    "base",
-    "sales_amount",
-    "quantity",
-    "amount",
-    "company_id",
-    "currency_id",
-)
+from ..tools import insert_records
 
 
 def _settled_accruals(columns, condition=None):
@@ -143,7 +124,7 @@ class RebateAccrual(models.Model):
                 )
             )
 
-    @api.depends("agreement_id", "period_start")
+    @api.depends("agreement_id.settlement_ids.state", "period_start")
     def _compute_settlement_id(self):
         self.flush_recordset(["agreement_id", "period_start"])
         self.env["rebate.settlement"].flush_model(
@@ -415,25 +396,10 @@ class RebateAccrual(models.Model):
 
     @api.model
     def _insert_accruals(self, vals_list):
-        """Write accruals in batched INSERTs.
-
-        Accruals are written by this engine only and have no ORM logic of
-        their own (no computed, related or tracked field, no constraint): the
-        ORM's per-record create work cost more than posting the invoice, so
-        they go straight to the table, amounts already rounded to the currency.
-        """
-        if not vals_list:
-            return self.browse()
-        ids = insert_rows(self.env, "rebate_accrual", ACCRUAL_COLUMNS, vals_list)
-        # what the ORM would have invalidated on create
-        self.env["account.move"].invalidate_model(
-            ["rebate_accrual_ids", "rebate_accrual_count"]
-        )
-        self.env["rebate.agreement"].invalidate_model(
-            ["accrual_ids", "accrual_count", "accrued_amount", "invoice_count"]
-        )
-        self.env["rebate.settlement"].invalidate_model(["accrual_ids"])
-        return self.browse(ids)
+        """Write accruals in bulk (insert_records: what create guarantees,
+        without its per-record work, which cost more than posting the
+        invoice), amounts already rounded to the currency."""
+        return insert_records(self, vals_list)
 
     @api.model
     def _check_moves_not_settled(self, moves):

@@ -11,7 +11,7 @@ from odoo.tools import SQL, format_date, mute_logger
 
 from ..rebate_maths import periods_until, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
-from ..tools import insert_rows, log_notes, to_date, write_tracked
+from ..tools import insert_records, log_notes, to_date, write_tracked
 
 _logger = logging.getLogger(__name__)
 
@@ -29,9 +29,6 @@ LOCKED_FIELDS = (
     "rebate_total",
     "accrued_total",
 )
-
-# What a period close writes of a settlement (see _create_once).
-CLOSE_COLUMNS = ("name", *LOCKED_FIELDS, "state", "computed_by_id")
 
 
 class RebateSettlement(models.Model):
@@ -190,9 +187,6 @@ class RebateSettlement(models.Model):
                         name=locked[0].name,
                     )
                 )
-        if "state" in vals:
-            # a cancelled settlement lets go of its accruals
-            self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return super().write(vals)
 
     def _get_rebate_workflow_fields(self):
@@ -492,8 +486,9 @@ class RebateSettlement(models.Model):
         fails nothing.
 
         A close creates thousands of settlements at once: they are inserted in
-        batches, without the ORM's per-record create work and without a
-        creation message (their chatter starts with their approval).
+        batches (insert_records: defaults, computes, constraints and company
+        check kept, without the ORM's per-record create work); their first
+        note is logged by the close (_log_created).
 
         :return: {settlement id: its values} of the settlements created
         """
@@ -502,9 +497,7 @@ class RebateSettlement(models.Model):
             vals.update(name=name, computed_by_id=self.env.uid)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                ids = insert_rows(
-                    self.env, "rebate_settlement", CLOSE_COLUMNS, vals_list
-                )
+                ids = insert_records(self, vals_list).ids
             created = dict(zip(ids, vals_list, strict=True))
         except UniqueViolation:
             _logger.info("Rebate periods settled concurrently; skipping those.")
@@ -512,16 +505,10 @@ class RebateSettlement(models.Model):
             for vals in vals_list:
                 try:
                     with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
-                        [settlement_id] = insert_rows(
-                            self.env, "rebate_settlement", CLOSE_COLUMNS, [vals]
-                        )
+                        [settlement_id] = insert_records(self, [vals]).ids
                     created[settlement_id] = vals
                 except UniqueViolation:
                     continue
-        self.env["rebate.agreement"].invalidate_model(
-            ["settlement_ids", "settlement_count"]
-        )
-        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return created
 
     @api.model

@@ -4,9 +4,11 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.rebate_agreement_terms import PeriodRebate
+from ..tools import insert_records
 from .common import RebateCommon
 from .test_rebate_export import find_row, load
 
@@ -118,3 +120,98 @@ class TestRebateEngineGuarantees(RebateCommon):
         self.assertEqual(settlement.credit_note_id.rebate_settlement_id, settlement)
         # the credit note's side is read from the cache Odoo keeps in step
         self.assertEqual(settlement.credit_note_id.amount_untaxed, 20.0)
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBulkInsertKeepsCreate(RebateCommon):
+    """Settlements and accruals are written in bulk; a field another module
+    adds still gets its default and its computed value, as create gives."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Field = cls.env["ir.model.fields"]
+        for model, source in (
+            ("rebate.settlement", "rebate_total"),
+            ("rebate.accrual", "amount"),
+        ):
+            model_id = cls.env["ir.model"]._get_id(model)
+            Field.create(
+                [
+                    {
+                        "model_id": model_id,
+                        "name": "x_region",
+                        "field_description": "Region",
+                        "ttype": "char",
+                        "state": "manual",
+                    },
+                    {
+                        "model_id": model_id,
+                        "name": "x_twice",
+                        "field_description": "Twice",
+                        "ttype": "float",
+                        "state": "manual",
+                        "store": True,
+                        "depends": source,
+                        "compute": f"for record in self:\n"
+                        f"    record['x_twice'] = record.{source} * 2",
+                    },
+                ]
+            )
+            cls.env["ir.default"].set(model, "x_region", "North")
+
+    @freeze_time("2025-04-10")
+    def test_added_fields_filled(self):
+        agreement = self._create_agreement([(0.0, 2.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-10")
+        accrual = agreement.accrual_ids
+        self.assertRecordValues(
+            accrual, [{"amount": 20.0, "x_region": "North", "x_twice": 40.0}]
+        )
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        self.assertRecordValues(
+            settlement, [{"rebate_total": 20.0, "x_region": "North", "x_twice": 40.0}]
+        )
+        # read from the database, not only from the cache
+        self.env.invalidate_all()
+        self.env.cr.execute(
+            "SELECT x_region, x_twice FROM rebate_settlement WHERE id = %s",
+            [settlement.id],
+        )
+        self.assertEqual(self.env.cr.fetchone(), ("North", 40.0))
+
+    def test_bulk_insert_checks_like_create(self):
+        agreement = self._create_agreement([(0.0, 2.0)])
+        company_2 = self.setup_other_company(name="Bulk Company 2")["company"]
+        vals = {
+            "name": "RBS/TEST/1",
+            "agreement_id": agreement.id,
+            "partner_id": self.customer.id,
+            "company_id": company_2.id,
+            "currency_id": company_2.currency_id.id,
+            "date_from": "2025-01-01",
+            "date_to": "2025-03-31",
+            "rebate_total": 1.0,
+            "state": "draft",
+        }
+        Settlement = self.env["rebate.settlement"]
+        with self.assertRaisesText(UserError, "Incompatible companies"):
+            insert_records(Settlement, [vals])
+        with self.assertRaisesText(ValueError, "not stored columns: rebate_nope"):
+            insert_records(Settlement, [dict(vals, rebate_nope=1)])
+        # the agreement's one2many sees a settlement written in bulk
+        self.assertFalse(agreement.settlement_ids)
+        created = insert_records(
+            Settlement,
+            [
+                dict(
+                    vals,
+                    company_id=self.env.company.id,
+                    currency_id=self.env.company.currency_id.id,
+                )
+            ],
+        )
+        self.assertEqual(agreement.settlement_ids, created)
+        self.assertEqual(created.computed_by_id, self.env.user)
