@@ -115,12 +115,8 @@ def insert_records(model, vals_list):
     ]
     defaults = model.default_get(missing) if missing else {}
     columns = sorted(given | set(defaults))
-    ids = insert_rows(
-        model.env,
-        model._table,
-        columns,
-        [{**defaults, **vals} for vals in vals_list] if defaults else vals_list,
-    )
+    rows = [{**defaults, **vals} for vals in vals_list] if defaults else vals_list
+    ids = insert_rows(model.env, model._table, columns, rows)
     records = model.browse(ids)
     given_fields = [fields_[fname] for fname in columns]
     with model.env.protecting(given_fields, records):
@@ -130,8 +126,47 @@ def insert_records(model, vals_list):
             model.env[inverse.model_name].invalidate_model([inverse.name])
     records._validate_fields(columns)
     if model._check_company_auto:
-        records._check_company(columns)
+        _check_company(records, rows, columns)
     return records
+
+
+def _check_company(records, rows, columns):
+    """records._check_company(columns), for thousands of new records: the
+    values of each many2one with ``check_company`` are checked once per
+    company, in one search, and Odoo's own check (and message) runs on the
+    records whose values fail."""
+    model = records.browse()
+    fields_ = [
+        model._fields[fname]
+        for fname in columns
+        if model._fields[fname].type == "many2one"
+        and model._fields[fname].check_company
+        and not model._fields[fname].company_dependent
+    ]
+    if not fields_ or "company_id" not in model._fields:
+        records._check_company(columns)
+        return
+    suspects = set()
+    for field in fields_:
+        by_company = defaultdict(set)
+        for row in rows:
+            if row.get(field.name):
+                by_company[row.get("company_id")].add(row[field.name])
+        Comodel = model.env[field.comodel_name].sudo().with_context(active_test=False)
+        for company_id, value_ids in by_company.items():
+            companies = model.env["res.company"].browse(company_id or [])
+            domain = Comodel._check_company_domain(companies)
+            if not domain:
+                continue
+            good = set(Comodel.search([("id", "in", list(value_ids)), *domain]).ids)
+            suspects.update(
+                record_id
+                for record_id, row in zip(records.ids, rows, strict=True)
+                if row.get(field.name) in value_ids - good
+                and row.get("company_id") == company_id
+            )
+    if suspects:
+        records.browse(sorted(suspects))._check_company(columns)
 
 
 def _copy_rows(env, table, columns, vals_list, stamps):

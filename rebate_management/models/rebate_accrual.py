@@ -124,7 +124,11 @@ class RebateAccrual(models.Model):
                 )
             )
 
-    @api.depends("agreement_id.settlement_ids.state", "period_start")
+    # The link is a join on the agreement and period, not a field path: the
+    # settlements invalidate it when they are created or change state (a
+    # dependency on agreement_id.settlement_ids would make every close look
+    # up the accruals of every agreement it settles).
+    @api.depends("agreement_id", "period_start")
     def _compute_settlement_id(self):
         self.flush_recordset(["agreement_id", "period_start"])
         self.env["rebate.settlement"].flush_model(

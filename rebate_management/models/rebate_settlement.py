@@ -177,6 +177,10 @@ class RebateSettlement(models.Model):
 
     def write(self, vals):
         self._check_rebate_workflow_vals([vals])
+        if "state" in vals:
+            # a cancelled settlement lets go of its accruals (see
+            # rebate.accrual._compute_settlement_id)
+            self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         if set(LOCKED_FIELDS).intersection(vals):
             locked = self.filtered(lambda s: s.state in ("approved", "done"))
             if locked:
@@ -509,6 +513,7 @@ class RebateSettlement(models.Model):
                     created[settlement_id] = vals
                 except UniqueViolation:
                     continue
+        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return created
 
     @api.model
