@@ -122,9 +122,10 @@ class RebateCountedLine(models.AbstractModel):
 
     @api.model
     def _get_counted_condition(self):
-        """The SQL condition a line (``aml``) of a move (``am``) meets to count
-        for an agreement (``ag``), besides customer, company, dates and
-        products."""
+        """The SQL condition a line (``aml``) of a move (``am``) meets to count,
+        besides customer, company, dates and products. It reads the line and
+        its move only: a rule that depends on the agreement (``ag``) extends
+        _get_lines_from and narrows _get_plain_agreements."""
         return SQL(_COUNTED_LINES)
 
     @api.model
@@ -192,17 +193,27 @@ class RebateCountedLine(models.AbstractModel):
         (agreement id, date from, date to). The invoice date is only given
         (for the conversion rate) when the currency is not the agreement's.
 
-        Agreements on the amount basis with no product scope (most of them)
-        count every line of their customer: the lines are summed per customer
-        and day first, once, and those sums are spread over the customers'
-        agreements, so the cost grows with lines plus agreements, not with
-        their product. The others are summed line by line with the product
-        joins. At most two queries, whatever the number of agreements and
-        lines.
+        Agreements that count every line of their customer (most of them,
+        see _get_plain_agreements) are summed per customer and day first,
+        once, and those sums spread over the customers' agreements, so the
+        cost grows with lines plus agreements, not with their product. The
+        others are summed line by line with the product joins. At most three
+        queries, whatever the number of agreements and lines.
         """
         self.env.flush_all()
-        # {agreement id: customer} of the agreements that count every line
-        plain = dict(
+        plain = self._get_plain_agreements({period[0] for period in periods})
+        simple = [period for period in periods if period[0] in plain]
+        scoped = [period for period in periods if period[0] not in plain]
+        return self._query_plain_bases(simple, plain) + self._query_scoped_bases(scoped)
+
+    @api.model
+    def _get_plain_agreements(self, agreement_ids):
+        """{agreement id: customer} of those of ``agreement_ids`` that count
+        every counted line of their customer: on the amount basis, without
+        product scope or exclusion. A module whose rule depends on the
+        agreement itself (not only on the line, as _get_counted_condition)
+        narrows this, so that such agreements go through _get_lines_from."""
+        return dict(
             self.env.execute_query(
                 SQL(
                     """
@@ -215,75 +226,81 @@ class RebateCountedLine(models.AbstractModel):
                             SELECT 1 FROM rebate_agreement_excluded_product_rel x
                              WHERE x.agreement_id = ag.id)
                     """,
-                    list({period[0] for period in periods}),
+                    list(agreement_ids),
                 )
             )
         )
 
-        def window_table(group):
-            return values_table("p", PERIOD_COLUMNS, group)
+    @api.model
+    def _query_plain_bases(self, periods, plain):
+        """The rows of _query_period_bases for agreements that count every
+        line: their customers' counted lines summed per customer, company,
+        day and currency once, then per period of each agreement."""
+        if not periods:
+            return []
+        return self.env.execute_query(
+            SQL(
+                """
+                WITH sales AS (
+                    SELECT am.commercial_partner_id AS partner_id,
+                           am.company_id, am.invoice_date, am.currency_id,
+                           SUM(%(amount)s) AS amount
+                      FROM account_move am
+                      JOIN account_move_line aml ON aml.move_id = am.id
+                     WHERE %(counted)s
+                       AND am.commercial_partner_id = ANY(%(partners)s)
+                       AND am.invoice_date BETWEEN %(first)s AND %(last)s
+                  GROUP BY 1, 2, 3, 4
+                )
+                SELECT ag.id, p.date_from, s.currency_id,
+                       CASE WHEN s.currency_id != ag.currency_id
+                            THEN s.invoice_date END,
+                       SUM(s.amount), 0
+                  FROM %(windows)s
+                  JOIN rebate_agreement ag ON ag.id = p.agreement_id
+                  JOIN sales s
+                    ON s.partner_id = ag.commercial_partner_id
+                   AND s.company_id = ag.company_id
+                   AND s.invoice_date BETWEEN p.date_from AND p.date_to
+              GROUP BY 1, 2, 3, 4
+                """,
+                amount=SQL(_AMOUNT),
+                counted=self._get_counted_condition(),
+                partners=list(set(plain.values())),
+                first=min(period[1] for period in periods),
+                last=max(period[2] for period in periods),
+                windows=values_table("p", PERIOD_COLUMNS, periods),
+            )
+        )
 
-        rows = []
-        simple = [period for period in periods if period[0] in plain]
-        if simple:
-            rows += self.env.execute_query(
-                SQL(
-                    """
-                    WITH sales AS (
-                        SELECT am.commercial_partner_id AS partner_id,
-                               am.company_id, am.invoice_date, am.currency_id,
-                               SUM(%(amount)s) AS amount
-                          FROM account_move am
-                          JOIN account_move_line aml ON aml.move_id = am.id
-                         WHERE %(counted)s
-                           AND am.commercial_partner_id = ANY(%(partners)s)
-                           AND am.invoice_date BETWEEN %(first)s AND %(last)s
-                      GROUP BY 1, 2, 3, 4
-                    )
-                    SELECT ag.id, p.date_from, s.currency_id,
-                           CASE WHEN s.currency_id != ag.currency_id
-                                THEN s.invoice_date END,
-                           SUM(s.amount), 0
-                      FROM %(windows)s
-                      JOIN rebate_agreement ag ON ag.id = p.agreement_id
-                      JOIN sales s
-                        ON s.partner_id = ag.commercial_partner_id
-                       AND s.company_id = ag.company_id
-                       AND s.invoice_date BETWEEN p.date_from AND p.date_to
-                  GROUP BY 1, 2, 3, 4
-                    """,
-                    amount=SQL(_AMOUNT),
-                    counted=self._get_counted_condition(),
-                    partners=list(set(plain.values())),
-                    first=min(period[1] for period in simple),
-                    last=max(period[2] for period in simple),
-                    windows=window_table(simple),
-                )
-            )
-        scoped = [period for period in periods if period[0] not in plain]
-        if scoped:
-            rows += self.env.execute_query(
-                SQL(
-                    """
-                    SELECT ag.id, p.date_from, am.currency_id,
-                           CASE WHEN am.currency_id != ag.currency_id
-                                THEN am.invoice_date END,
-                           SUM(%s), SUM(%s)
-                      %s
-                  GROUP BY 1, 2, 3, 4
-                    """,
-                    SQL(_AMOUNT),
-                    SQL(_QTY),
-                    self._get_lines_from(
-                        window_join=SQL(
-                            "JOIN %s ON p.agreement_id = ag.id", window_table(scoped)
-                        ),
-                        window_from=SQL("p.date_from"),
-                        window_to=SQL("p.date_to"),
+    @api.model
+    def _query_scoped_bases(self, periods):
+        """The rows of _query_period_bases for the other agreements: their
+        lines through _get_lines_from, product scope and units included."""
+        if not periods:
+            return []
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, p.date_from, am.currency_id,
+                       CASE WHEN am.currency_id != ag.currency_id
+                            THEN am.invoice_date END,
+                       SUM(%s), SUM(%s)
+                  %s
+              GROUP BY 1, 2, 3, 4
+                """,
+                SQL(_AMOUNT),
+                SQL(_QTY),
+                self._get_lines_from(
+                    window_join=SQL(
+                        "JOIN %s ON p.agreement_id = ag.id",
+                        values_table("p", PERIOD_COLUMNS, periods),
                     ),
-                )
+                    window_from=SQL("p.date_from"),
+                    window_to=SQL("p.date_to"),
+                ),
             )
-        return rows
+        )
 
     @api.model
     def _query_window_sales(self, windows):

@@ -3,9 +3,10 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.rebate_agreement_terms import PeriodRebate
 from ..tools import insert_records
@@ -63,6 +64,41 @@ class TestRebateExtension(RebateCommon):
         self.assertEqual(agreement._compute_rebate(1000.0), 30.0)
         agreement.action_refresh_effect()
         self.assertEqual(agreement.effect_rebate, 30.0)
+
+    @freeze_time("2025-04-10")
+    def test_counted_condition_reaches_every_path(self):
+        """A module that narrows which lines count (here: lines sold at no
+        more than 60 a unit) sees posting, rebuild, close and effect agree,
+        on an agreement that counts every line (the per-customer fast path)
+        and on a scoped one."""
+        Lines = type(self.env["rebate.counted.line"])
+        original = Lines._get_counted_condition
+
+        def _get_counted_condition(model):
+            return SQL("%s AND aml.price_unit <= 60", original(model))
+
+        with patch.object(Lines, "_get_counted_condition", _get_counted_condition):
+            plain = self._create_agreement([(0.0, 10.0)])
+            scoped = self._create_agreement(
+                [(0.0, 10.0)],
+                product_ids=[Command.set((self.product_x + self.product_y).ids)],
+            )
+            # 1,000 of X at 100 do not count; 500 of Y at 50 do
+            self._create_invoice(
+                [(self.product_x, 10, 100.0), (self.product_y, 10, 50.0)],
+                date="2025-02-10",
+            )
+            for agreement in plain + scoped:
+                self.assertAccrued(agreement, 50.0)
+                agreement.action_recompute_accruals()
+                self.assertAccrued(agreement, 50.0)
+            settlements = self.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=plain + scoped
+            )
+            self.assertEqual(settlements.mapped("base_total"), [500.0, 500.0])
+            self.assertEqual(settlements.mapped("rebate_total"), [50.0, 50.0])
+            (plain + scoped).action_refresh_effect()
+            self.assertEqual((plain + scoped).mapped("effect_sales"), [500.0, 500.0])
 
     def test_tier_mode_is_one_method(self):
         """A tier mode is the method _rebate_<mode>: the dispatcher finds it,
