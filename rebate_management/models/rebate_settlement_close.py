@@ -1,0 +1,264 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import functools
+import logging
+
+from psycopg2.errors import UniqueViolation
+
+from odoo import api, fields, models
+from odoo.tools import SQL, format_date, mute_logger
+
+from ..rebate_maths import periods_until
+from ..tools import insert_records, log_notes, to_date
+
+_logger = logging.getLogger(__name__)
+
+SEQUENCE_CODE = "rebate.settlement"
+
+
+class RebateSettlement(models.Model):
+    """The period close: every ended period of every active agreement
+    settled once, in a fixed number of queries whatever their number."""
+
+    _inherit = "rebate.settlement"
+
+    @api.model
+    @api.returns("self")
+    def close_periods(self, date, agreements=None):
+        """Settle every period of every active agreement ended on or before date.
+
+        In steps: the agreements to close, their periods due, the periods'
+        bases, the settlement values (``_prepare_settlement_vals``), the
+        settlements written, then the notes and the agreements closed.
+
+        :param date: closing date
+        :param agreements: optional agreements (records or ids) restricting
+            the close
+        :return: the settlements created (their ids over RPC)
+        """
+        self._check_accountant(self.env._("close rebate periods"))
+        date = to_date(self.env, date)
+        agreements = self._get_agreements_to_close(date, agreements)
+        # A close handles thousands of agreements and periods: their terms are
+        # read once into plain values, and each period costs Python, not ORM.
+        terms = agreements._read_accrual_terms()
+        due = self._get_periods_due(agreements, terms, date)
+        if not due:
+            return self
+        vals_list = self._prepare_settlement_vals_list(due, terms)
+        created = self._create_once(vals_list)
+        settlements = self.browse(created)
+        settlements._log_created(date)
+        settlements._log_negative(created)
+        self._close_finished_agreements(created, terms)
+        return settlements
+
+    @api.model
+    def _get_agreements_to_close(self, date, agreements=None):
+        """The active agreements started by ``date`` (among ``agreements``)."""
+        Agreement = self.env["rebate.agreement"]
+        domain = [("state", "=", "active"), ("date_start", "<=", date)]
+        if agreements is not None:
+            if not isinstance(agreements, models.BaseModel):
+                agreements = Agreement.browse(agreements)
+            domain.append(("id", "in", agreements.ids))
+        return Agreement.search(domain)
+
+    @api.model
+    def _get_periods_due(self, agreements, terms, date):
+        """[(agreement id, (date from, date to))] of the periods ended by
+        ``date`` that have no live settlement yet."""
+        if not agreements:
+            return []
+        self.flush_model(["agreement_id", "date_from", "state"])
+        existing = set(
+            self.env.execute_query(
+                SQL(
+                    "SELECT agreement_id, date_from FROM rebate_settlement"
+                    " WHERE agreement_id = ANY(%s) AND state != 'cancelled'",
+                    agreements.ids,
+                )
+            )
+        )
+        # agreements of the same dates and period length (most of them, at a
+        # year end) share their periods: each set is cut once
+        periods_of = functools.cache(functools.partial(periods_until, date_to=date))
+        return [
+            (ag_id, period)
+            for ag_id in agreements.ids
+            for period in periods_of(
+                terms[ag_id].date_start, terms[ag_id].date_end, terms[ag_id].months
+            )
+            if (ag_id, period[0]) not in existing
+        ]
+
+    @api.model
+    def _prepare_settlement_vals_list(self, due, terms):
+        """The values of the settlements of the periods ``due``, their bases
+        summed from the source documents in a few queries for all of them."""
+        Agreement = self.env["rebate.agreement"]
+        agreements = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in due))
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
+            [(ag_id, *period) for ag_id, period in due], terms
+        )
+        accrued = agreements._accrued_totals()
+        tiers = agreements._read_tiers()
+        return [
+            self._prepare_settlement_vals(
+                terms[ag_id],
+                tiers.get(ag_id, []),
+                (ag_id, date_from, date_to),
+                bases.get((ag_id, date_from), 0.0),
+                accrued.get((ag_id, date_from), 0.0),
+            )
+            for ag_id, (date_from, date_to) in due
+        ]
+
+    @api.model
+    def _prepare_settlement_vals(self, terms, tiers, period, base, accrued):
+        """The values of one period's settlement: the inheritable method (a
+        module adding a column to settlements, or an adjustment, adds it
+        here). The values are written as they are, every column of a
+        settlement given (see _create_once).
+
+        :param terms: the agreement's AccrualTerms
+        :param tiers: its (threshold, rate) pairs in threshold order
+        :param period: (agreement id, date from, date to)
+        :param base: the period's base, from the source documents
+        :param accrued: what the period's accruals add up to
+        """
+        ag_id, date_from, date_to = period
+        rebate = (
+            self.env["rebate.agreement"]
+            ._compute_period_rebate(base, tiers, terms)
+            .amount
+        )
+        return {
+            "agreement_id": ag_id,
+            "partner_id": terms.partner_id,
+            "company_id": terms.company_id,
+            "currency_id": terms.currency.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "base_total": base,
+            "rebate_total": rebate,
+            "accrued_total": accrued,
+            # rounded to the currency: zero is exactly zero
+            "state": "draft" if rebate else "done",
+        }
+
+    def _log_negative(self, created):
+        """Say on each negative settlement why it stays in draft."""
+        for settlement in self:
+            vals = created[settlement.id]
+            if vals["state"] == "draft" and vals["rebate_total"] < 0:
+                settlement._message_log(
+                    body=self.env._(
+                        "The rebate of this period is negative: refunds exceed "
+                        "invoices. The settlement stays in draft and no credit "
+                        "note will be issued."
+                    )
+                )
+
+    @api.model
+    def _close_finished_agreements(self, created, terms):
+        """Close the agreements whose last period was just settled (the
+        accountant's right, not a change of terms)."""
+        finished = [
+            vals["agreement_id"]
+            for vals in created.values()
+            if vals["date_to"] == terms[vals["agreement_id"]].date_end
+        ]
+        self.env["rebate.agreement"].browse(finished).sudo()._close()
+
+    def _log_created(self, date):
+        """The first note of each settlement of a close, in one batch: which
+        close computed it (its amounts are on the form, and a recompute's
+        changes are tracked). One text for all: formatting amounts per
+        settlement would cost a close of thousands more than the notes."""
+        note = self.env._(
+            "Computed by the period close of %(date)s.",
+            date=format_date(self.env, date),
+        )
+        log_notes(self, dict.fromkeys(self.ids, note))
+
+    @api.model
+    def _create_once(self, vals_list):
+        """Create the settlements of a period close, skipping the periods that
+        a concurrent close settled meanwhile (the unique index on agreement and
+        period refuses them): whoever comes second creates nothing twice and
+        fails nothing.
+
+        A close creates thousands of settlements at once: they are inserted in
+        batches (insert_records: defaults, computes, constraints and company
+        check kept, without the ORM's per-record create work); their first
+        note is logged by the close (_log_created).
+
+        :return: {settlement id: its values} of the settlements created
+        """
+        self.check_access("create")
+        for vals, name in zip(vals_list, self._next_names(len(vals_list)), strict=True):
+            vals.update(name=name, computed_by_id=self.env.uid)
+        try:
+            with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                ids = insert_records(self, vals_list).ids
+            created = dict(zip(ids, vals_list, strict=True))
+        except UniqueViolation:
+            _logger.info("Rebate periods settled concurrently; skipping those.")
+            created = {}
+            for vals in vals_list:
+                try:
+                    with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
+                        [settlement_id] = insert_records(self, [vals]).ids
+                    created[settlement_id] = vals
+                except UniqueViolation:
+                    continue
+        self.env["rebate.accrual"].invalidate_model(["settlement_id"])
+        return created
+
+    @api.model
+    def _next_names(self, count):
+        """``count`` numbers from the settlement sequence. A period close
+        numbers thousands of settlements: a standard (gap-allowed) sequence
+        gives them all in one query instead of one call each."""
+        if not count:
+            return []
+        Sequence = self.env["ir.sequence"].sudo()
+        sequence = Sequence.search(
+            [
+                ("code", "=", SEQUENCE_CODE),
+                ("company_id", "in", [self.env.company.id, False]),
+            ],
+            order="company_id",
+            limit=1,
+        )
+        if count == 1 or not sequence or sequence.implementation != "standard":
+            return [Sequence.next_by_code(SEQUENCE_CODE) for _index in range(count)]
+        # the date next_by_code numbers at
+        today = self.env.context.get("ir_sequence_date") or fields.Date.today()
+        pg_sequence = "ir_sequence_%03d" % sequence.id
+        if sequence.use_date_range:
+            date_range = self.env["ir.sequence.date_range"].sudo().search(
+                [
+                    ("sequence_id", "=", sequence.id),
+                    ("date_from", "<=", today),
+                    ("date_to", ">=", today),
+                ],
+                limit=1,
+            ) or sequence._create_date_range_seq(today)
+            pg_sequence = "ir_sequence_%03d_%03d" % (sequence.id, date_range.id)
+            sequence = sequence.with_context(
+                ir_sequence_date_range=date_range.date_from
+            )
+        numbers = self.env.execute_query(
+            SQL("SELECT nextval(%s) FROM generate_series(1, %s)", pg_sequence, count)
+        )
+        prefix, suffix = sequence.with_context(
+            ir_sequence_date=today
+        )._get_prefix_suffix()
+        return [
+            f"{prefix}{number:0{sequence.padding}d}{suffix}" for (number,) in numbers
+        ]
+
+    @api.model
+    def _cron_close_periods(self):
+        self.sudo().close_periods(fields.Date.context_today(self))
