@@ -382,20 +382,42 @@ def write_tracked(records, vals):
         for record in with_subtype:
             record._message_track_post_template(changes.get(record.id, (None, None))[0])
         records -= with_subtype
+    _insert_tracking(records, tracked, initial)
+
+
+def _insert_tracking(records, tracked, initial):
+    """The notes of a tracked write on ``records`` (written already), with
+    their tracking values, in one insert_rows each."""
+    messages, trackings = _tracking_rows(records, tracked, initial)
+    if not messages:
+        return
+    message_ids = insert_rows(records.env, "mail_message", MESSAGE_COLUMNS, messages)
+    tracking_rows = [
+        dict(values, mail_message_id=message_id)
+        for message_id, values_list in zip(message_ids, trackings, strict=True)
+        for values in values_list
+    ]
+    columns = sorted({column for row in tracking_rows for column in row})
+    insert_rows(records.env, "mail_tracking_value", columns, tracking_rows)
+    records.invalidate_recordset(["message_ids"])
+
+
+def _tracking_rows(records, tracked, initial):
+    """([message values], [[tracking values]]) of the records whose tracked
+    fields changed, from mail's own _mail_track. Every record got the same
+    new values: records that had the same old values (and currencies, for
+    amounts) get the same tracking values, computed once."""
     fields_info = records.fields_get(
         tracked, attributes=("string", "type", "selection", "currency_field")
     )
-    message = _note_values(records)
-    messages = []
-    trackings = []
-    # Every record gets the same new values: records that had the same old
-    # values (and currencies, for amounts) get the same tracking values,
-    # computed once.
     currency_fields = [
         info["currency_field"]
         for info in fields_info.values()
         if info["type"] == "monetary"
     ]
+    message = _note_values(records)
+    messages = []
+    trackings = []
     tracked_by_initial = {}
     for record in records:
         key = (
@@ -416,14 +438,4 @@ def write_tracked(records, vals):
                 )
             )
             trackings.append([values for _command, _id, values in commands])
-    if not messages:
-        return
-    message_ids = insert_rows(env, "mail_message", MESSAGE_COLUMNS, messages)
-    tracking_rows = [
-        dict(values, mail_message_id=message_id)
-        for message_id, values_list in zip(message_ids, trackings, strict=True)
-        for values in values_list
-    ]
-    columns = sorted({column for row in tracking_rows for column in row})
-    insert_rows(env, "mail_tracking_value", columns, tracking_rows)
-    records.invalidate_recordset(["message_ids"])
+    return messages, trackings

@@ -322,7 +322,7 @@ class RebateAccrual(models.Model):
 
     @api.model
     def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None, terms=None):
-        """Accrual values for eligible line rows, in posting order.
+        """Accrual values for counted line rows, in posting order.
 
         Each move's accrual for a period is R(base after) - R(base before),
         spread over its lines in proportion to their base; ``bases_before``
@@ -339,9 +339,25 @@ class RebateAccrual(models.Model):
             tiers.update(Agreement.browse(unread)._read_tiers())
         if terms is None:
             terms = agreements._read_accrual_terms()
+        vals_list = []
+        for key, lines in self._group_line_rows(rows, terms).items():
+            ag_id, (period_start, _period_end), _move_id = key
+            before = bases_before.get((ag_id, period_start), 0.0)
+            after = before + sum(line["base"] for line in lines)
+            bases_before[ag_id, period_start] = after
+            vals_list += self._prepare_move_accrual_vals(
+                key, lines, before, after, tiers[ag_id], terms[ag_id]
+            )
+        return vals_list
+
+    @api.model
+    def _group_line_rows(self, rows, terms):
+        """{(agreement id, period, move id): [line values]} of counted line
+        rows (see rebate.counted.line._query_lines), in row order: each line's
+        sales in the agreement currency and its base."""
+        agreements = self.env["rebate.agreement"].browse(terms)
         period_of_line = agreements._period_finder(terms)
         convert = self.env["rebate.counted.line"]._get_amount_converter()
-        # Group line values per (agreement, period, move), keeping row order.
         groups = defaultdict(list)
         for (
             ag_id,
@@ -367,36 +383,33 @@ class RebateAccrual(models.Model):
                     "quantity": quantity,
                 }
             )
-        vals_list = []
-        for (ag_id, (period_start, period_end), move_id), lines in groups.items():
-            agreement_terms = terms[ag_id]
-            currency = agreement_terms.currency
-            before = bases_before.get((ag_id, period_start), 0.0)
-            after = before + sum(line["base"] for line in lines)
-            bases_before[ag_id, period_start] = after
-            rebate = Agreement._compute_period_rebate
-            delta = (
-                rebate(after, tiers[ag_id], agreement_terms).amount
-                - rebate(before, tiers[ag_id], agreement_terms).amount
-            )
-            amounts = split_amount(
-                delta, [line["base"] for line in lines], currency.rounding
-            )
-            for line, amount in zip(lines, amounts, strict=True):
-                vals_list.append(
-                    {
-                        **line,
-                        "agreement_id": ag_id,
-                        "move_id": move_id,
-                        "period_start": period_start,
-                        "period_end": period_end,
-                        "amount": amount,
-                        "commercial_partner_id": agreement_terms.commercial_partner_id,
-                        "company_id": agreement_terms.company_id,
-                        "currency_id": currency.id,
-                    }
-                )
-        return vals_list
+        return groups
+
+    @api.model
+    def _prepare_move_accrual_vals(self, key, lines, before, after, tiers, terms):
+        """The accruals of one move's lines for one agreement and period: the
+        change R(after) - R(before) it makes to the period's rebate, spread
+        over its lines in proportion to their base."""
+        ag_id, (period_start, period_end), move_id = key
+        rebate = self.env["rebate.agreement"]._compute_period_rebate
+        delta = rebate(after, tiers, terms).amount - rebate(before, tiers, terms).amount
+        amounts = split_amount(
+            delta, [line["base"] for line in lines], terms.currency.rounding
+        )
+        return [
+            {
+                **line,
+                "agreement_id": ag_id,
+                "move_id": move_id,
+                "period_start": period_start,
+                "period_end": period_end,
+                "amount": amount,
+                "commercial_partner_id": terms.commercial_partner_id,
+                "company_id": terms.company_id,
+                "currency_id": terms.currency.id,
+            }
+            for line, amount in zip(lines, amounts, strict=True)
+        ]
 
     @api.model
     def _insert_accruals(self, vals_list):
