@@ -162,6 +162,32 @@ def stage_posting(env, settings, data, results):
             for key in timer.seconds
         }
 
+    accruals_per_invoice = _check_posted_accruals(env, posted, results)
+    _report_posting(
+        results,
+        {"times": times, "queries": queries, "hook": hook_times, "cpu": cpu_times},
+        rounds,
+        steps,
+        accruals_per_invoice,
+    )
+    results.doc["stages"]["create invoice (ORM, not part of posting)"] = {
+        "median_s": median(create_times),
+        "count": len(create_times),
+    }
+    results.breakdown(
+        "posting, summed over all postings of stage 1 (both kinds, warm-up included)",
+        steps,
+    )
+    if settings.profile:
+        for measure in measures.values():
+            log(measure.report_profile())
+    _stage_posting_batch(env, settings, data, rng, create, results)
+    return {"posted": posted}
+
+
+def _check_posted_accruals(env, posted, results):
+    """Note any posted invoice that accrued when it should not, or did not
+    when it should; return the accruals per invoice with an agreement."""
     env.cr.execute(
         "SELECT move_id, COUNT(*) FROM rebate_accrual"
         " WHERE move_id = ANY(%s) GROUP BY move_id",
@@ -175,10 +201,15 @@ def stage_posting(env, settings, data, results):
             f"posting stage: {len(missing)} invoices with agreements got no accrual, "
             f"{len(unexpected)} invoices without agreements got some"
         )
-    accruals_per_invoice = sum(accrued.get(m, 0) for m in posted["with"]) / len(
-        posted["with"]
-    )
+    return sum(accrued.get(m, 0) for m in posted["with"]) / len(posted["with"])
 
+
+def _report_posting(results, samples, rounds, steps, accruals_per_invoice):
+    """The rows and targets of the posting stage from its samples (per kind:
+    times, queries, hook and CPU times of each posting)."""
+    kinds = ("with", "none")
+    times, queries = samples["times"], samples["queries"]
+    hook_times, cpu_times = samples["hook"], samples["cpu"]
     med = {kind: median(times[kind]) for kind in kinds}
     mean_q = {kind: statistics.mean(queries[kind]) for kind in kinds}
     hook = {kind: median(hook_times[kind]) for kind in kinds}
@@ -250,19 +281,11 @@ def stage_posting(env, settings, data, results):
         hook_only_pct=hook_pct,
     )
     results.target("posting extra queries <= 5 per invoice", query_met, value=extra_q)
-    results.doc["stages"]["create invoice (ORM, not part of posting)"] = {
-        "median_s": median(create_times),
-        "count": len(create_times),
-    }
-    results.breakdown(
-        "posting, summed over all postings of stage 1 (both kinds, warm-up included)",
-        steps,
-    )
-    if settings.profile:
-        for measure in measures.values():
-            log(measure.report_profile())
 
-    # one batch of each kind, posted in one call
+
+def _stage_posting_batch(env, settings, data, rng, create, results):
+    """One batch of each kind, posted in one call."""
+    Move = env["account.move"]
     batch = max(1, min(20, settings.post))
     for kind, customers in (
         ("with", data.with_agreement_ids),
@@ -290,7 +313,6 @@ def stage_posting(env, settings, data, results):
             f"{measure.queries / batch:.1f} q/inv",
             invoices=batch,
         )
-    return {"posted": posted}
 
 
 FLOOR_QUERY = """
