@@ -143,7 +143,9 @@ def _check_company(records, rows, columns):
         and model._fields[fname].check_company
         and not model._fields[fname].company_dependent
     ]
-    if not fields_ or "company_id" not in model._fields:
+    if not fields_:
+        return
+    if "company_id" not in model._fields:
         records._check_company(columns)
         return
     suspects = set()

@@ -39,11 +39,11 @@ class RebateAgreementTier(models.Model):
         for tier in self:
             agreement = tier.agreement_id
             tier.rate_unit = (
-                "%"
-                if agreement.basis != "quantity"
-                else self.env._(
+                self.env._(
                     "%(currency)s per unit", currency=agreement.currency_id.symbol or ""
                 )
+                if agreement.basis == "quantity"
+                else "%"
             )
 
     @api.constrains("threshold", "rate")
@@ -127,19 +127,16 @@ class RebateAgreementTier(models.Model):
         in the user's language."""
         self.ensure_one()
         agreement = self.agreement_id
-        if agreement.basis == "amount":
-            return self.env._(
-                "from %(threshold)s at %(rate)s %%",
-                threshold=format_amount(
-                    self.env, self.threshold, agreement.currency_id
-                ),
-                rate=formatLang(self.env, self.rate, digits=self._rate_digits()),
-            )
+        threshold = (
+            formatLang(self.env, self.threshold, dp="Product Price")
+            if agreement.basis == "quantity"
+            else format_amount(self.env, self.threshold, agreement.currency_id)
+        )
         return self.env._(
-            "from %(threshold)s at %(rate)s %(currency)s per unit",
-            threshold=formatLang(self.env, self.threshold, dp="Product Price"),
+            "from %(threshold)s at %(rate)s %(unit)s",
+            threshold=threshold,
             rate=formatLang(self.env, self.rate, digits=self._rate_digits()),
-            currency=agreement.currency_id.symbol,
+            unit=self.rate_unit,
         )
 
     def _rate_digits(self):

@@ -148,6 +148,20 @@ class RebateCountedLine(models.AbstractModel):
         )
 
     @api.model
+    def _get_window_lines_from(self, alias, columns, rows):
+        """_get_lines_from over the date windows ``rows`` (agreement id, ...,
+        date from, date to), joined as the relation ``alias``."""
+        return self._get_lines_from(
+            window_join=SQL(
+                "JOIN %s ON %s.agreement_id = ag.id",
+                values_table(alias, columns, rows),
+                SQL.identifier(alias),
+            ),
+            window_from=SQL("%s.date_from", SQL.identifier(alias)),
+            window_to=SQL("%s.date_to", SQL.identifier(alias)),
+        )
+
+    @api.model
     def _query_lines(
         self, agreements=None, move_ids=None, date_from=None, date_to=None
     ):
@@ -291,14 +305,7 @@ class RebateCountedLine(models.AbstractModel):
                 """,
                 SQL(_AMOUNT),
                 SQL(_QTY),
-                self._get_lines_from(
-                    window_join=SQL(
-                        "JOIN %s ON p.agreement_id = ag.id",
-                        values_table("p", PERIOD_COLUMNS, periods),
-                    ),
-                    window_from=SQL("p.date_from"),
-                    window_to=SQL("p.date_to"),
-                ),
+                self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
             )
         )
 
@@ -317,14 +324,7 @@ class RebateCountedLine(models.AbstractModel):
           GROUP BY ag.id, w.key, am.invoice_date, am.currency_id
             """,
             SQL(_AMOUNT),
-            self._get_lines_from(
-                window_join=SQL(
-                    "JOIN %s ON w.agreement_id = ag.id",
-                    values_table("w", WINDOW_COLUMNS, windows),
-                ),
-                window_from=SQL("w.date_from"),
-                window_to=SQL("w.date_to"),
-            ),
+            self._get_window_lines_from("w", WINDOW_COLUMNS, windows),
         )
         return self.env.execute_query(query)
 

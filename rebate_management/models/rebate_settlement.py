@@ -283,11 +283,10 @@ class RebateSettlement(models.Model):
         )
         moves.action_post()
         # each settlement its document, through the ORM (company check, write
-        # stamps, caches); Odoo's flush writes them in one statement
-        for settlement, move in zip(to_credit, moves, strict=True):
-            settlement.with_context(
-                tracking_disable=True
-            )._rebate_workflow().credit_note_id = move
+        # stamps, caches); Odoo's flush writes them in batches
+        linking = to_credit.with_context(tracking_disable=True)._rebate_workflow()
+        for settlement, move in zip(linking, moves, strict=True):
+            settlement.credit_note_id = move
         write_tracked(to_credit._rebate_workflow(), {"state": "done"})
         return True
 
@@ -452,7 +451,9 @@ class RebateSettlement(models.Model):
         agreement = self.agreement_id.sudo()
         tiers = agreement.tier_ids.sorted("threshold")
         index = agreement._compute_period_rebate(
-            self.base_total, agreement._get_tier_pairs(), agreement._get_terms()
+            self.base_total,
+            [(tier.threshold, tier.rate) for tier in tiers],
+            agreement._get_terms(),
         ).tier_index
         return tiers[index] if index is not None else tiers.browse()
 

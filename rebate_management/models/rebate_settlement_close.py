@@ -38,6 +38,8 @@ class RebateSettlement(models.Model):
         self._check_accountant(self.env._("close rebate periods"))
         date = to_date(self.env, date)
         agreements = self._get_agreements_to_close(date, agreements)
+        if not agreements:
+            return self
         # A close handles thousands of agreements and periods: their terms are
         # read once into plain values, and each period costs Python, not ORM.
         terms = agreements._read_accrual_terms()
@@ -67,8 +69,6 @@ class RebateSettlement(models.Model):
     def _get_periods_due(self, agreements, terms, date):
         """[(agreement id, (date from, date to))] of the periods ended by
         ``date`` that have no live settlement yet."""
-        if not agreements:
-            return []
         self.flush_model(["agreement_id", "date_from", "state"])
         existing = set(
             self.env.execute_query(
