@@ -284,24 +284,33 @@ class RebateAgreement(models.Model):
     def _compute_overlap_agreement_ids(self):
         """Other agreements, to approve or active, of the same customer whose
         dates and products meet these: the same invoice lines accrue on each."""
+        overlaps = self._get_overlapping()
         for agreement in self:
-            agreement.overlap_agreement_ids = agreement._get_overlapping()
+            agreement.overlap_agreement_ids = overlaps[agreement]
 
     def _get_overlapping(self):
-        self.ensure_one()
-        if not (self.commercial_partner_id and self.date_start and self.date_end):
-            return self.browse()
+        """{agreement: the agreements it overlaps}, with one search for all."""
+        dated = self.filtered(
+            lambda a: a.commercial_partner_id and a.date_start and a.date_end
+        )
         candidates = self.search(
             [
-                ("id", "!=", self._origin.id),
-                ("commercial_partner_id", "=", self.commercial_partner_id.id),
-                ("company_id", "=", self.company_id.id),
+                ("commercial_partner_id", "in", dated.commercial_partner_id.ids),
                 ("state", "in", ("to_approve", "active")),
-                ("date_start", "<=", self.date_end),
-                ("date_end", ">=", self.date_start),
             ]
         )
-        return candidates.filtered(self._scope_overlaps)
+        return {
+            agreement: candidates.filtered(
+                lambda other, agreement=agreement: agreement in dated
+                and other != agreement._origin
+                and other.commercial_partner_id == agreement.commercial_partner_id
+                and other.company_id == agreement.company_id
+                and other.date_start <= agreement.date_end
+                and other.date_end >= agreement.date_start
+                and agreement._scope_overlaps(other)
+            )
+            for agreement in self
+        }
 
     def _scope_overlaps(self, other):
         """Whether a product may count for both ``self`` and ``other``."""
@@ -414,8 +423,9 @@ class RebateAgreement(models.Model):
     def _log_overlaps(self):
         """Note in the chatter the agreements this one overlaps when it starts:
         the same invoice lines accrue on each."""
+        overlapping = self._get_overlapping()
         for agreement in self:
-            overlaps = agreement._get_overlapping()
+            overlaps = overlapping[agreement]
             if overlaps:
                 agreement._message_log(
                     body=self.env._(
