@@ -22,7 +22,7 @@ else
 fi
 
 say "Odoo 18 with rebate_management: http://127.0.0.1:$PORT  (login admin, password admin)"
-say "Rebates are under Invoicing > Rebates. Stop with Ctrl-C."
+say "Open the Rebates app (accountants also find it under Invoicing > Rebates). Stop with Ctrl-C."
 exec "$PY" "$ODOO_BIN" \
     --addons-path="$ADDONS_PATH" --data-dir="$ODOO_DATA_DIR" \
     --db_host="$PGHOST" --db_port="$PGPORT" --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
