@@ -1,5 +1,6 @@
 from . import rebate_workflow_mixin
 from . import rebate_agreement_terms
+from . import rebate_agreement_lifecycle
 from . import rebate_agreement
 from . import rebate_agreement_effect
 from . import rebate_agreement_tier

@@ -1,28 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 
-from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
-
-from ..tools import to_date, write_tracked
-
-# The terms of an agreement: locked once it is active, changed by amendment.
-TERM_FIELDS = {
-    "partner_id",
-    "currency_id",
-    "date_start",
-    "date_end",
-    "period",
-    "basis",
-    "tier_mode",
-    "tier_ids",
-    "product_ids",
-    "product_categ_ids",
-    "excluded_product_ids",
-}
-EDITABLE_STATES = ("draft", "to_approve")
+from odoo.exceptions import UserError, ValidationError
 
 
 class RebateAgreement(models.Model):
@@ -33,6 +13,7 @@ class RebateAgreement(models.Model):
         "mail.activity.mixin",
         "rebate.workflow.mixin",
         "rebate.terms.mixin",
+        "rebate.agreement.lifecycle",
     ]
     _order = "date_start desc, id desc"
     # whoever reads an agreement may discuss it in its chatter
@@ -288,51 +269,6 @@ class RebateAgreement(models.Model):
         for agreement in self:
             agreement.overlap_agreement_ids = overlaps[agreement]
 
-    def _get_overlapping(self):
-        """{agreement: the agreements it overlaps}, with one search for all."""
-        dated = self.filtered(
-            lambda a: a.commercial_partner_id and a.date_start and a.date_end
-        )
-        candidates = self.search(
-            [
-                ("commercial_partner_id", "in", dated.commercial_partner_id.ids),
-                ("state", "in", ("to_approve", "active")),
-            ]
-        )
-        return {
-            agreement: candidates.filtered(
-                lambda other, agreement=agreement: agreement in dated
-                and other != agreement._origin
-                and other.commercial_partner_id == agreement.commercial_partner_id
-                and other.company_id == agreement.company_id
-                and other.date_start <= agreement.date_end
-                and other.date_end >= agreement.date_start
-                and agreement._scope_overlaps(other)
-            )
-            for agreement in self
-        }
-
-    def _scope_overlaps(self, other):
-        """Whether a product may count for both ``self`` and ``other``."""
-        if not self.has_product_scope or not other.has_product_scope:
-            return True
-        if self.product_ids & other.product_ids:
-            return True
-
-        def covers(categories, products_or_categories):
-            paths = [categ.parent_path for categ in categories]
-            return any(
-                (record.parent_path or "").startswith(tuple(paths))
-                for record in products_or_categories
-            )
-
-        return bool(
-            covers(self.product_categ_ids, other.product_categ_ids)
-            or covers(other.product_categ_ids, self.product_categ_ids)
-            or covers(self.product_categ_ids, other.product_ids.categ_id)
-            or covers(other.product_categ_ids, self.product_ids.categ_id)
-        )
-
     @api.constrains("basis")
     def _check_tier_rates(self):
         self.tier_ids._check_threshold_rate()
@@ -359,7 +295,7 @@ class RebateAgreement(models.Model):
 
     def write(self, vals):
         self._check_rebate_workflow_vals([vals])
-        if TERM_FIELDS.intersection(vals):
+        if self._get_term_fields().intersection(vals):
             # who may not write at all hears so before hearing of the lock
             self.check_access("write")
             self._check_terms_editable()
@@ -378,153 +314,6 @@ class RebateAgreement(models.Model):
                         name=agreement.name,
                     )
                 )
-
-    def action_submit(self):
-        """A salesperson proposes a draft agreement for approval."""
-        for agreement in self:
-            if agreement.state != "draft":
-                raise UserError(
-                    self.env._(
-                        "Only draft agreements can be submitted (%(name)s is not).",
-                        name=agreement.name,
-                    )
-                )
-            agreement._check_complete()
-        self._rebate_workflow().write({"state": "to_approve"})
-        return True
-
-    def action_activate(self):
-        """A manager approves the agreement: it starts accruing at once,
-        posted invoices inside its dates included."""
-        self._check_rebate_group(
-            "group_rebate_manager", self.env._("activate agreements")
-        )
-        for agreement in self:
-            if agreement.state not in EDITABLE_STATES:
-                raise UserError(
-                    self.env._(
-                        "Only draft agreements or agreements to approve can be "
-                        "activated (%(name)s is not).",
-                        name=agreement.name,
-                    )
-                )
-            agreement._check_complete()
-        self._rebate_workflow().write(
-            {
-                "state": "active",
-                "approved_by_id": self.env.user.id,
-                "approved_date": fields.Datetime.now(),
-            }
-        )
-        self._log_overlaps()
-        self._rebuild_accruals()
-        return True
-
-    def _log_overlaps(self):
-        """Note in the chatter the agreements this one overlaps when it starts:
-        the same invoice lines accrue on each."""
-        overlapping = self._get_overlapping()
-        for agreement in self:
-            overlaps = overlapping[agreement]
-            if overlaps:
-                agreement._message_log(
-                    body=self.env._(
-                        "Activated although it overlaps %(agreements)s: an invoice "
-                        "line counted by several agreements earns a rebate on each.",
-                        agreements=", ".join(overlaps.mapped("display_name")),
-                    )
-                )
-
-    def action_cancel(self):
-        self._check_rebate_group(
-            "group_rebate_manager", self.env._("cancel agreements")
-        )
-        locked = self.settlement_ids.filtered(lambda s: s.state in ("approved", "done"))
-        self.accrual_ids.filtered(
-            lambda a: a.settlement_id not in locked
-        ).sudo().unlink()
-        self.settlement_ids.filtered(
-            lambda s: s.state == "draft"
-        ).sudo()._rebate_workflow().write({"state": "cancelled"})
-        self._rebate_workflow().write({"state": "cancelled"})
-        return True
-
-    def _close(self):
-        """Close these agreements, their last period settled. A year-end
-        close ends thousands at once: see write_tracked."""
-        write_tracked(self._rebate_workflow(), {"state": "closed"})
-        return True
-
-    def action_draft(self):
-        """Back to draft: a cancelled agreement, or one sent back for changes."""
-        if any(a.state not in ("cancelled", "to_approve") for a in self):
-            raise UserError(
-                self.env._(
-                    "Only cancelled agreements or agreements to approve can be "
-                    "reset to draft."
-                )
-            )
-        if any(a.state == "cancelled" for a in self):
-            self._check_rebate_group(
-                "group_rebate_manager", self.env._("reopen agreements")
-            )
-        self._rebate_workflow().write({"state": "draft"})
-        return True
-
-    @api.returns("self")
-    def action_amend(self, date):
-        """End this active agreement the day before ``date`` and return a new
-        draft version, with the same terms, starting on ``date``."""
-        self.ensure_one()
-        self._check_rebate_group("group_rebate_manager", self.env._("amend agreements"))
-        date = to_date(self.env, date)
-        if self.state != "active":
-            raise UserError(
-                self.env._(
-                    "Only active agreements can be amended (%(name)s is not).",
-                    name=self.name,
-                )
-            )
-        if not self.date_start < date <= self.date_end:
-            raise UserError(
-                self.env._(
-                    "An amendment of %(name)s must start after %(start)s and no "
-                    "later than %(end)s.",
-                    name=self.name,
-                    start=self.date_start,
-                    end=self.date_end,
-                )
-            )
-        settled = self.settlement_ids.filtered(
-            lambda s: s.state != "cancelled" and s.date_to >= date
-        )
-        if settled:
-            raise UserError(
-                self.env._(
-                    "Agreement %(name)s is already settled up to %(date)s; an "
-                    "amendment can only start after that.",
-                    name=self.name,
-                    date=max(settled.mapped("date_to")),
-                )
-            )
-        new_version = self._rebate_workflow().copy(
-            {
-                "date_start": date,
-                "date_end": self.date_end,
-                "version": self.version + 1,
-                "previous_version_id": self.id,
-            }
-        )
-        self._rebate_workflow().date_end = date - relativedelta(days=1)
-        self._rebuild_accruals()
-        self._message_log(
-            body=self.env._(
-                "Amended from %(date)s by version %(version)s.",
-                date=format_date(self.env, date),
-                version=new_version.version,
-            )
-        )
-        return new_version.with_env(self.env)
 
     def action_open_amend_wizard(self):
         self.ensure_one()
@@ -619,20 +408,6 @@ class RebateAgreement(models.Model):
 
     # Business methods
 
-    @api.model
-    def _check_rebate_group(self, group, action):
-        """Raise AccessError unless the user has the rebate group ``group``."""
-        if self.env.su or self.env.user.has_group(f"rebate_management.{group}"):
-            return
-        group_name = self.env.ref(f"rebate_management.{group}").sudo().full_name
-        raise AccessError(
-            self.env._(
-                "Only users of group %(group)s may %(action)s.",
-                group=group_name,
-                action=action,
-            )
-        )
-
     def _get_rebate_workflow_fields(self):
         return super()._get_rebate_workflow_fields() | {
             "state",
@@ -644,114 +419,6 @@ class RebateAgreement(models.Model):
             "commercial_partner_id",
             "has_product_scope",
         }
-
-    @api.model
-    def _check_own_customers(self, partner_ids):
-        """Salespeople propose agreements for their own customers only: those
-        whose salesperson they are (on the contact or its commercial entity).
-        Sales managers propose them for any customer."""
-        if self.env.su or self.env.user.has_group(
-            "rebate_management.group_rebate_manager"
-        ):
-            return
-        for partner in self.env["res.partner"].browse(partner_ids):
-            if (
-                self.env.user
-                not in partner.user_id | partner.commercial_partner_id.user_id
-            ):
-                salesperson = partner.commercial_partner_id.user_id or partner.user_id
-                raise AccessError(
-                    self.env._(
-                        "You can only propose rebate agreements for your own "
-                        "customers; the salesperson of %(customer)s is %(user)s.",
-                        customer=partner.display_name,
-                        user=salesperson.name,
-                    )
-                    if salesperson
-                    else self.env._(
-                        "You can only propose rebate agreements for your own "
-                        "customers; %(customer)s has no salesperson. Ask a sales "
-                        "manager.",
-                        customer=partner.display_name,
-                    )
-                )
-
-    def _check_terms_editable(self):
-        if self._is_rebate_workflow():
-            # an amendment ends the agreement at a date
-            return
-        locked = self.filtered(lambda a: a.state not in EDITABLE_STATES)
-        if locked:
-            raise UserError(
-                self.env._(
-                    "The terms of agreement %(name)s are locked since it was "
-                    "approved. Amend it to change them from a given date.",
-                    name=locked[0].name,
-                )
-            )
-
-    def _get_all_versions(self):
-        self.ensure_one()
-        first = self
-        while first.previous_version_id:
-            first = first.previous_version_id
-        versions = first
-        while versions[-1:].next_version_ids:
-            versions |= versions[-1:].next_version_ids
-        return versions
-
-    def _check_complete(self):
-        self.ensure_one()
-        if not self.tier_ids:
-            raise UserError(
-                self.env._(
-                    "Rebate agreement %(name)s has no tier: add its rate first.",
-                    name=self.name,
-                )
-            )
-        if self.tier_mode == "retroactive":
-            tiers = self.tier_ids.sorted("threshold")
-            falling = [
-                (low, high)
-                for low, high in zip(tiers, tiers[1:], strict=False)
-                if high.rate < low.rate
-            ]
-            if falling:
-                low, high = falling[0]
-                raise UserError(
-                    self.env._(
-                        "The retroactive rates of %(name)s fall as the volume rises "
-                        "(%(low)s, then %(high)s): the whole volume is paid at the "
-                        "tier reached, so a customer buying more would earn less. "
-                        "Correct the tiers.",
-                        name=self.name,
-                        low=low._describe(),
-                        high=high._describe(),
-                    )
-                )
-        if self.tier_mode == "flat" and len(self.tier_ids) != 1:
-            raise UserError(
-                self.env._(
-                    "A flat agreement has exactly one tier; %(name)s has %(count)s.",
-                    name=self.name,
-                    count=len(self.tier_ids),
-                )
-            )
-        if not self.rebate_product_id:
-            raise UserError(
-                self.env._(
-                    "Set the rebate product of agreement %(name)s: its credit notes "
-                    "need one.",
-                    name=self.name,
-                )
-            )
-        if not self.journal_id:
-            raise UserError(
-                self.env._(
-                    "Set the credit note journal of agreement %(name)s.",
-                    name=self.name,
-                )
-            )
 
     def _rebuild_accruals(self, periods=None):
         """Rebuild the accruals of these agreements from the posted documents
