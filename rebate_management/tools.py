@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import io
 import json
+import socket
 from collections import defaultdict
 from datetime import date, datetime
 
@@ -160,13 +161,16 @@ def _check_company(records, rows, columns):
             domain = Comodel._check_company_domain(companies)
             if not domain:
                 continue
-            good = set(Comodel.search([("id", "in", list(value_ids)), *domain]).ids)
-            suspects.update(
-                record_id
-                for record_id, row in zip(records.ids, rows, strict=True)
-                if row.get(field.name) in value_ids - good
-                and row.get("company_id") == company_id
+            bad = value_ids - set(
+                Comodel.search([("id", "in", list(value_ids)), *domain]).ids
             )
+            if bad:
+                suspects.update(
+                    record_id
+                    for record_id, row in zip(records.ids, rows, strict=True)
+                    if row.get(field.name) in bad
+                    and row.get("company_id") == company_id
+                )
     if suspects:
         records.browse(sorted(suspects))._check_company(columns)
 
@@ -292,27 +296,52 @@ def _note_values(records):
 
 def log_notes(records, bodies):
     """Log a note on each of ``records``: ``bodies`` maps their ids to plain
-    text. What _message_log_batch writes, in one insert_rows: a period close
-    notes thousands of settlements, which the ORM would create one message
-    at a time (1.6 s for 4,800 measured, the close's own time)."""
+    text. What _message_log_batch writes, with one INSERT ... SELECT per
+    distinct text: a period close notes thousands of settlements, which the
+    ORM would create one message at a time (1.6 s for 4,800 measured, the
+    close's own time), and which rows built in Python would still cost a
+    third of the insert."""
     if not records:
         return
     message = _note_values(records)
-    insert_rows(
-        records.env,
-        "mail_message",
-        MESSAGE_COLUMNS,
-        [
-            dict(
-                message,
-                res_id=record.id,
-                body=str(Markup("<p>%s</p>") % bodies[record.id]),
-                message_id=generate_tracking_message_id("message-notify"),
+    constants = [
+        column for column in MESSAGE_COLUMNS if column not in _NOTE_ROW_COLUMNS
+    ]
+    ids_by_body = defaultdict(list)
+    for record_id in records.ids:
+        ids_by_body[bodies[record_id]].append(record_id)
+    now = records.env.cr.now()
+    for body, ids in ids_by_body.items():
+        records.env.execute_query(
+            SQL(
+                """
+                INSERT INTO mail_message (%(columns)s, res_id, body, message_id,
+                                          create_uid, write_uid,
+                                          create_date, write_date)
+                SELECT %(values)s, r.res_id, %(body)s,
+                       '<' || lpad(floor(random() * 1e15)::text, 15, '0')
+                       || '.' || extract(epoch FROM clock_timestamp())
+                       || '-openerp-message-notify@' || %(host)s || '>',
+                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(ids)s::int4[]) WITH ORDINALITY AS r(res_id, n)
+              ORDER BY r.n
+                """,
+                columns=SQL(", ").join(map(SQL.identifier, constants)),
+                values=SQL(", ").join(
+                    SQL("%s", message[column]) for column in constants
+                ),
+                body=str(Markup("<p>%s</p>") % body),
+                host=socket.gethostname(),
+                uid=records.env.uid,
+                now=now,
+                ids=ids,
             )
-            for record in records
-        ],
-    )
+        )
     records.invalidate_recordset(["message_ids"])
+
+
+# the columns of a note that differ from one record to another
+_NOTE_ROW_COLUMNS = ("res_id", "body", "message_id")
 
 
 def _with_subtype(records, initial):

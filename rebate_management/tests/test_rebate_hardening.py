@@ -632,6 +632,33 @@ class TestRebateHardening(RebateCommon):
             rows.append(self.env.cr.fetchone()[0])
         self.assertEqual(rows[1], rows[0])
         self.assertEqual(rows[1]["body"], "<p>Closed &amp; noted</p>")
+        # several records and texts: each its own text and message id
+        others = self._create_agreement([(0.0, 1.0)]) | self._create_agreement(
+            [(0.0, 2.0)]
+        )
+        records = in_bulk | others
+        log_notes(
+            records,
+            {in_bulk.id: "One", others[0].id: "Two", others[1].id: "One"},
+        )
+        notes = self.env["mail.message"].search(
+            [("model", "=", "rebate.agreement"), ("res_id", "in", records.ids)],
+            order="id desc",
+            limit=3,
+        )
+        self.assertEqual(
+            {note.res_id: note.body for note in notes},
+            {
+                in_bulk.id: "<p>One</p>",
+                others[0].id: "<p>Two</p>",
+                others[1].id: "<p>One</p>",
+            },
+        )
+        self.assertEqual(len(set(notes.mapped("message_id"))), 3)
+        for note in notes:
+            self.assertRegex(
+                note.message_id, r"^<\d{15}\.[\d.]+-openerp-message-notify@.+>$"
+            )
 
     # 17. The demo and the README agree
 
