@@ -144,8 +144,18 @@ class RebateCountedLine(models.AbstractModel):
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if few else _PRODUCT_JOINS),
-            product_filter=SQL(_PRODUCT_FILTER_FEW if few else _PRODUCT_FILTER),
+            product_filter=self._get_product_scope_condition(few),
         )
+
+    @api.model
+    def _get_product_scope_condition(self, few=False):
+        """The SQL condition a line meets to be in its agreement's product
+        scope (its products, categories and subcategories, minus its
+        exclusions), one rule in two physical shapes: looked up line by line
+        for the lines of a few invoices (``few``), hashed once per query
+        otherwise (on the product joins of _get_lines_from). An override
+        changes both shapes alike."""
+        return SQL(_PRODUCT_FILTER_FEW if few else _PRODUCT_FILTER)
 
     @api.model
     def _get_window_lines_from(self, alias, columns, rows):
