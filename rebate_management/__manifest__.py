@@ -3,7 +3,7 @@
     "name": "Customer Rebates",
     "summary": "Customer rebate agreements: accrual at posting, period close "
     "to credit notes",
-    "version": "18.0.1.2.0",
+    "version": "18.0.1.3.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/rebate-management/rebate_management",
     "author": "rebate_management developers",

@@ -13,14 +13,15 @@ from ..tools import insert_records
 
 def _settled_accruals(columns, condition=None):
     """SELECT ``columns`` of the accruals that belong to a live settlement
-    (alias s): those of its agreement (alias a) and period."""
+    (alias s): those of its agreement (alias a) dated in its period (a whole
+    period, or a part of it for interim settlements)."""
     return SQL(
         """
         SELECT %s
           FROM rebate_accrual a
           JOIN rebate_settlement s
             ON s.agreement_id = a.agreement_id
-           AND s.date_from = a.period_start
+           AND a.date BETWEEN s.date_from AND s.date_to
          WHERE s.state != 'cancelled' AND %s
         """,
         columns,
@@ -128,11 +129,11 @@ class RebateAccrual(models.Model):
     # settlements invalidate it when they are created or change state (a
     # dependency on agreement_id.settlement_ids would make every close look
     # up the accruals of every agreement it settles).
-    @api.depends("agreement_id", "period_start")
+    @api.depends("agreement_id", "date")
     def _compute_settlement_id(self):
-        self.flush_recordset(["agreement_id", "period_start"])
+        self.flush_recordset(["agreement_id", "date"])
         self.env["rebate.settlement"].flush_model(
-            ["agreement_id", "date_from", "state"]
+            ["agreement_id", "date_from", "date_to", "state"]
         )
         rows = self.env.execute_query(
             _settled_accruals(SQL("a.id, s.id"), SQL("a.id = ANY(%s)", self.ids))
@@ -153,7 +154,7 @@ class RebateAccrual(models.Model):
             value = self.env["rebate.settlement"]._search([("name", operator, value)])
             operator = "in"
         self.env["rebate.settlement"].flush_model(
-            ["agreement_id", "date_from", "state"]
+            ["agreement_id", "date_from", "date_to", "state"]
         )
         if isinstance(value, Query):
             domain = [
@@ -232,9 +233,9 @@ class RebateAccrual(models.Model):
         terms = agreements._read_accrual_terms()
         period_of_line = agreements._period_finder(terms)
         Accrual = self.sudo()
-        locked = {
-            (s.agreement_id.id, s.date_from)
-            for s in self.env["rebate.settlement"]
+        locked = defaultdict(list)
+        for settlement in (
+            self.env["rebate.settlement"]
             .sudo()
             .search(
                 [
@@ -242,14 +243,26 @@ class RebateAccrual(models.Model):
                     ("state", "in", ("approved", "done")),
                 ]
             )
-        }
+        ):
+            locked[settlement.agreement_id.id].append(
+                (settlement.date_from, settlement.date_to)
+            )
 
-        def wanted(ag_id, period_start):
-            key = (ag_id, period_start)
-            return key not in locked and (periods is None or key in periods)
+        def wanted(ag_id, period_start, date):
+            if any(start <= date <= end for start, end in locked.get(ag_id, ())):
+                return False
+            return periods is None or (ag_id, period_start) in periods
 
         old = Accrual.search([("agreement_id", "in", agreements.ids)])
-        old.filtered(lambda a: wanted(a.agreement_id.id, a.period_start)).unlink()
+        kept = old.filtered(
+            lambda a: not wanted(a.agreement_id.id, a.period_start, a.date)
+        )
+        (old - kept).unlink()
+        # an interim settlement approved locks a part of a tier period: the
+        # rest accrues on top of the base of the part it keeps
+        bases_before = defaultdict(float)
+        for accrual in kept:
+            bases_before[accrual.agreement_id.id, accrual.period_start] += accrual.base
         date_from = date_to = None
         if periods is not None:
             date_from = min(p[1] for p in periods)
@@ -258,10 +271,12 @@ class RebateAccrual(models.Model):
             agreements, date_from=date_from, date_to=date_to
         )
         rows = [
-            row for row in lines if wanted(row[0], period_of_line(row[0], row[5])[0])
+            row
+            for row in lines
+            if wanted(row[0], period_of_line(row[0], row[5])[0], row[5])
         ]
         return self._insert_accruals(
-            self._prepare_accrual_vals_list(rows, {}, terms=terms)
+            self._prepare_accrual_vals_list(rows, bases_before, terms=terms)
         )
 
     @api.model

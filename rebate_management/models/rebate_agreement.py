@@ -76,7 +76,17 @@ class RebateAgreement(models.Model):
         required=True,
         default="quarter",
         tracking=True,
-        help="Settlement periods are cut from the start date.",
+        help="The period the tiers are measured on; periods are cut from the "
+        "start date.",
+    )
+    settlement_period = fields.Selection(
+        selection="_selection_settlement_period",
+        string="Settled Every",
+        tracking=True,
+        help="Empty: each period is settled once, when it ends. Shorter than "
+        "the period: an interim settlement at the end of each of its parts, "
+        "on the tiers of the period to date less what was settled before; the "
+        "last one is the true-up.",
     )
     basis = fields.Selection(
         [("amount", "Untaxed amount"), ("quantity", "Quantity")],
@@ -272,6 +282,28 @@ class RebateAgreement(models.Model):
     @api.constrains("basis")
     def _check_tier_rates(self):
         self.tier_ids._check_threshold_rate()
+
+    @api.model
+    def _selection_settlement_period(self):
+        return self._fields["period"]._description_selection(self.env)
+
+    @api.constrains("period", "settlement_period")
+    def _check_settlement_period(self):
+        for agreement in self.filtered("settlement_period"):
+            months = self._get_period_months(agreement.period)
+            settlement_months = self._get_period_months(agreement.settlement_period)
+            if settlement_months > months or months % settlement_months:
+                labels = dict(self._selection_settlement_period())
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(name)s cannot be settled every %(settled)s on "
+                        "tiers measured by %(period)s: the settlement period must "
+                        "be no longer than the period and divide it.",
+                        name=agreement.name,
+                        settled=labels[agreement.settlement_period].lower(),
+                        period=labels[agreement.period].lower(),
+                    )
+                )
 
     @api.constrains("date_start", "date_end")
     def _check_dates(self):

@@ -28,6 +28,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
             "date_start",
             "date_end",
             "period",
+            "settlement_period",
             "basis",
             "tier_mode",
             "tier_ids",

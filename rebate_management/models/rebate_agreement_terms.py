@@ -6,15 +6,21 @@ from odoo.tools import SQL
 
 from .. import rebate_maths
 from ..rebate_maths import period_of, periods_until
+from ..tools import values_table
+
+# Columns of the windows of _accrued_totals (see values_table).
+WINDOW_COLUMNS = (("agreement_id", "int4"), ("date_from", "date"), ("date_to", "date"))
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
 # What accruing a line and summing a period need of an agreement, as plain
 # values (see _read_accrual_terms); currency is a res.currency record.
+# ``months``: the length of a tier period; ``settlement_months``: that of a
+# settlement (the same, or shorter for interim settlements).
 AccrualTerms = namedtuple(
     "AccrualTerms",
     "date_start date_end months currency basis tier_mode "
-    "partner_id commercial_partner_id company_id",
+    "partner_id commercial_partner_id company_id settlement_months",
 )
 
 # A period's rebate: the amount rounded to the agreement currency, and the
@@ -112,6 +118,7 @@ class RebateTermsMixin(models.AbstractModel):
             self.partner_id.id,
             self.commercial_partner_id.id,
             self.company_id.id,
+            self._get_period_months(self.settlement_period or self.period),
         )
 
     @api.model
@@ -145,8 +152,9 @@ class RebateTermsMixin(models.AbstractModel):
         """{agreement id: AccrualTerms} of these agreements, in one query: the
         few terms accruing and closing need as plain values, instead of the
         ORM reading every field of the agreements."""
-        columns = ["date_start", "date_end", "period", "currency_id", "basis"]
-        columns += ["tier_mode", "partner_id", "commercial_partner_id", "company_id"]
+        columns = ["date_start", "date_end", "period", "settlement_period"]
+        columns += ["currency_id", "basis", "tier_mode", "partner_id"]
+        columns += ["commercial_partner_id", "company_id"]
         self.flush_recordset(columns)
         currencies = self.env["res.currency"]
         return {
@@ -156,8 +164,17 @@ class RebateTermsMixin(models.AbstractModel):
                 self._get_period_months(period),
                 currencies.browse(currency_id),
                 *rest,
+                self._get_period_months(settlement_period or period),
             )
-            for ag_id, start, end, period, currency_id, *rest in self.env.execute_query(
+            for (
+                ag_id,
+                start,
+                end,
+                period,
+                settlement_period,
+                currency_id,
+                *rest,
+            ) in self.env.execute_query(
                 SQL(
                     "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
                     SQL(", ").join(map(SQL.identifier, columns)),
@@ -182,20 +199,37 @@ class RebateTermsMixin(models.AbstractModel):
             tiers[ag_id].append((float(threshold), float(rate)))
         return dict(tiers)
 
-    def _accrued_totals(self):
-        """Rebate accrued per (agreement id, period start)."""
+    def _accrued_totals(self, windows=None):
+        """Rebate accrued per (agreement id, period start); with ``windows``
+        ((agreement id, date from, date to), parts of periods), per (agreement
+        id, date from) of each window, by the accruals' dates."""
         self.env["rebate.accrual"].flush_model(
-            ["agreement_id", "period_start", "amount"]
+            ["agreement_id", "period_start", "date", "amount"]
         )
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT agreement_id, period_start, SUM(amount)
-                  FROM rebate_accrual
-                 WHERE agreement_id = ANY(%s)
-              GROUP BY agreement_id, period_start
-                """,
-                self.ids,
+        if windows:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT w.agreement_id, w.date_from, SUM(a.amount)
+                      FROM %s
+                      JOIN rebate_accrual a
+                        ON a.agreement_id = w.agreement_id
+                       AND a.date BETWEEN w.date_from AND w.date_to
+                  GROUP BY w.agreement_id, w.date_from
+                    """,
+                    values_table("w", WINDOW_COLUMNS, windows),
+                )
             )
-        )
+        else:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT agreement_id, period_start, SUM(amount)
+                      FROM rebate_accrual
+                     WHERE agreement_id = ANY(%s)
+                  GROUP BY agreement_id, period_start
+                    """,
+                    self.ids,
+                )
+            )
         return {(ag_id, start): float(amount) for ag_id, start, amount in rows}

@@ -5,7 +5,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from ..rebate_maths import split_amount
+from ..rebate_maths import period_of, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
 from ..tools import write_tracked
 
@@ -18,6 +18,8 @@ LOCKED_FIELDS = (
     "date_from",
     "date_to",
     "base_total",
+    "base_cumulative",
+    "rebate_previous",
     "rebate_total",
     "accrued_total",
 )
@@ -57,11 +59,30 @@ class RebateSettlement(models.Model):
         readonly=True,
         help="Base of the period computed from the source invoices and refunds.",
     )
+    base_cumulative = fields.Float(
+        string="Base to Date",
+        digits="Product Price",
+        readonly=True,
+        help="Interim settlement: the base of the tier period from its start to "
+        "the end of this settlement, on which the tiers are applied.",
+    )
+    rebate_previous = fields.Monetary(
+        string="Settled Before",
+        readonly=True,
+        help="Interim settlement: the rebate of the earlier settlements of the "
+        "same tier period, deducted from the rebate of the base to date.",
+    )
     rebate_total = fields.Monetary(
         string="Rebate",
         readonly=True,
         tracking=True,
-        help="Rebate of the period computed afresh from the source documents.",
+        help="Rebate of the period computed afresh from the source documents "
+        "(for an interim settlement: the rebate of the base to date less what "
+        "was settled before).",
+    )
+    is_interim = fields.Boolean(
+        compute="_compute_is_interim",
+        help="Technical: the agreement settles its tier periods in parts.",
     )
     accrued_total = fields.Monetary(
         string="Accrued",
@@ -125,24 +146,41 @@ class RebateSettlement(models.Model):
             """
         )
 
-    @api.depends("agreement_id.accrual_ids", "date_from", "state")
+    @api.depends("agreement_id.accrual_ids", "date_from", "date_to", "state")
     def _compute_accrual_ids(self):
         live = self.filtered(lambda s: s.state != "cancelled")
+        if not live:
+            self.accrual_ids = False
+            return
         accruals = self.env["rebate.accrual"].search(
             [
                 ("agreement_id", "in", live.agreement_id.ids),
-                ("period_start", "in", list(set(live.mapped("date_from")))),
+                ("date", ">=", min(live.mapped("date_from"), default=False)),
+                ("date", "<=", max(live.mapped("date_to"), default=False)),
             ],
             order="date, move_id, id",
         )
-        by_period = defaultdict(list)
+        by_agreement = defaultdict(list)
         for accrual in accruals:
-            by_period[accrual.agreement_id.id, accrual.period_start].append(accrual.id)
+            by_agreement[accrual.agreement_id.id].append(accrual)
         for settlement in self:
             settlement.accrual_ids = (
-                by_period.get((settlement.agreement_id.id, settlement.date_from), [])
+                [
+                    accrual.id
+                    for accrual in by_agreement.get(settlement.agreement_id.id, [])
+                    if settlement.date_from <= accrual.date <= settlement.date_to
+                ]
                 if settlement in live
                 else []
+            )
+
+    @api.depends("agreement_id.period", "agreement_id.settlement_period")
+    def _compute_is_interim(self):
+        for settlement in self:
+            agreement = settlement.agreement_id
+            settlement.is_interim = bool(
+                agreement.settlement_period
+                and agreement.settlement_period != agreement.period
             )
 
     @api.depends("rebate_total", "currency_id")
@@ -299,8 +337,48 @@ class RebateSettlement(models.Model):
                     "reverse the credit note instead."
                 )
             )
+        self._check_no_later_part()
         self._rebate_workflow().write({"state": "cancelled"})
         return True
+
+    def _check_no_later_part(self):
+        """An interim settlement is computed on those before it in its tier
+        period: it is cancelled only after the later ones, so that closing
+        again settles each part once, in order."""
+        interim = self.filtered("is_interim")
+        if not interim:
+            return
+        terms = interim.agreement_id._read_accrual_terms()
+        later = self.search(
+            [
+                ("agreement_id", "in", interim.agreement_id.ids),
+                ("state", "!=", "cancelled"),
+                ("id", "not in", self.ids),
+            ]
+        )
+        for settlement in interim:
+            agreement_terms = terms[settlement.agreement_id.id]
+            _start, tier_end = period_of(
+                agreement_terms.date_start,
+                agreement_terms.date_end,
+                agreement_terms.months,
+                settlement.date_from,
+            )
+            blocking = later.filtered(
+                lambda other, s=settlement, end=tier_end: other.agreement_id
+                == s.agreement_id
+                and s.date_to < other.date_from <= end
+            )
+            if blocking:
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s is followed by %(later)s in the same "
+                        "tier period, which was computed on it: cancel %(later)s "
+                        "first.",
+                        name=settlement.name,
+                        later=", ".join(blocking.mapped("name")),
+                    )
+                )
 
     def action_view_credit_note(self):
         self.ensure_one()
@@ -320,31 +398,38 @@ class RebateSettlement(models.Model):
         )
 
     def _fresh_totals(self):
-        """{settlement: (base, rebate)} computed from the source documents."""
-        bases = self.env["rebate.counted.line"]._compute_period_bases(
-            [(s.agreement_id.id, s.date_from, s.date_to) for s in self]
+        """{settlement: SettlementAmounts} computed afresh from the source
+        documents, as the close computes them (_compute_settlement_amounts)."""
+        agreements = self.agreement_id
+        terms = agreements._read_accrual_terms()
+        periods = [(s.agreement_id.id, s.date_from, s.date_to) for s in self]
+        amounts = self._compute_settlement_amounts(
+            periods, terms, agreements._read_tiers(), exclude=self.ids
         )
-        totals = {}
-        for settlement in self:
-            base = bases.get((settlement.agreement_id.id, settlement.date_from), 0.0)
-            totals[settlement] = (base, settlement.agreement_id._compute_rebate(base))
-        return totals
+        return {s: amounts[s.agreement_id.id, s.date_from] for s in self}
 
     def _recompute_totals(self):
-        accrued = self.agreement_id._accrued_totals()
-        for settlement, (base, rebate) in self._fresh_totals().items():
+        agreements = self.agreement_id
+        accrued = self._read_accrued(
+            [(s.agreement_id.id, s.date_from, s.date_to) for s in self],
+            agreements._read_accrual_terms(),
+        )
+        for settlement, amounts in self._fresh_totals().items():
             key = (settlement.agreement_id.id, settlement.date_from)
             settlement._rebate_workflow().write(
                 {
-                    "base_total": base,
-                    "rebate_total": rebate,
+                    "base_total": amounts.base,
+                    "base_cumulative": amounts.base_cumulative,
+                    "rebate_previous": amounts.rebate_previous,
+                    "rebate_total": amounts.rebate,
                     "accrued_total": accrued.get(key, 0.0),
                     "computed_by_id": self.env.uid,
                 }
             )
 
     def _check_up_to_date(self):
-        for settlement, (_base, rebate) in self._fresh_totals().items():
+        for settlement, amounts in self._fresh_totals().items():
+            rebate = amounts.rebate
             if settlement.currency_id.compare_amounts(rebate, settlement.rebate_total):
                 raise UserError(
                     self.env._(
@@ -451,7 +536,7 @@ class RebateSettlement(models.Model):
         agreement = self.agreement_id.sudo()
         tiers = agreement.tier_ids.sorted("threshold")
         index = agreement._compute_period_rebate(
-            self.base_total,
+            self.base_cumulative if self.is_interim else self.base_total,
             [(tier.threshold, tier.rate) for tier in tiers],
             agreement._get_terms(),
         ).tier_index

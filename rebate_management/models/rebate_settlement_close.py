@@ -1,18 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import functools
 import logging
+from collections import namedtuple
 
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
 from odoo.tools import SQL, format_date, mute_logger
 
-from ..rebate_maths import periods_until
+from ..rebate_maths import period_of, periods_until, round_base
 from ..tools import insert_records, log_notes, to_date
 
 _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "rebate.settlement"
+
+# What a settlement settles: its own base, the base of its tier period to
+# date and what was settled before in it (interim settlements; else the base
+# and 0.0), and its rebate.
+SettlementAmounts = namedtuple(
+    "SettlementAmounts", "base base_cumulative rebate_previous rebate"
+)
 
 
 class RebateSettlement(models.Model):
@@ -86,52 +94,48 @@ class RebateSettlement(models.Model):
             (ag_id, period)
             for ag_id in agreements.ids
             for period in periods_of(
-                terms[ag_id].date_start, terms[ag_id].date_end, terms[ag_id].months
+                terms[ag_id].date_start,
+                terms[ag_id].date_end,
+                terms[ag_id].settlement_months,
             )
             if (ag_id, period[0]) not in existing
         ]
 
     @api.model
     def _prepare_settlement_vals_list(self, due, terms):
-        """The values of the settlements of the periods ``due``, their bases
-        summed from the source documents in a few queries for all of them."""
-        Agreement = self.env["rebate.agreement"]
-        agreements = Agreement.browse(dict.fromkeys(ag_id for ag_id, _period in due))
-        bases = self.env["rebate.counted.line"]._compute_period_bases(
-            [(ag_id, *period) for ag_id, period in due], terms
+        """The values of the settlements of the periods ``due``, their amounts
+        computed from the source documents in a few queries for all of them."""
+        agreements = self.env["rebate.agreement"].browse(
+            dict.fromkeys(ag_id for ag_id, _period in due)
         )
-        accrued = agreements._accrued_totals()
-        tiers = agreements._read_tiers()
+        periods = [(ag_id, *period) for ag_id, period in due]
+        amounts = self._compute_settlement_amounts(
+            periods, terms, agreements._read_tiers()
+        )
+        accrued = self._read_accrued(periods, terms)
         return [
             self._prepare_settlement_vals(
                 terms[ag_id],
-                tiers.get(ag_id, []),
                 (ag_id, date_from, date_to),
-                bases.get((ag_id, date_from), 0.0),
+                amounts[ag_id, date_from],
                 accrued.get((ag_id, date_from), 0.0),
             )
-            for ag_id, (date_from, date_to) in due
+            for ag_id, date_from, date_to in periods
         ]
 
     @api.model
-    def _prepare_settlement_vals(self, terms, tiers, period, base, accrued):
+    def _prepare_settlement_vals(self, terms, period, amounts, accrued):
         """The values of one period's settlement: the inheritable method (a
         module adding a column to settlements, or an adjustment, adds it
         here). The values are written as they are, every column of a
         settlement given (see _create_once).
 
         :param terms: the agreement's AccrualTerms
-        :param tiers: its (threshold, rate) pairs in threshold order
         :param period: (agreement id, date from, date to)
-        :param base: the period's base, from the source documents
+        :param amounts: its SettlementAmounts (_compute_settlement_amounts)
         :param accrued: what the period's accruals add up to
         """
         ag_id, date_from, date_to = period
-        rebate = (
-            self.env["rebate.agreement"]
-            ._compute_period_rebate(base, tiers, terms)
-            .amount
-        )
         return {
             "agreement_id": ag_id,
             "partner_id": terms.partner_id,
@@ -139,12 +143,142 @@ class RebateSettlement(models.Model):
             "currency_id": terms.currency.id,
             "date_from": date_from,
             "date_to": date_to,
-            "base_total": base,
-            "rebate_total": rebate,
+            "base_total": amounts.base,
+            "base_cumulative": amounts.base_cumulative,
+            "rebate_previous": amounts.rebate_previous,
+            "rebate_total": amounts.rebate,
             "accrued_total": accrued,
             # rounded to the currency: zero is exactly zero
-            "state": "draft" if rebate else "done",
+            "state": "draft" if amounts.rebate else "done",
         }
+
+    @api.model
+    def _compute_settlement_amounts(self, periods, terms, tiers, exclude=()):
+        """The amounts of the settlements of ``periods``, computed from the
+        source documents: what the close writes, and what recomputing and
+        approving compare with.
+
+        A period settled once: its base B and R(B). An interim settlement
+        (the agreement settles its tier periods in parts): its own base, the
+        base of its tier period to date C, what the earlier live settlements
+        of that tier period settled P, and R(C) - P; the periods are taken in
+        order, so each one sees those before it in the same call.
+
+        :param periods: (agreement id, date from, date to) settlement periods
+        :param terms: {agreement id: AccrualTerms}
+        :param tiers: {agreement id: (threshold, rate) pairs}
+        :param exclude: ids of settlements being recomputed, whose current
+            amounts are not "settled before"
+        :return: {(agreement id, date from): SettlementAmounts}
+        """
+        parts = self._get_interim_parts(periods, terms)
+        windows = set(periods)
+        windows.update(
+            (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
+        )
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
+            sorted(windows), terms
+        )
+        settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
+        Agreement = self.env["rebate.agreement"]
+        amounts = {}
+        for ag_id, date_from, _date_to in sorted(periods):
+            agreement_terms = terms[ag_id]
+            base = bases.get((ag_id, date_from), 0.0)
+            own = parts.get((ag_id, date_from))
+            cumulative, previous = base, 0.0
+            if own:
+                cumulative = round_base(
+                    sum(bases.get((ag_id, start), 0.0) for start, _end in own),
+                    agreement_terms.basis,
+                    agreement_terms.currency.rounding,
+                )
+                earlier = settled.setdefault(ag_id, {})
+                previous = agreement_terms.currency.round(
+                    sum(
+                        rebate
+                        for start, rebate in earlier.items()
+                        if own[0][0] <= start < date_from
+                    )
+                )
+            rebate = agreement_terms.currency.round(
+                Agreement._compute_period_rebate(
+                    cumulative, tiers.get(ag_id, []), agreement_terms
+                ).amount
+                - previous
+            )
+            if own:
+                earlier[date_from] = rebate
+            amounts[ag_id, date_from] = SettlementAmounts(
+                base, cumulative, previous, rebate
+            )
+        return amounts
+
+    @api.model
+    def _get_interim_parts(self, periods, terms):
+        """{(agreement id, date from): the settlement periods of its tier
+        period up to and including it} for those of ``periods`` whose
+        agreement settles its tier periods in parts. Both are cut from the
+        agreement's start, so a tier period's bounds are bounds of parts."""
+        parts = {}
+        for ag_id, date_from, date_to in periods:
+            agreement_terms = terms[ag_id]
+            if agreement_terms.settlement_months == agreement_terms.months:
+                continue
+            tier_start, _tier_end = period_of(
+                agreement_terms.date_start,
+                agreement_terms.date_end,
+                agreement_terms.months,
+                date_from,
+            )
+            parts[ag_id, date_from] = [
+                part
+                for part in periods_until(
+                    agreement_terms.date_start,
+                    agreement_terms.date_end,
+                    agreement_terms.settlement_months,
+                    date_to,
+                )
+                if part[0] >= tier_start
+            ]
+        return parts
+
+    @api.model
+    def _read_settled_rebates(self, agreement_ids, exclude=()):
+        """{agreement id: {date from: rebate}} of the live settlements of
+        ``agreement_ids``, but those of ``exclude``."""
+        if not agreement_ids:
+            return {}
+        self.flush_model(["agreement_id", "date_from", "rebate_total", "state"])
+        settled = {}
+        for ag_id, date_from, rebate in self.env.execute_query(
+            SQL(
+                "SELECT agreement_id, date_from, rebate_total FROM rebate_settlement"
+                " WHERE agreement_id = ANY(%s) AND state != 'cancelled'"
+                " AND id != ALL(%s)",
+                list(agreement_ids),
+                list(exclude),
+            )
+        ):
+            settled.setdefault(ag_id, {})[date_from] = float(rebate)
+        return settled
+
+    @api.model
+    def _read_accrued(self, periods, terms):
+        """{(agreement id, date from): what the accruals of the settlement
+        period add up to}: per tier period from the accruals' index, per part
+        of it (interim settlements) by the accruals' dates."""
+        agreement_ids = {ag_id for ag_id, _f, _t in periods}
+        agreements = self.env["rebate.agreement"].browse(agreement_ids)
+        accrued = agreements._accrued_totals()
+        parts = [
+            period
+            for period in periods
+            if terms[period[0]].settlement_months != terms[period[0]].months
+        ]
+        if parts:
+            accrued.update(agreements._accrued_totals(windows=parts))
+        return accrued
 
     def _log_negative(self, created):
         """Say on each negative settlement why it stays in draft."""

@@ -221,10 +221,15 @@ def _applied_rate(settlement, applied):
     agreement = settlement.agreement_id
     if agreement.tier_mode != "stepped":
         return applied.rate if applied else 0.0
-    if not float_compare(settlement.base_total, 0.0, precision_digits=6):
+    # an interim settlement's tiers apply to the base to date
+    base, rebate = settlement.base_total, settlement.rebate_total
+    if settlement.is_interim:
+        base = settlement.base_cumulative
+        rebate = settlement.rebate_total + settlement.rebate_previous
+    if not float_compare(base, 0.0, precision_digits=6):
         return 0.0
     factor = 100.0 if agreement.basis == "amount" else 1.0
-    return round(settlement.rebate_total / settlement.base_total * factor, 6)
+    return round(rebate / base * factor, 6)
 
 
 def _rate_label(settlement):
@@ -296,10 +301,15 @@ def _write_terms(sheet, settlement, fmt, row):
         sheet.text(row, 0, label, label_fmt)
         sheet.text(row, 1, value, measure=False)
         row += 1
-    for label, value, value_fmt in (
-        (env._("Base"), settlement.base_total, base_fmt),
-        (env._("Rebate"), settlement.rebate_total, fmt.money(currency, align="left")),
-    ):
+    money_fmt = fmt.money(currency, align="left")
+    amounts = [(env._("Base"), settlement.base_total, base_fmt)]
+    if settlement.is_interim:
+        amounts += [
+            (env._("Base to date"), settlement.base_cumulative, base_fmt),
+            (env._("Settled before"), settlement.rebate_previous, money_fmt),
+        ]
+    amounts.append((env._("Rebate"), settlement.rebate_total, money_fmt))
+    for label, value, value_fmt in amounts:
         sheet.text(row, 0, label, label_fmt)
         sheet.worksheet.write_number(row, 1, value, value_fmt)
         row += 1

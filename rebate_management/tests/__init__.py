@@ -12,3 +12,4 @@ from . import test_rebate_rpc
 from . import test_rebate_roles
 from . import test_rebate_maths
 from . import test_rebate_extension
+from . import test_rebate_interim

@@ -681,6 +681,22 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertEqual(retro.settlement_ids.rebate_total, 258.6)
         self.assertTrue(retro.settlement_ids.credit_note_id)
+        # the interim agreement: the year to date paid every quarter
+        interim = env.ref("rebate_management.demo_agreement_interim")
+        self.assertRecordValues(
+            interim.settlement_ids,
+            [
+                {
+                    "base_total": 3000.0,
+                    "base_cumulative": 3000.0,
+                    "rebate_previous": 0.0,
+                    "rebate_total": 60.0,
+                    "state": "draft",
+                }
+            ],
+        )
+        self.assertAlmostEqual(interim.accrued_amount, 218.0, places=2)
+        agreements |= interim
         # the scheduled close has nothing to add until the current quarter ends
         today = fields.Date.context_today(env.user)
         self.assertFalse(
