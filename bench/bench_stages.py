@@ -793,7 +793,7 @@ def stage_credit_notes(env, settings, settlements, results):
             for key in timer.seconds
         },
     )
-    credit_notes = to_approve.credit_note_id
+    credit_notes = to_approve.document_id
     done = to_approve.filtered(lambda s: s.state == "done")
     if (
         len(credit_notes) != n

@@ -116,8 +116,14 @@ class RebateSettlement(models.Model):
         "res.users", string="Approved By", readonly=True, copy=False, tracking=True
     )
     approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
-    credit_note_id = fields.Many2one(
-        "account.move", readonly=True, copy=False, check_company=True
+    document_id = fields.Many2one(
+        "account.move",
+        string="Document",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="What pays the settlement out: the customer credit note of a "
+        "rebate, or the customer invoice of a negative one (a claw-back).",
     )
     accrual_ids = fields.Many2many(
         "rebate.accrual",
@@ -231,7 +237,7 @@ class RebateSettlement(models.Model):
             "computed_by_id",
             "approved_by_id",
             "approved_date",
-            "credit_note_id",
+            "document_id",
         }
 
     @api.ondelete(at_uninstall=False)
@@ -268,16 +274,6 @@ class RebateSettlement(models.Model):
                         )[settlement.state],
                     )
                 )
-            if settlement.is_negative:
-                raise UserError(
-                    self.env._(
-                        "Settlement %(name)s has a negative rebate (%(amount)s): the "
-                        "customer's refunds exceed its invoices in the period. It "
-                        "stays in draft; nothing is owed to the customer.",
-                        name=settlement.name,
-                        amount=settlement.rebate_total,
-                    )
-                )
         self._check_up_to_date()
         write_tracked(
             self._rebate_workflow(),
@@ -297,13 +293,17 @@ class RebateSettlement(models.Model):
         return True
 
     def action_create_credit_note(self):
+        """Pay the approved settlements out: a customer credit note for a
+        rebate, a customer invoice for a negative one (claw-back), nothing
+        for zero; the settlements are then done. The name stays that of the
+        first version, which integrators call."""
         self._check_accountant(self.env._("create rebate credit notes"))
         for settlement in self:
             if settlement.state != "approved":
                 raise UserError(
                     self.env._(
                         "Settlement %(name)s must be approved before its credit note "
-                        "is created.",
+                        "or invoice is created.",
                         name=settlement.name,
                     )
                 )
@@ -314,7 +314,6 @@ class RebateSettlement(models.Model):
             return True
         moves = (
             self.env["account.move"]
-            .with_context(default_move_type="out_refund")
             ._rebate_workflow()
             .create([s._prepare_credit_note_vals() for s in to_credit])
             .with_env(self.env)
@@ -324,7 +323,7 @@ class RebateSettlement(models.Model):
         # stamps, caches); Odoo's flush writes them in batches
         linking = to_credit.with_context(tracking_disable=True)._rebate_workflow()
         for settlement, move in zip(linking, moves, strict=True):
-            settlement.credit_note_id = move
+            settlement.document_id = move
         write_tracked(to_credit._rebate_workflow(), {"state": "done"})
         return True
 
@@ -380,12 +379,12 @@ class RebateSettlement(models.Model):
                     )
                 )
 
-    def action_view_credit_note(self):
+    def action_view_document(self):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
             "res_model": "account.move",
-            "res_id": self.credit_note_id.id,
+            "res_id": self.document_id.id,
             "view_mode": "form",
         }
 
@@ -443,10 +442,13 @@ class RebateSettlement(models.Model):
                 )
 
     def _prepare_credit_note_vals(self):
+        """The values of the settlement's document: a customer credit note
+        for a rebate, a customer invoice for a negative one (claw-back), for
+        the amount, in the agreement's journal."""
         self.ensure_one()
         agreement = self.agreement_id
         return {
-            "move_type": "out_refund",
+            "move_type": "out_invoice" if self.is_negative else "out_refund",
             "partner_id": agreement.partner_id.id,
             "company_id": self.company_id.id,
             "journal_id": agreement.journal_id.id,
@@ -461,7 +463,7 @@ class RebateSettlement(models.Model):
                         "product_id": agreement.rebate_product_id.id,
                         "name": self._get_document_label(),
                         "quantity": 1.0,
-                        "price_unit": self.rebate_total,
+                        "price_unit": abs(self.rebate_total),
                     }
                 )
             ],
@@ -473,12 +475,17 @@ class RebateSettlement(models.Model):
         self.ensure_one()
         lang = self.partner_id.lang or self.env.lang
         env = self.with_context(lang=lang).env
-        return env._(
-            "Rebate %(agreement)s, %(date_from)s - %(date_to)s",
-            agreement=self.agreement_id.name,
-            date_from=format_date(env, self.date_from, lang_code=lang),
-            date_to=format_date(env, self.date_to, lang_code=lang),
-        )
+        values = {
+            "agreement": self.agreement_id.name,
+            "date_from": format_date(env, self.date_from, lang_code=lang),
+            "date_to": format_date(env, self.date_to, lang_code=lang),
+        }
+        if self.is_negative:
+            return env._(
+                "Rebate claw-back %(agreement)s, %(date_from)s - %(date_to)s",
+                **values,
+            )
+        return env._("Rebate %(agreement)s, %(date_from)s - %(date_to)s", **values)
 
     def export_xlsx(self):
         """The rebate statement of these settlements as .xlsx content (bytes):
@@ -547,7 +554,7 @@ class RebateSettlement(models.Model):
         """Settlements that matter: a rebate, or a document. A period closed at
         zero without a document stays on record (it was closed) but is left
         out of counts and, by default, of the list."""
-        return ["|", ("rebate_total", "!=", 0.0), ("credit_note_id", "!=", False)]
+        return ["|", ("rebate_total", "!=", 0.0), ("document_id", "!=", False)]
 
     def _action_notify_closed(self, agreements):
         """A notification of what a close of ``agreements`` created, then

@@ -281,15 +281,16 @@ class RebateSettlement(models.Model):
         return accrued
 
     def _log_negative(self, created):
-        """Say on each negative settlement why it stays in draft."""
+        """Say on each negative settlement what approving it does."""
         for settlement in self:
             vals = created[settlement.id]
             if vals["state"] == "draft" and vals["rebate_total"] < 0:
                 settlement._message_log(
                     body=self.env._(
-                        "The rebate of this period is negative: refunds exceed "
-                        "invoices. The settlement stays in draft and no credit "
-                        "note will be issued."
+                        "The rebate of this period is negative: the customer's "
+                        "refunds exceed its invoices, or less was earned than "
+                        "was settled before. Approved, it is paid back by a "
+                        "customer invoice (claw-back)."
                     )
                 )
 

@@ -250,7 +250,13 @@ def _credit_note_text(settlement):
     env = settlement.env
     # Whoever reads the settlement may know its credit note's number, even
     # without access to invoicing.
-    number = settlement.credit_note_id.sudo().name
+    number = settlement.document_id.sudo().name
+    if settlement.is_negative:
+        if number:
+            return env._("Claw-back invoice: %(number)s", number=number)
+        if settlement.state == "cancelled":
+            return env._("Claw-back invoice: none")
+        return env._("Claw-back invoice: not issued yet")
     if number:
         return env._("Credit note: %(number)s", number=number)
     if settlement.state in ("done", "cancelled"):
@@ -531,7 +537,7 @@ def _write_summary_sheet(sheet, settlements, fmt):
         sheet.number(row, col_rebate, settlement.rebate_total, fmt.money(currency))
         sheet.text(row, 9, _selection_label(settlement, "state"))
         # the credit note's number, even to readers without invoicing rights
-        sheet.text(row, 10, settlement.credit_note_id.sudo().name)
+        sheet.text(row, 10, settlement.document_id.sudo().name)
     first, last = header_row + 1, row
     worksheet.freeze_panes(header_row + 1, 0)
     worksheet.autofilter(header_row, 0, max(last, header_row), len(columns) - 1)

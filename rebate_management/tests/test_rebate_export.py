@@ -131,7 +131,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
                 {"base_total": 1000.0, "rebate_total": 30.0, "state": "draft"},
             ],
         )
-        self.assertTrue(self.settlement.credit_note_id)
+        self.assertTrue(self.settlement.document_id)
 
     def test_single_statement(self):
         settlement = self.settlement
@@ -196,7 +196,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         )
         self.assertEqual(
             sheet.cell(total + 2, 1).value,
-            f"Credit note: {settlement.credit_note_id.name}",
+            f"Credit note: {settlement.document_id.name}",
         )
 
         # frozen below the header, filter over the lines, formats
@@ -310,7 +310,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
                     5000.0,
                     250.0,
                     "Done",
-                    self.settlement.credit_note_id.name,
+                    self.settlement.document_id.name,
                 ],
                 [
                     self.qty_settlement.name,
@@ -413,7 +413,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         sheet = load(self.settlement.with_user(own).export_xlsx()).active
         self.assertEqual(
             sheet.cell(find_row(sheet, "Total") + 2, 1).value,
-            f"Credit note: {self.settlement.credit_note_id.name}",
+            f"Credit note: {self.settlement.document_id.name}",
         )
         with self.assertRaises(AccessError):
             self.settlement.with_user(other).export_xlsx()

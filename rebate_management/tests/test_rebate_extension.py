@@ -153,9 +153,9 @@ class TestRebateEngineGuarantees(RebateCommon):
             settlement,
             [{"state": "done", "write_uid": accountant.id}],
         )
-        self.assertEqual(settlement.credit_note_id.rebate_settlement_id, settlement)
+        self.assertEqual(settlement.document_id.rebate_settlement_id, settlement)
         # the credit note's side is read from the cache Odoo keeps in step
-        self.assertEqual(settlement.credit_note_id.amount_untaxed, 20.0)
+        self.assertEqual(settlement.document_id.amount_untaxed, 20.0)
 
 
 @tagged("post_install", "-at_install")

@@ -137,7 +137,7 @@ class TestRebateHardening(RebateCommon):
             settlement.action_create_credit_note()
         self.assertRecordValues(
             settlement,
-            [{"state": "draft", "approved_by_id": False, "credit_note_id": False}],
+            [{"state": "draft", "approved_by_id": False, "document_id": False}],
         )
         # cancelled stays cancelled
         settlement.action_cancel()
@@ -194,7 +194,7 @@ class TestRebateHardening(RebateCommon):
         self.assertFalse(invoice.rebate_settlement_id)
         settlement.with_user(self.accountant).action_approve()
         settlement.with_user(self.accountant).action_create_credit_note()
-        self.assertEqual(settlement.credit_note_id.rebate_settlement_id, settlement)
+        self.assertEqual(settlement.document_id.rebate_settlement_id, settlement)
 
     def test_tier_cannot_move_to_a_locked_agreement(self):
         draft = self._draft(user=self.manager)
@@ -426,7 +426,7 @@ class TestRebateHardening(RebateCommon):
             .with_user(self.manager)
             .get_views([(False, "form")])["views"]["form"]["arch"]
         )
-        self.assertNotIn("action_view_credit_note", arch)
+        self.assertNotIn("action_view_document", arch)
 
     # 11. Overlaps warned, implausible rates refused
 
@@ -570,10 +570,10 @@ class TestRebateHardening(RebateCommon):
         settlement.action_approve()
         settlement.action_create_credit_note()
         self.assertEqual(
-            settlement.credit_note_id.ref, "Rebate Active, 01/01/2025 - 03/31/2025"
+            settlement.document_id.ref, "Rebate Active, 01/01/2025 - 03/31/2025"
         )
         self.assertEqual(
-            settlement.credit_note_id.invoice_line_ids.name,
+            settlement.document_id.invoice_line_ids.name,
             "Rebate Active, 01/01/2025 - 03/31/2025",
         )
 
@@ -680,7 +680,7 @@ class TestRebateHardening(RebateCommon):
             ["done", "draft", "draft"],
         )
         self.assertEqual(retro.settlement_ids.rebate_total, 258.6)
-        self.assertTrue(retro.settlement_ids.credit_note_id)
+        self.assertTrue(retro.settlement_ids.document_id)
         # the interim agreement: the year to date paid every quarter
         interim = env.ref("rebate_management.demo_agreement_interim")
         self.assertRecordValues(

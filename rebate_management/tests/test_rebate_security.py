@@ -186,7 +186,7 @@ class TestRebateSecurity(RebateCommon):
         )
         settlement.action_create_credit_note()
         self.assertEqual(settlement.state, "done")
-        self.assertEqual(settlement.credit_note_id.amount_untaxed, 20.0)
+        self.assertEqual(settlement.document_id.amount_untaxed, 20.0)
 
         own = self.own.with_user(self.accountant)
         with self.assertRaises(AccessError):
