@@ -164,6 +164,31 @@ class RebateAgreement(models.Model):
         help="Service product of the credit-note lines: its income account and "
         "taxes apply, mapped by the customer's fiscal position.",
     )
+    payout_method = fields.Selection(
+        [
+            ("credit_note", "Credit note"),
+            ("offset", "Offset against open invoices"),
+            ("bank", "Bank payment"),
+        ],
+        required=True,
+        default="credit_note",
+        tracking=True,
+        help="How a rebate is paid out, once its credit note is posted.\n"
+        "Credit note: the credit stays on the customer's account.\n"
+        "Offset: the credit note is reconciled at once with the customer's "
+        "oldest open invoices.\n"
+        "Bank payment: the customer is paid the credit note from the payout "
+        "journal.\n"
+        "A claw-back invoice is always left for the customer to pay.",
+    )
+    payout_journal_id = fields.Many2one(
+        "account.journal",
+        string="Payout Journal",
+        domain="[('type', '=', 'bank')]",
+        check_company=True,
+        tracking=True,
+        help="The bank journal the rebates are paid from (bank payment).",
+    )
     state = fields.Selection(
         [
             ("draft", "Draft"),
@@ -302,6 +327,18 @@ class RebateAgreement(models.Model):
                         name=agreement.name,
                         settled=labels[agreement.settlement_period].lower(),
                         period=labels[agreement.period].lower(),
+                    )
+                )
+
+    @api.constrains("payout_method", "payout_journal_id")
+    def _check_payout_journal(self):
+        for agreement in self.filtered(lambda a: a.payout_method == "bank"):
+            if agreement.sudo().payout_journal_id.type != "bank":
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(name)s pays its rebates by bank: choose the "
+                        "bank journal they are paid from.",
+                        name=agreement.name,
                     )
                 )
 

@@ -1,9 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
 
 from ..rebate_maths import period_of, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
@@ -28,7 +27,12 @@ LOCKED_FIELDS = (
 class RebateSettlement(models.Model):
     _name = "rebate.settlement"
     _description = "Rebate Settlement"
-    _inherit = ["mail.thread", "mail.activity.mixin", "rebate.workflow.mixin"]
+    _inherit = [
+        "mail.thread",
+        "mail.activity.mixin",
+        "rebate.workflow.mixin",
+        "rebate.settlement.payout",
+    ]
     _order = "date_to desc, id desc"
     # whoever reads a settlement may discuss it in its chatter
     _mail_post_access = "read"
@@ -116,15 +120,6 @@ class RebateSettlement(models.Model):
         "res.users", string="Approved By", readonly=True, copy=False, tracking=True
     )
     approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
-    document_id = fields.Many2one(
-        "account.move",
-        string="Document",
-        readonly=True,
-        copy=False,
-        check_company=True,
-        help="What pays the settlement out: the customer credit note of a "
-        "rebate, or the customer invoice of a negative one (a claw-back).",
-    )
     accrual_ids = fields.Many2many(
         "rebate.accrual",
         compute="_compute_accrual_ids",
@@ -238,6 +233,7 @@ class RebateSettlement(models.Model):
             "approved_by_id",
             "approved_date",
             "document_id",
+            "payout_payment_id",
         }
 
     @api.ondelete(at_uninstall=False)
@@ -292,41 +288,6 @@ class RebateSettlement(models.Model):
         self._recompute_totals()
         return True
 
-    def action_create_credit_note(self):
-        """Pay the approved settlements out: a customer credit note for a
-        rebate, a customer invoice for a negative one (claw-back), nothing
-        for zero; the settlements are then done. The name stays that of the
-        first version, which integrators call."""
-        self._check_accountant(self.env._("create rebate credit notes"))
-        for settlement in self:
-            if settlement.state != "approved":
-                raise UserError(
-                    self.env._(
-                        "Settlement %(name)s must be approved before its credit note "
-                        "or invoice is created.",
-                        name=settlement.name,
-                    )
-                )
-        zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-        write_tracked(zero._rebate_workflow(), {"state": "done"})
-        to_credit = self - zero
-        if not to_credit:
-            return True
-        moves = (
-            self.env["account.move"]
-            ._rebate_workflow()
-            .create([s._prepare_credit_note_vals() for s in to_credit])
-            .with_env(self.env)
-        )
-        moves.action_post()
-        # each settlement its document, through the ORM (company check, write
-        # stamps, caches); Odoo's flush writes them in batches
-        linking = to_credit.with_context(tracking_disable=True)._rebate_workflow()
-        for settlement, move in zip(linking, moves, strict=True):
-            settlement.document_id = move
-        write_tracked(to_credit._rebate_workflow(), {"state": "done"})
-        return True
-
     def action_cancel(self):
         self._check_accountant(self.env._("cancel settlements"))
         if any(s.state == "done" for s in self):
@@ -378,15 +339,6 @@ class RebateSettlement(models.Model):
                         later=", ".join(blocking.mapped("name")),
                     )
                 )
-
-    def action_view_document(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "account.move",
-            "res_id": self.document_id.id,
-            "view_mode": "form",
-        }
 
     # Business methods
 
@@ -440,52 +392,6 @@ class RebateSettlement(models.Model):
                         then=settlement.rebate_total,
                     )
                 )
-
-    def _prepare_credit_note_vals(self):
-        """The values of the settlement's document: a customer credit note
-        for a rebate, a customer invoice for a negative one (claw-back), for
-        the amount, in the agreement's journal."""
-        self.ensure_one()
-        agreement = self.agreement_id
-        return {
-            "move_type": "out_invoice" if self.is_negative else "out_refund",
-            "partner_id": agreement.partner_id.id,
-            "company_id": self.company_id.id,
-            "journal_id": agreement.journal_id.id,
-            "currency_id": self.currency_id.id,
-            "invoice_date": fields.Date.context_today(self),
-            "invoice_origin": self.name,
-            "ref": self._get_document_label(),
-            "rebate_settlement_id": self.id,
-            "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": agreement.rebate_product_id.id,
-                        "name": self._get_document_label(),
-                        "quantity": 1.0,
-                        "price_unit": abs(self.rebate_total),
-                    }
-                )
-            ],
-        }
-
-    def _get_document_label(self):
-        """The label of the settlement's document and its line, dates in the
-        customer's language."""
-        self.ensure_one()
-        lang = self.partner_id.lang or self.env.lang
-        env = self.with_context(lang=lang).env
-        values = {
-            "agreement": self.agreement_id.name,
-            "date_from": format_date(env, self.date_from, lang_code=lang),
-            "date_to": format_date(env, self.date_to, lang_code=lang),
-        }
-        if self.is_negative:
-            return env._(
-                "Rebate claw-back %(agreement)s, %(date_from)s - %(date_to)s",
-                **values,
-            )
-        return env._("Rebate %(agreement)s, %(date_from)s - %(date_to)s", **values)
 
     def export_xlsx(self):
         """The rebate statement of these settlements as .xlsx content (bytes):

@@ -201,13 +201,11 @@ class RebateSettlement(models.Model):
                         if own[0][0] <= start < date_from
                     )
                 )
-            rebate = agreement_terms.currency.round(
-                Agreement._compute_period_rebate(
-                    cumulative, tiers.get(ag_id, []), agreement_terms
-                ).amount
-                - previous
-            )
+            rebate = Agreement._compute_period_rebate(
+                cumulative, tiers.get(ag_id, []), agreement_terms
+            ).amount
             if own:
+                rebate = agreement_terms.currency.round(rebate - previous)
                 earlier[date_from] = rebate
             amounts[ag_id, date_from] = SettlementAmounts(
                 base, cumulative, previous, rebate

@@ -14,3 +14,4 @@ from . import test_rebate_maths
 from . import test_rebate_extension
 from . import test_rebate_interim
 from . import test_rebate_clawback
+from . import test_rebate_payout

@@ -1,0 +1,231 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from collections import defaultdict
+
+from odoo import Command, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import format_date, formatLang
+
+from ..tools import write_tracked
+
+
+class RebateSettlementPayout(models.AbstractModel):
+    """How a settlement pays out, inherited by ``rebate.settlement``: its
+    document (a customer credit note for a rebate, a customer invoice for a
+    claw-back), and what follows the credit note by the agreement's payout
+    method: nothing (the customer's credit), an offset against the
+    customer's oldest open invoices, or a payment from a bank journal. All of
+    it through Odoo's accounting (reconciliation, the payment register)."""
+
+    _name = "rebate.settlement.payout"
+    _description = "Rebate Settlement Payout"
+
+    document_id = fields.Many2one(
+        "account.move",
+        string="Document",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="What pays the settlement out: the customer credit note of a "
+        "rebate, or the customer invoice of a negative one (a claw-back).",
+    )
+    payout_payment_id = fields.Many2one(
+        "account.payment",
+        string="Payout Payment",
+        readonly=True,
+        copy=False,
+        help="Bank payout: the payment to the customer that settled the credit "
+        "note.",
+    )
+
+    def action_create_credit_note(self):
+        """Pay the approved settlements out: a customer credit note for a
+        rebate, a customer invoice for a negative one (claw-back), nothing
+        for zero; the settlements are then done. The name stays that of the
+        first version, which integrators call."""
+        self._check_accountant(self.env._("create rebate credit notes"))
+        for settlement in self:
+            if settlement.state != "approved":
+                raise UserError(
+                    self.env._(
+                        "Settlement %(name)s must be approved before its credit note "
+                        "or invoice is created.",
+                        name=settlement.name,
+                    )
+                )
+        zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
+        write_tracked(zero._rebate_workflow(), {"state": "done"})
+        to_credit = self - zero
+        if not to_credit:
+            return True
+        moves = (
+            self.env["account.move"]
+            ._rebate_workflow()
+            .create([s._prepare_credit_note_vals() for s in to_credit])
+            .with_env(self.env)
+        )
+        moves.action_post()
+        # each settlement its document, through the ORM (company check, write
+        # stamps, caches); Odoo's flush writes them in batches
+        linking = to_credit.with_context(tracking_disable=True)._rebate_workflow()
+        for settlement, move in zip(linking, moves, strict=True):
+            settlement.document_id = move
+        to_credit._pay_out()
+        write_tracked(to_credit._rebate_workflow(), {"state": "done"})
+        return True
+
+    def action_view_document(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "account.move",
+            "res_id": self.document_id.id,
+            "view_mode": "form",
+        }
+
+    def _prepare_credit_note_vals(self):
+        """The values of the settlement's document: a customer credit note
+        for a rebate, a customer invoice for a negative one (claw-back), for
+        the amount, in the agreement's journal."""
+        self.ensure_one()
+        agreement = self.agreement_id
+        return {
+            "move_type": "out_invoice" if self.is_negative else "out_refund",
+            "partner_id": agreement.partner_id.id,
+            "company_id": self.company_id.id,
+            "journal_id": agreement.journal_id.id,
+            "currency_id": self.currency_id.id,
+            "invoice_date": fields.Date.context_today(self),
+            "invoice_origin": self.name,
+            "ref": self._get_document_label(),
+            "rebate_settlement_id": self.id,
+            "invoice_line_ids": [
+                Command.create(
+                    {
+                        "product_id": agreement.rebate_product_id.id,
+                        "name": self._get_document_label(),
+                        "quantity": 1.0,
+                        "price_unit": abs(self.rebate_total),
+                    }
+                )
+            ],
+        }
+
+    def _get_document_label(self):
+        """The label of the settlement's document and its line, dates in the
+        customer's language."""
+        self.ensure_one()
+        lang = self.partner_id.lang or self.env.lang
+        env = self.with_context(lang=lang).env
+        values = {
+            "agreement": self.agreement_id.name,
+            "date_from": format_date(env, self.date_from, lang_code=lang),
+            "date_to": format_date(env, self.date_to, lang_code=lang),
+        }
+        if self.is_negative:
+            return env._(
+                "Rebate claw-back %(agreement)s, %(date_from)s - %(date_to)s",
+                **values,
+            )
+        return env._("Rebate %(agreement)s, %(date_from)s - %(date_to)s", **values)
+
+    def _pay_out(self):
+        """After the documents are posted: offset or pay the credit notes of
+        the agreements whose payout method says so. Claw-back invoices are
+        left for the customer to pay."""
+        by_method = defaultdict(lambda: self.browse())
+        for settlement in self.filtered(lambda s: not s.is_negative):
+            by_method[settlement.agreement_id.payout_method] |= settlement
+        for method, settlements in by_method.items():
+            getattr(settlements, f"_pay_out_{method}")()
+
+    def _pay_out_credit_note(self):
+        """The credit note stays open: the customer's credit, used as they
+        and the accountant see fit."""
+        return True
+
+    def _pay_out_offset(self):
+        """Reconcile each credit note with its customer's oldest open
+        invoices (by due date), as far as it goes; a credit note left open
+        (no open invoice, or not enough) says so in its settlement's chatter."""
+        for settlement in self:
+            credit = settlement._get_document_receivable_lines()
+            invoices = settlement._get_open_invoice_lines(credit)
+            to_reconcile = self.env["account.move.line"]
+            remaining = -sum(credit.mapped("amount_residual"))
+            for line in invoices:
+                if settlement.currency_id.compare_amounts(remaining, 0.0) <= 0:
+                    break
+                to_reconcile |= line
+                remaining -= line.amount_residual
+            if to_reconcile:
+                (credit | to_reconcile).reconcile()
+            if not credit.reconciled:
+                settlement._message_log(
+                    body=self.env._(
+                        "Offset: %(amount)s of the credit note is left to the "
+                        "customer's credit, for want of open invoices.",
+                        amount=formatLang(
+                            self.env,
+                            -sum(credit.mapped("amount_residual_currency")),
+                            currency_obj=settlement.currency_id,
+                        ),
+                    )
+                )
+
+    def _pay_out_bank(self):
+        """Pay each credit note to the customer from the agreement's payout
+        journal, through Odoo's payment register (one payment per credit
+        note, reconciled with it)."""
+        by_journal = defaultdict(lambda: self.browse())
+        for settlement in self:
+            by_journal[settlement.agreement_id.payout_journal_id] |= settlement
+        for journal, settlements in by_journal.items():
+            credit_notes = settlements.document_id
+            register = (
+                self.env["account.payment.register"]
+                .with_context(active_model="account.move", active_ids=credit_notes.ids)
+                .create(settlements._prepare_payout_register_vals(journal))
+            )
+            payments = register._create_payments()
+            for settlement in settlements._rebate_workflow():
+                settlement.payout_payment_id = payments.filtered(
+                    lambda p, move=settlement.document_id: move
+                    in p.reconciled_invoice_ids
+                )[:1]
+
+    def _prepare_payout_register_vals(self, journal):
+        """The payment register's values of a bank payout from ``journal``."""
+        return {
+            "journal_id": journal.id,
+            "payment_date": fields.Date.context_today(self),
+            "group_payment": False,
+        }
+
+    def _get_document_receivable_lines(self):
+        self.ensure_one()
+        return self.document_id.line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+            and not line.reconciled
+        )
+
+    def _get_open_invoice_lines(self, credit_lines):
+        """The open receivable lines of the customer's posted invoices on the
+        credit note's account and currency, oldest due first."""
+        self.ensure_one()
+        return self.env["account.move.line"].search(
+            [
+                ("company_id", "=", self.company_id.id),
+                (
+                    "partner_id.commercial_partner_id",
+                    "=",
+                    self.partner_id.commercial_partner_id.id,
+                ),
+                ("account_id", "in", credit_lines.account_id.ids),
+                ("currency_id", "=", self.currency_id.id),
+                ("parent_state", "=", "posted"),
+                ("move_id.move_type", "=", "out_invoice"),
+                ("reconciled", "=", False),
+                ("amount_residual", ">", 0.0),
+            ],
+            order="date_maturity, date, id",
+        )
