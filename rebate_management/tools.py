@@ -105,13 +105,15 @@ def insert_records(model, vals_list):
     )
     if unknown:
         raise ValueError(f"{model._name}: not stored columns: {', '.join(unknown)}")
+    # a field some values give and others not gets its default in the others
+    common = set(vals_list[0]).intersection(*vals_list[1:])
     missing = [
         fname
         for fname, field in fields_.items()
         if field.store
         and field.column_type
         and not field.compute
-        and fname not in given
+        and fname not in common
         and fname not in MAGIC_COLUMNS
     ]
     defaults = model.default_get(missing) if missing else {}

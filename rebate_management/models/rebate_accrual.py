@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -8,7 +9,7 @@ from odoo.tools import SQL
 from odoo.tools.query import Query
 
 from ..rebate_maths import split_amount
-from ..tools import insert_records
+from ..tools import insert_records, to_date
 
 
 def _settled_accruals(columns, condition=None):
@@ -22,7 +23,7 @@ def _settled_accruals(columns, condition=None):
           JOIN rebate_settlement s
             ON s.agreement_id = a.agreement_id
            AND a.date BETWEEN s.date_from AND s.date_to
-         WHERE s.state != 'cancelled' AND %s
+         WHERE s.state != 'cancelled' AND s.is_adjustment IS NOT TRUE AND %s
         """,
         columns,
         condition or SQL("TRUE"),
@@ -100,6 +101,22 @@ class RebateAccrual(models.Model):
         "res.company", required=True, readonly=True, index=True
     )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    late_settlement_id = fields.Many2one(
+        "rebate.settlement",
+        string="Posted After",
+        readonly=True,
+        index="btree_not_null",
+        help="A late document: posted after the settlement of its period (the "
+        "last part of it, for interim settlements) was approved. Its effect is "
+        "carried into a later settlement.",
+    )
+    adjustment_settlement_id = fields.Many2one(
+        "rebate.settlement",
+        string="Carried Into",
+        readonly=True,
+        index="btree_not_null",
+        help="The settlement that carried this late document's effect.",
+    )
     settlement_id = fields.Many2one(
         "rebate.settlement",
         compute="_compute_settlement_id",
@@ -133,7 +150,7 @@ class RebateAccrual(models.Model):
     def _compute_settlement_id(self):
         self.flush_recordset(["agreement_id", "date"])
         self.env["rebate.settlement"].flush_model(
-            ["agreement_id", "date_from", "date_to", "state"]
+            ["agreement_id", "date_from", "date_to", "state", "is_adjustment"]
         )
         rows = self.env.execute_query(
             _settled_accruals(SQL("a.id, s.id"), SQL("a.id = ANY(%s)", self.ids))
@@ -154,7 +171,7 @@ class RebateAccrual(models.Model):
             value = self.env["rebate.settlement"]._search([("name", operator, value)])
             operator = "in"
         self.env["rebate.settlement"].flush_model(
-            ["agreement_id", "date_from", "date_to", "state"]
+            ["agreement_id", "date_from", "date_to", "state", "is_adjustment"]
         )
         if isinstance(value, Query):
             domain = [
@@ -214,9 +231,9 @@ class RebateAccrual(models.Model):
         terms = agreements._read_accrual_terms()
         period_of_line = agreements._period_finder(terms)
         period_starts = {period_of_line(row[0], row[5])[0] for row in rows}
-        bases, tiers = self._lock_agreements(agreements, period_starts)
+        bases, tiers, settled = self._lock_agreements(agreements, period_starts)
         return self._insert_accruals(
-            self._prepare_accrual_vals_list(rows, bases, tiers, terms)
+            self._prepare_accrual_vals_list(rows, bases, tiers, terms, settled)
         )
 
     @api.model
@@ -294,7 +311,9 @@ class RebateAccrual(models.Model):
 
         :param period_starts: the period starts to read
         :return: ({(agreement id, period start): base accrued so far},
-            {agreement id: [(threshold, rate), ...]})
+            {agreement id: [(threshold, rate), ...]},
+            {agreement id: [(date from, date to, id) of its approved or done
+            settlements, in date order]})
         """
         self.env.flush_all()
         rows = self.env.execute_query(
@@ -319,7 +338,13 @@ class RebateAccrual(models.Model):
                        (SELECT array_agg(ARRAY[t.threshold, t.rate]
                                          ORDER BY t.threshold)
                           FROM rebate_agreement_tier t
-                         WHERE t.agreement_id = locked.id)
+                         WHERE t.agreement_id = locked.id),
+                       (SELECT json_agg(json_build_array(s.date_from, s.date_to, s.id)
+                                        ORDER BY s.date_from)
+                          FROM rebate_settlement s
+                         WHERE s.agreement_id = locked.id
+                           AND s.state IN ('approved', 'done')
+                           AND s.is_adjustment IS NOT TRUE)
                   FROM locked
              LEFT JOIN unnest(%(starts)s::date[]) AS p(period_start) ON TRUE
                 """,
@@ -329,21 +354,30 @@ class RebateAccrual(models.Model):
         )
         periods = {}
         tiers = {}
-        for ag_id, period_start, base, agreement_tiers in rows:
+        settled = {}
+        for ag_id, period_start, base, agreement_tiers, ranges in rows:
             tiers[ag_id] = [(float(t), float(r)) for t, r in agreement_tiers or []]
+            settled[ag_id] = [
+                (to_date(self.env, start), to_date(self.env, end), settlement_id)
+                for start, end, settlement_id in ranges or []
+            ]
             if period_start:
                 periods[ag_id, period_start] = float(base)
-        return periods, tiers
+        return periods, tiers, settled
 
     @api.model
-    def _prepare_accrual_vals_list(self, rows, bases_before, tiers=None, terms=None):
+    def _prepare_accrual_vals_list(
+        self, rows, bases_before, tiers=None, terms=None, settled=None
+    ):
         """Accrual values for counted line rows, in posting order.
 
         Each move's accrual for a period is R(base after) - R(base before),
         spread over its lines in proportion to their base; ``bases_before``
         maps (agreement id, period start) to the base accrued so far and is
         updated in place; ``tiers`` optionally maps agreement ids to their
-        (threshold, rate) pairs, ``terms`` to their AccrualTerms.
+        (threshold, rate) pairs, ``terms`` to their AccrualTerms, ``settled``
+        to their approved or done settlements (see _lock_agreements): a move
+        dated in them is a late document (_get_late_settlement).
         """
         Agreement = self.env["rebate.agreement"]
         agreements = Agreement.browse({row[0] for row in rows})
@@ -360,10 +394,35 @@ class RebateAccrual(models.Model):
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
-            vals_list += self._prepare_move_accrual_vals(
+            move_vals = self._prepare_move_accrual_vals(
                 key, lines, before, after, tiers[ag_id], terms[ag_id]
             )
+            late = settled and self._get_late_settlement(
+                settled.get(ag_id), lines[0]["date"], key[1][1]
+            )
+            if late:
+                for vals in move_vals:
+                    vals["late_settlement_id"] = late
+            vals_list += move_vals
         return vals_list
+
+    @api.model
+    def _get_late_settlement(self, settled, date, period_end):
+        """The settlement a document dated ``date`` is late for: when the
+        approved or done settlements ``settled`` ((date from, date to, id) in
+        date order) cover its period from that date to the period's end
+        ``period_end``, the one that ends it; else None (no settlement, or a
+        later part of an interim period still to settle, which counts it)."""
+        covered = None
+        for date_from, date_to, settlement_id in settled or ():
+            if covered is None:
+                if date_from <= date <= date_to:
+                    covered = date_to
+            elif date_from == covered + timedelta(days=1):
+                covered = date_to
+            if covered is not None and covered >= period_end:
+                return settlement_id
+        return None
 
     @api.model
     def _group_line_rows(self, rows, terms):

@@ -180,13 +180,17 @@ class RebateCountedLine(models.AbstractModel):
         date, currency, signed amount, signed quantity in the product's unit).
 
         Without ``move_ids`` the lines of ``agreements``; with them, the lines
-        of those moves for any *active* agreement they touch, which is what
-        posting needs.
+        of those moves for any active or closed agreement they touch, which
+        is what posting needs (a document posted late into a closed
+        agreement's dates is carried into an adjustment settlement).
         """
         conditions = []
         if move_ids is not None:
             conditions.append(
-                SQL("am.id = ANY(%s) AND ag.state = 'active'", list(move_ids))
+                SQL(
+                    "am.id = ANY(%s) AND ag.state IN ('active', 'closed')",
+                    list(move_ids),
+                )
             )
         else:
             conditions.append(SQL("ag.id = ANY(%s)", agreements.ids))

@@ -19,6 +19,8 @@ LOCKED_FIELDS = (
     "base_total",
     "base_cumulative",
     "rebate_previous",
+    "adjustment_total",
+    "is_adjustment",
     "rebate_total",
     "accrued_total",
 )
@@ -32,6 +34,7 @@ class RebateSettlement(models.Model):
         "mail.activity.mixin",
         "rebate.workflow.mixin",
         "rebate.settlement.payout",
+        "rebate.settlement.late",
     ]
     _order = "date_to desc, id desc"
     # whoever reads a settlement may discuss it in its chatter
@@ -84,6 +87,26 @@ class RebateSettlement(models.Model):
         "(for an interim settlement: the rebate of the base to date less what "
         "was settled before).",
     )
+    adjustment_total = fields.Monetary(
+        string="Late Documents",
+        readonly=True,
+        help="The change late documents make to the rebate of periods settled "
+        "before (posted after their settlement was approved), included in the "
+        "rebate.",
+    )
+    is_adjustment = fields.Boolean(
+        string="Adjustment",
+        readonly=True,
+        help="A settlement of late documents only, for an agreement without a "
+        "later period to carry them.",
+    )
+    late_accrual_ids = fields.One2many(
+        "rebate.accrual",
+        "adjustment_settlement_id",
+        string="Late Documents Carried",
+        readonly=True,
+    )
+
     is_interim = fields.Boolean(
         compute="_compute_is_interim",
         help="Technical: the agreement settles its tier periods in parts.",
@@ -141,13 +164,21 @@ class RebateSettlement(models.Model):
         # cannot both insert one.
         self.env.cr.execute(
             """
-            CREATE UNIQUE INDEX IF NOT EXISTS rebate_settlement_agreement_period_uniq
+            DROP INDEX IF EXISTS rebate_settlement_agreement_period_uniq
+            """
+        )
+        # (adjustment settlements of late documents share their period)
+        self.env.cr.execute(
+            """
+            CREATE UNIQUE INDEX IF NOT EXISTS rebate_settlement_agreement_period_live
                 ON rebate_settlement (agreement_id, date_from)
-             WHERE state != 'cancelled'
+             WHERE state != 'cancelled' AND is_adjustment IS NOT TRUE
             """
         )
 
-    @api.depends("agreement_id.accrual_ids", "date_from", "date_to", "state")
+    @api.depends(
+        "agreement_id.accrual_ids", "date_from", "date_to", "state", "late_accrual_ids"
+    )
     def _compute_accrual_ids(self):
         live = self.filtered(lambda s: s.state != "cancelled")
         if not live:
@@ -165,15 +196,19 @@ class RebateSettlement(models.Model):
         for accrual in accruals:
             by_agreement[accrual.agreement_id.id].append(accrual)
         for settlement in self:
-            settlement.accrual_ids = (
-                [
+            if settlement not in live:
+                settlement.accrual_ids = []
+            elif settlement.is_adjustment:
+                settlement.accrual_ids = settlement.late_accrual_ids
+            else:
+                # its period's documents, but those posted after it was
+                # approved (carried by a later settlement)
+                settlement.accrual_ids = [
                     accrual.id
                     for accrual in by_agreement.get(settlement.agreement_id.id, [])
                     if settlement.date_from <= accrual.date <= settlement.date_to
+                    and accrual.late_settlement_id.id != settlement.id
                 ]
-                if settlement in live
-                else []
-            )
 
     @api.depends("agreement_id.period", "agreement_id.settlement_period")
     def _compute_is_interim(self):
@@ -349,15 +384,54 @@ class RebateSettlement(models.Model):
         )
 
     def _fresh_totals(self):
-        """{settlement: SettlementAmounts} computed afresh from the source
-        documents, as the close computes them (_compute_settlement_amounts)."""
+        """{settlement: (values, [Adjustment])}: the amounts computed afresh
+        from the source documents as the close computes them
+        (_compute_settlement_amounts), with the late documents each carries
+        (_compute_adjustments)."""
         agreements = self.agreement_id
         terms = agreements._read_accrual_terms()
-        periods = [(s.agreement_id.id, s.date_from, s.date_to) for s in self]
+        tiers = agreements._read_tiers()
+        regular = self.filtered(lambda s: not s.is_adjustment)
+        periods = [(s.agreement_id.id, s.date_from, s.date_to) for s in regular]
         amounts = self._compute_settlement_amounts(
-            periods, terms, agreements._read_tiers(), exclude=self.ids
+            periods, terms, tiers, exclude=self.ids
         )
-        return {s: amounts[s.agreement_id.id, s.date_from] for s in self}
+        late = self._read_late_accruals(agreements.ids)
+        carried, alone = self._place_adjustments(
+            self._compute_adjustments(late, terms, tiers, carriers=self.ids),
+            periods,
+            late,
+            terms,
+            closed=set(agreements.filtered(lambda a: a.state == "closed").ids),
+        )
+        for (ag_id, late_from, _late_to), adjustment in alone:
+            carried[ag_id, late_from, "adjustment"].append(adjustment)
+        totals = {}
+        for settlement in self:
+            ag_id = settlement.agreement_id.id
+            currency = settlement.currency_id
+            if settlement.is_adjustment:
+                adjustments = carried.get((ag_id, settlement.date_from, "adjustment"))
+                adjustment = currency.round(sum(a.amount for a in adjustments or []))
+                values = {
+                    "base_total": sum(a.base for a in adjustments or []),
+                    "base_cumulative": 0.0,
+                    "rebate_previous": 0.0,
+                    "rebate_total": adjustment,
+                }
+            else:
+                adjustments = carried.get((ag_id, settlement.date_from))
+                adjustment = currency.round(sum(a.amount for a in adjustments or []))
+                own = amounts[ag_id, settlement.date_from]
+                values = {
+                    "base_total": own.base,
+                    "base_cumulative": own.base_cumulative,
+                    "rebate_previous": own.rebate_previous,
+                    "rebate_total": currency.round(own.rebate + adjustment),
+                }
+            values["adjustment_total"] = adjustment
+            totals[settlement] = (values, adjustments or [])
+        return totals
 
     def _recompute_totals(self):
         agreements = self.agreement_id
@@ -365,22 +439,22 @@ class RebateSettlement(models.Model):
             [(s.agreement_id.id, s.date_from, s.date_to) for s in self],
             agreements._read_accrual_terms(),
         )
-        for settlement, amounts in self._fresh_totals().items():
+        carried = {}
+        for settlement, (values, adjustments) in self._fresh_totals().items():
             key = (settlement.agreement_id.id, settlement.date_from)
+            if not settlement.is_adjustment:
+                values["accrued_total"] = accrued.get(key, 0.0)
             settlement._rebate_workflow().write(
-                {
-                    "base_total": amounts.base,
-                    "base_cumulative": amounts.base_cumulative,
-                    "rebate_previous": amounts.rebate_previous,
-                    "rebate_total": amounts.rebate,
-                    "accrued_total": accrued.get(key, 0.0),
-                    "computed_by_id": self.env.uid,
-                }
+                dict(values, computed_by_id=self.env.uid)
             )
+            carried[settlement.id] = adjustments
+        # the late documents each carries now, and no longer the others
+        self.late_accrual_ids.sudo().write({"adjustment_settlement_id": False})
+        self._link_late_accruals(carried)
 
     def _check_up_to_date(self):
-        for settlement, amounts in self._fresh_totals().items():
-            rebate = amounts.rebate
+        for settlement, (values, _adjustments) in self._fresh_totals().items():
+            rebate = values["rebate_total"]
             if settlement.currency_id.compare_amounts(rebate, settlement.rebate_total):
                 raise UserError(
                     self.env._(
@@ -432,8 +506,13 @@ class RebateSettlement(models.Model):
             }
             for accrual in accruals
         ]
+        # the late documents a settlement carries are shown apart
+        # (_get_late_statement_lines), but in an adjustment settlement
+        own_rebate = self.rebate_total
+        if not self.is_adjustment:
+            own_rebate -= self.adjustment_total
         rebates = split_amount(
-            self.rebate_total,
+            own_rebate,
             [line["base"] for line in lines],
             self.currency_id.rounding,
         )
@@ -454,6 +533,26 @@ class RebateSettlement(models.Model):
             agreement._get_terms(),
         ).tier_index
         return tiers[index] if index is not None else tiers.browse()
+
+    def _get_late_statement_lines(self):
+        """The late documents this settlement carries, with the period they
+        belong to: list of dicts ``date``, ``move_name``, ``period_from``,
+        ``period_to``, ``base`` and ``rebate`` (what each accrued)."""
+        self.ensure_one()
+        accruals = self.sudo().late_accrual_ids.sorted(
+            lambda a: (a.date, a.move_id.id, a.id)
+        )
+        return [
+            {
+                "date": accrual.date,
+                "move_name": accrual.move_id.name,
+                "period_from": accrual.late_settlement_id.date_from,
+                "period_to": accrual.late_settlement_id.date_to,
+                "base": accrual.base,
+                "rebate": accrual.amount,
+            }
+            for accrual in accruals
+        ]
 
     @api.model
     def _domain_not_empty(self):

@@ -45,17 +45,29 @@ class RebateSettlement(models.Model):
         """
         self._check_accountant(self.env._("close rebate periods"))
         date = to_date(self.env, date)
-        agreements = self._get_agreements_to_close(date, agreements)
+        if agreements is not None and isinstance(agreements, models.BaseModel):
+            agreements = agreements.ids
+        late = self._read_late_accruals(agreements)
+        agreements = self._get_agreements_to_close(date, agreements, late)
         if not agreements:
             return self
         # A close handles thousands of agreements and periods: their terms are
         # read once into plain values, and each period costs Python, not ORM.
         terms = agreements._read_accrual_terms()
         due = self._get_periods_due(agreements, terms, date)
-        if not due:
+        if not due and not late:
             return self
-        vals_list = self._prepare_settlement_vals_list(due, terms)
+        vals_list, adjustments = self._prepare_settlement_vals_list(due, terms, late)
+        if not vals_list:
+            return self
         created = self._create_once(vals_list)
+        self._link_late_accruals(
+            {
+                settlement_id: adjustments[vals["agreement_id"], vals["date_from"]]
+                for settlement_id, vals in created.items()
+                if (vals["agreement_id"], vals["date_from"]) in adjustments
+            }
+        )
         settlements = self.browse(created)
         settlements._log_created(date)
         settlements._log_negative(created)
@@ -63,26 +75,37 @@ class RebateSettlement(models.Model):
         return settlements
 
     @api.model
-    def _get_agreements_to_close(self, date, agreements=None):
-        """The active agreements started by ``date`` (among ``agreements``)."""
+    def _get_agreements_to_close(self, date, agreements=None, late=()):
+        """The active agreements started by ``date`` (among ``agreements``,
+        ids), and the closed ones with late documents to carry (LateAccrual
+        rows ``late``)."""
         Agreement = self.env["rebate.agreement"]
         domain = [("state", "=", "active"), ("date_start", "<=", date)]
+        late_ids = list({row.agreement_id for row in late if not row.carrier_id})
+        if late_ids:
+            domain = [
+                ("date_start", "<=", date),
+                "|",
+                ("state", "=", "active"),
+                "&",
+                ("state", "=", "closed"),
+                ("id", "in", late_ids),
+            ]
         if agreements is not None:
-            if not isinstance(agreements, models.BaseModel):
-                agreements = Agreement.browse(agreements)
-            domain.append(("id", "in", agreements.ids))
+            domain.append(("id", "in", list(agreements)))
         return Agreement.search(domain)
 
     @api.model
     def _get_periods_due(self, agreements, terms, date):
         """[(agreement id, (date from, date to))] of the periods ended by
         ``date`` that have no live settlement yet."""
-        self.flush_model(["agreement_id", "date_from", "state"])
+        self.flush_model(["agreement_id", "date_from", "state", "is_adjustment"])
         existing = set(
             self.env.execute_query(
                 SQL(
                     "SELECT agreement_id, date_from FROM rebate_settlement"
-                    " WHERE agreement_id = ANY(%s) AND state != 'cancelled'",
+                    " WHERE agreement_id = ANY(%s) AND state != 'cancelled'"
+                    " AND is_adjustment IS NOT TRUE",
                     agreements.ids,
                 )
             )
@@ -102,18 +125,22 @@ class RebateSettlement(models.Model):
         ]
 
     @api.model
-    def _prepare_settlement_vals_list(self, due, terms):
+    def _prepare_settlement_vals_list(self, due, terms, late=()):
         """The values of the settlements of the periods ``due``, their amounts
-        computed from the source documents in a few queries for all of them."""
+        computed from the source documents in a few queries for all of them,
+        with the late documents they carry (and adjustment settlements for
+        those no later period carries).
+
+        :return: (values list, {(agreement id, date from): [Adjustment]})
+        """
         agreements = self.env["rebate.agreement"].browse(
             dict.fromkeys(ag_id for ag_id, _period in due)
         )
         periods = [(ag_id, *period) for ag_id, period in due]
-        amounts = self._compute_settlement_amounts(
-            periods, terms, agreements._read_tiers()
-        )
+        tiers = agreements._read_tiers()
+        amounts = self._compute_settlement_amounts(periods, terms, tiers)
         accrued = self._read_accrued(periods, terms)
-        return [
+        vals_list = [
             self._prepare_settlement_vals(
                 terms[ag_id],
                 (ag_id, date_from, date_to),
@@ -122,6 +149,62 @@ class RebateSettlement(models.Model):
             )
             for ag_id, date_from, date_to in periods
         ]
+        # (late documents of agreements not closed here, cancelled ones say,
+        # wait)
+        late = [row for row in late if row.agreement_id in terms]
+        pending = [row for row in late if not row.carrier_id]
+        if not pending:
+            return vals_list, {}
+        late_agreements = self.env["rebate.agreement"].browse(
+            {row.agreement_id for row in pending}
+        )
+        tiers.update(late_agreements._read_tiers())
+        carried, alone = self._place_adjustments(
+            self._compute_adjustments(late, terms, tiers),
+            periods,
+            late,
+            terms,
+            closed=set(late_agreements.filtered(lambda a: a.state == "closed").ids),
+        )
+        by_key = {(vals["agreement_id"], vals["date_from"]): vals for vals in vals_list}
+        for key, adjustments in carried.items():
+            self._add_adjustments(by_key[key], adjustments, terms[key[0]])
+        for period, adjustment in alone:
+            vals = self._prepare_adjustment_vals(terms[period[0]], period, adjustment)
+            vals_list.append(vals)
+            carried[period[0], period[1]].append(adjustment)
+        return vals_list, carried
+
+    @api.model
+    def _add_adjustments(self, vals, adjustments, terms):
+        """Include the late documents' ``adjustments`` in a settlement's
+        values."""
+        total = terms.currency.round(sum(adj.amount for adj in adjustments))
+        vals["adjustment_total"] = total
+        vals["rebate_total"] = terms.currency.round(vals["rebate_total"] + total)
+        vals["state"] = "draft" if vals["rebate_total"] else "done"
+
+    @api.model
+    def _prepare_adjustment_vals(self, terms, period, adjustment):
+        """The values of an adjustment settlement: the late documents of a
+        settled period of an agreement without a later period."""
+        ag_id, date_from, date_to = period
+        return {
+            "agreement_id": ag_id,
+            "partner_id": terms.partner_id,
+            "company_id": terms.company_id,
+            "currency_id": terms.currency.id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "base_total": adjustment.base,
+            "base_cumulative": 0.0,
+            "rebate_previous": 0.0,
+            "adjustment_total": adjustment.amount,
+            "rebate_total": adjustment.amount,
+            "accrued_total": 0.0,
+            "is_adjustment": True,
+            "state": "draft" if adjustment.amount else "done",
+        }
 
     @api.model
     def _prepare_settlement_vals(self, terms, period, amounts, accrued):
@@ -147,6 +230,8 @@ class RebateSettlement(models.Model):
             "base_cumulative": amounts.base_cumulative,
             "rebate_previous": amounts.rebate_previous,
             "rebate_total": amounts.rebate,
+            "adjustment_total": 0.0,
+            "is_adjustment": False,
             "accrued_total": accrued,
             # rounded to the currency: zero is exactly zero
             "state": "draft" if amounts.rebate else "done",
@@ -247,13 +332,24 @@ class RebateSettlement(models.Model):
         ``agreement_ids``, but those of ``exclude``."""
         if not agreement_ids:
             return {}
-        self.flush_model(["agreement_id", "date_from", "rebate_total", "state"])
+        self.flush_model(
+            [
+                "agreement_id",
+                "date_from",
+                "rebate_total",
+                "adjustment_total",
+                "is_adjustment",
+                "state",
+            ]
+        )
         settled = {}
         for ag_id, date_from, rebate in self.env.execute_query(
             SQL(
-                "SELECT agreement_id, date_from, rebate_total FROM rebate_settlement"
+                "SELECT agreement_id, date_from,"
+                " rebate_total - COALESCE(adjustment_total, 0)"
+                " FROM rebate_settlement"
                 " WHERE agreement_id = ANY(%s) AND state != 'cancelled'"
-                " AND id != ALL(%s)",
+                " AND is_adjustment IS NOT TRUE AND id != ALL(%s)",
                 list(agreement_ids),
                 list(exclude),
             )
@@ -300,6 +396,7 @@ class RebateSettlement(models.Model):
             vals["agreement_id"]
             for vals in created.values()
             if vals["date_to"] == terms[vals["agreement_id"]].date_end
+            and not vals.get("is_adjustment")
         ]
         self.env["rebate.agreement"].browse(finished).sudo()._close()
 

@@ -314,6 +314,10 @@ def _write_terms(sheet, settlement, fmt, row):
             (env._("Base to date"), settlement.base_cumulative, base_fmt),
             (env._("Settled before"), settlement.rebate_previous, money_fmt),
         ]
+    if settlement.adjustment_total:
+        amounts.append(
+            (env._("Late documents"), settlement.adjustment_total, money_fmt)
+        )
     amounts.append((env._("Rebate"), settlement.rebate_total, money_fmt))
     for label, value, value_fmt in amounts:
         sheet.text(row, 0, label, label_fmt)
@@ -461,6 +465,52 @@ def _write_lines(sheet, settlement, fmt, row):
     return total_row
 
 
+def _write_late_documents(sheet, settlement, fmt, row):
+    """The late documents the settlement carries, with their period and what
+    the adjustment of each period adds up to; returns the last row."""
+    env = settlement.env
+    currency = settlement.currency_id
+    sheet.text(
+        row,
+        0,
+        env._(
+            "Late documents: posted after the settlement of their period was "
+            "approved, counted here"
+        ),
+        fmt(bold=True),
+        measure=False,
+    )
+    row += 1
+    header = fmt(**HEADER_STYLE)
+    for col, label in enumerate(
+        (
+            env._("Date"),
+            env._("Document"),
+            env._("Period start"),
+            env._("Period end"),
+            env._("Base"),
+            env._("Rebate (%(currency)s)", currency=currency.name),
+        )
+    ):
+        sheet.text(row, col, label, header)
+    date_fmt = fmt(num_format=DATE_FORMAT)
+    money = fmt.money(currency)
+    for line in settlement._get_late_statement_lines():
+        row += 1
+        sheet.date(row, 0, line["date"], date_fmt)
+        sheet.text(row, 1, line["move_name"])
+        sheet.date(row, 2, line["period_from"], date_fmt)
+        sheet.date(row, 3, line["period_to"], date_fmt)
+        sheet.number(row, 4, line["base"], fmt(num_format=QUANTITY_FORMAT))
+        sheet.number(row, 5, line["rebate"], money)
+    row += 1
+    sheet.text(row, 4, env._("Adjustment"), fmt(**TOTAL_STYLE))
+    sheet.number(
+        row, 5, settlement.adjustment_total, fmt.money(currency, **TOTAL_STYLE)
+    )
+    return row
+
+
 def _write_settlement_sheet(sheet, settlement, fmt):
     env = settlement.env
     worksheet = sheet.worksheet
@@ -476,6 +526,8 @@ def _write_settlement_sheet(sheet, settlement, fmt):
     row = _write_terms(sheet, settlement, fmt, 2)
     row = _write_tiers(sheet, settlement, fmt, row + 1)
     row = _write_lines(sheet, settlement, fmt, row + 1)
+    if not settlement.is_adjustment and settlement.late_accrual_ids:
+        row = _write_late_documents(sheet, settlement, fmt, row + 2)
     sheet.text(row + 2, 0, _credit_note_text(settlement), fmt(bold=True), False)
     sheet.fit_columns()
 

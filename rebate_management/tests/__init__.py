@@ -15,3 +15,4 @@ from . import test_rebate_extension
 from . import test_rebate_interim
 from . import test_rebate_clawback
 from . import test_rebate_payout
+from . import test_rebate_late

@@ -175,12 +175,26 @@ class TestRebateSettlement(RebateCommon):
             ],
         )
         self.assertEqual(agreement.state, "closed")
-        # a closed agreement accrues nothing more and is not closed again
-        self._create_invoice([(self.product_x, 50, 100.0)], partner=self.other_customer)
-        self.assertEqual(len(agreement.accrual_ids), 1)
+        # a closed agreement is not closed again; a document posted late into
+        # its settled dates (issue #14) accrues, and the next close settles
+        # it by an adjustment: R(500 + 5,000) - R(500)
         self.assertFalse(
             self.Settlement.close_periods("2026-06-30", agreements=agreement)
         )
+        late = self._create_invoice(
+            [(self.product_x, 50, 100.0)], partner=self.other_customer
+        )
+        self.assertEqual(len(agreement.accrual_ids), 2)
+        self.assertEqual(
+            late.rebate_accrual_ids.late_settlement_id,
+            settlements.sorted("date_from")[0],
+        )
+        adjustment = self.Settlement.close_periods("2026-06-30", agreements=agreement)
+        self.assertRecordValues(
+            adjustment,
+            [{"is_adjustment": True, "base_total": 5000.0, "rebate_total": 110.0}],
+        )
+        self.assertEqual(agreement.state, "closed")
 
     def test_late_invoice_requires_recompute(self):
         q1 = self.Settlement.close_periods("2025-03-31", agreements=self.agreement)
@@ -225,7 +239,10 @@ class TestRebateSettlement(RebateCommon):
         # belongs; the approved amounts stay as they were
         late = self._create_invoice([(self.product_x, 10, 100.0)], date="2025-03-31")
         self.assertEqual(late.rebate_accrual_ids.settlement_id, q1)
-        self.assertEqual(len(q1.accrual_ids), 4)
+        # a late document (issue #14): carried by a later settlement, not
+        # listed with what q1 settled
+        self.assertEqual(late.rebate_accrual_ids.late_settlement_id, q1)
+        self.assertEqual(q1.accrual_ids, q1_accruals)
         self.assertEqual((q1.rebate_total, q1.accrued_total), (250.0, 250.0))
         self.assertEqual(late.rebate_accrual_ids.amount, 50.0)
 
