@@ -546,6 +546,42 @@ def expected_settlements(env, agreement_ids):
     signed untaxed product-line amounts of the posted customer documents of the
     agreement's commercial entity (through res_partner), within its products
     and dates, rebate credit notes left out; the retroactive tier in Python."""
+    bases = expected_bases(env, agreement_ids)
+    tiers = expected_tiers(env, agreement_ids)
+    expected = {}
+    for ag in agreement_ids:
+        for month in (1, 4, 7, 10):
+            quarter = date(YEAR, month, 1)
+            base = bases.get((ag, quarter), Decimal(0))
+            expected[ag, quarter] = (base, retroactive_rebate(base, tiers[ag]))
+    return expected
+
+
+def retroactive_rebate(base, tiers):
+    """The rebate of ``base`` at the rate of the highest tier reached."""
+    rate = Decimal(0)
+    for threshold, tier_rate in tiers:
+        if threshold <= base:
+            rate = tier_rate
+    return (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
+
+
+def expected_tiers(env, agreement_ids):
+    """{agreement id: [(threshold, rate)] in threshold order}, as Decimals."""
+    env.cr.execute(
+        "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
+        " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
+        [agreement_ids],
+    )
+    tiers = defaultdict(list)
+    for ag, threshold, rate in env.cr.fetchall():
+        tiers[ag].append((Decimal(str(threshold)), Decimal(str(rate))))
+    return tiers
+
+
+def expected_bases(env, agreement_ids):
+    """{(agreement id, quarter start): base}, in cents, recomputed in SQL
+    independently of the module (see expected_settlements)."""
     cr = env.cr
     cr.execute(
         """SELECT COUNT(*) FROM rebate_agreement_product_category_rel
@@ -588,27 +624,96 @@ def expected_settlements(env, agreement_ids):
         """,
         [agreement_ids],
     )
-    bases = {(ag, quarter): Decimal(total) for ag, quarter, total in cr.fetchall()}
-    cr.execute(
-        "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
-        " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
-        [agreement_ids],
+    return {
+        (ag, quarter): Decimal(total).quantize(CENT, ROUND_HALF_UP)
+        for ag, quarter, total in cr.fetchall()
+    }
+
+
+def check_interim(env, agreement_ids, results, count=20):
+    """Interim settlements (issue #14): ``count`` agreements copied from the
+    bench's own (same customers, products and tiers) with tiers measured on
+    the year and paid every quarter, closed quarter by quarter (half of
+    them) or once at the year's end (the others), in a savepoint rolled
+    back; each settlement against the independent recomputation: its
+    quarter's base, the year's base to date, and R(year to date) - R(year to
+    the quarter before)."""
+    started = time.perf_counter()
+    savepoint = env.cr.savepoint(flush=True)
+    mismatches = []
+    checked = 0
+    try:
+        sources = env["rebate.agreement"].browse(agreement_ids[:count])
+        copies = env["rebate.agreement"]
+        for source in sources:
+            copies |= source.copy(
+                {
+                    "name": f"{source.name} (interim)",
+                    "period": "year",
+                    "settlement_period": "quarter",
+                }
+            )
+        copies.action_activate()
+        Settlement = env["rebate.settlement"]
+        half = len(copies) // 2
+        settlements = Settlement
+        for quarter_end in ("2025-03-31", "2025-06-30", "2025-09-30", CLOSE_DATE):
+            settlements |= Settlement.close_periods(
+                quarter_end, agreements=copies[:half]
+            )
+        settlements |= Settlement.close_periods(CLOSE_DATE, agreements=copies[half:])
+        env.cr.flush()
+        bases = expected_bases(env, copies.ids)
+        tiers = expected_tiers(env, copies.ids)
+        if len(settlements) != 4 * len(copies):
+            mismatches.append(
+                f"{len(settlements)} settlements for {len(copies)} agreements"
+            )
+        for settlement in settlements:
+            ag = settlement.agreement_id.id
+            quarters = [date(YEAR, month, 1) for month in (1, 4, 7, 10)]
+            upto = [q for q in quarters if q <= settlement.date_from]
+            base = bases.get((ag, settlement.date_from), Decimal(0))
+            cumulative = sum((bases.get((ag, q), Decimal(0)) for q in upto), Decimal(0))
+            rebate = retroactive_rebate(cumulative, tiers[ag]) - retroactive_rebate(
+                cumulative - base, tiers[ag]
+            )
+            got = tuple(
+                Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+                for value in (
+                    settlement.base_total,
+                    settlement.base_cumulative,
+                    settlement.rebate_total,
+                )
+            )
+            checked += 1
+            if got != (base, cumulative, rebate):
+                mismatches.append(
+                    f"{settlement.name} (agreement {ag}, {settlement.date_from}): "
+                    f"base, to date, rebate {got}, expected "
+                    f"{(base, cumulative, rebate)}"
+                )
+    finally:
+        savepoint.close(rollback=True)
+        env.invalidate_all(flush=False)
+    results.row(
+        "check: interim settlements vs SQL recomputation",
+        time.perf_counter() - started,
+        None,
+        f"{checked} settlements of {count} yearly agreements paid quarterly, "
+        f"{len(mismatches)} mismatches",
+        "0 mismatches",
+        not mismatches,
+        mismatches=mismatches[:50],
     )
-    tiers = defaultdict(list)
-    for ag, threshold, rate in cr.fetchall():
-        tiers[ag].append((Decimal(str(threshold)), Decimal(str(rate))))
-    expected = {}
-    for ag in agreement_ids:
-        for month in (1, 4, 7, 10):
-            quarter = date(YEAR, month, 1)
-            base = bases.get((ag, quarter), Decimal(0)).quantize(CENT, ROUND_HALF_UP)
-            rate = Decimal(0)
-            for threshold, tier_rate in tiers[ag]:
-                if threshold <= base:
-                    rate = tier_rate
-            rebate = (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
-            expected[ag, quarter] = (base, rebate)
-    return expected
+    results.doc["checks"]["interim"] = {
+        "checked": checked,
+        "mismatches": len(mismatches),
+    }
+    if mismatches:
+        results.failed = True
+        print("\nFIRST INTERIM MISMATCHES:", *mismatches[:20], sep="\n  ")
+    return not mismatches
 
 
 def check_settlements(env, settlements, agreement_ids, results):

@@ -31,6 +31,7 @@ from bench_generate import (
     generate,
 )
 from bench_stages import (
+    check_interim,
     check_settlements,
     stage_close,
     stage_credit_notes,
@@ -144,6 +145,8 @@ def measure_all(registry, settings, results, generation):
             settlements = stage_close(user_env, settings, results, floor)
             log("checking every settlement against the SQL recomputation")
             check_settlements(env, settlements, data.agreement_ids, results)
+            log("checking interim settlements on copies of 20 agreements")
+            check_interim(user_env, data.agreement_ids, results)
             log("stage 3: approval and credit notes")
             stage_credit_notes(
                 user_env, settings, settlements.with_env(user_env), results

@@ -164,6 +164,29 @@ class RebateAgreement(models.Model):
         help="Service product of the credit-note lines: its income account and "
         "taxes apply, mapped by the customer's fiscal position.",
     )
+    payment_condition = fields.Selection(
+        [
+            ("none", "None"),
+            ("paid", "Paid"),
+            ("paid_on_time", "Paid on time"),
+        ],
+        required=True,
+        default="none",
+        tracking=True,
+        help="None: every invoice counts in full.\n"
+        "Paid: an invoice counts by the share of it paid by the period close.\n"
+        "Paid on time: by the share paid by its due date plus the grace days.\n"
+        "Payments and credit notes reconciled with the invoice count as payment "
+        "(the rebate's own credit notes do not); refunds always count in full. "
+        "A period is settled once all its invoices are due, grace days included. "
+        "Accruals at posting assume the invoices are paid on time.",
+    )
+    payment_grace_days = fields.Integer(
+        string="Grace Days",
+        tracking=True,
+        help="Days after an invoice's due date within which its payment still "
+        "counts as on time.",
+    )
     payout_method = fields.Selection(
         [
             ("credit_note", "Credit note"),
@@ -327,6 +350,17 @@ class RebateAgreement(models.Model):
                         name=agreement.name,
                         settled=labels[agreement.settlement_period].lower(),
                         period=labels[agreement.period].lower(),
+                    )
+                )
+
+    @api.constrains("payment_grace_days")
+    def _check_payment_grace_days(self):
+        for agreement in self:
+            if agreement.payment_grace_days < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The grace days of agreement %(name)s cannot be negative.",
+                        name=agreement.name,
                     )
                 )
 

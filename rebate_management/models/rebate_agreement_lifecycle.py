@@ -29,6 +29,8 @@ class RebateAgreementLifecycle(models.AbstractModel):
             "date_end",
             "period",
             "settlement_period",
+            "payment_condition",
+            "payment_grace_days",
             "basis",
             "tier_mode",
             "tier_ids",

@@ -17,10 +17,14 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 # values (see _read_accrual_terms); currency is a res.currency record.
 # ``months``: the length of a tier period; ``settlement_months``: that of a
 # settlement (the same, or shorter for interim settlements).
+# ``payment_condition`` and ``payment_grace_days``: which invoices count at
+# settlement, by the share of them paid (see rebate.counted.line).
 AccrualTerms = namedtuple(
     "AccrualTerms",
     "date_start date_end months currency basis tier_mode "
-    "partner_id commercial_partner_id company_id settlement_months",
+    "partner_id commercial_partner_id company_id settlement_months "
+    "payment_condition payment_grace_days",
+    defaults=("none", 0),
 )
 
 # A period's rebate: the amount rounded to the agreement currency, and the
@@ -119,6 +123,8 @@ class RebateTermsMixin(models.AbstractModel):
             self.commercial_partner_id.id,
             self.company_id.id,
             self._get_period_months(self.settlement_period or self.period),
+            self.payment_condition or "none",
+            self.payment_grace_days or 0,
         )
 
     @api.model
@@ -155,6 +161,7 @@ class RebateTermsMixin(models.AbstractModel):
         columns = ["date_start", "date_end", "period", "settlement_period"]
         columns += ["currency_id", "basis", "tier_mode", "partner_id"]
         columns += ["commercial_partner_id", "company_id"]
+        columns += ["payment_condition", "payment_grace_days"]
         self.flush_recordset(columns)
         currencies = self.env["res.currency"]
         return {
@@ -165,6 +172,8 @@ class RebateTermsMixin(models.AbstractModel):
                 currencies.browse(currency_id),
                 *rest,
                 self._get_period_months(settlement_period or period),
+                payment_condition or "none",
+                grace_days or 0,
             )
             for (
                 ag_id,
@@ -174,6 +183,8 @@ class RebateTermsMixin(models.AbstractModel):
                 settlement_period,
                 currency_id,
                 *rest,
+                payment_condition,
+                grace_days,
             ) in self.env.execute_query(
                 SQL(
                     "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
+from datetime import timedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..rebate_maths import round_base
@@ -249,6 +250,7 @@ class RebateCountedLine(models.AbstractModel):
                       FROM rebate_agreement ag
                      WHERE ag.id = ANY(%s)
                        AND ag.basis = 'amount'
+                       AND COALESCE(ag.payment_condition, 'none') = 'none'
                        AND ag.has_product_scope IS NOT TRUE
                        AND NOT EXISTS (
                             SELECT 1 FROM rebate_agreement_excluded_product_rel x
@@ -343,10 +345,16 @@ class RebateCountedLine(models.AbstractModel):
         return self.env.execute_query(query)
 
     @api.model
-    def _compute_period_bases(self, periods, terms=None):
+    def _compute_period_bases(self, periods, terms=None, date=None, forfeited=None):
         """{(agreement id, period start): base} computed from the source
         documents, for ``periods``: (agreement id, date from, date to);
-        ``terms``: the agreements' AccrualTerms if already read."""
+        ``terms``: the agreements' AccrualTerms if already read.
+
+        An agreement with a payment condition counts each invoice by the
+        share of it paid (_get_paid_shares), by ``date`` (the close's, today
+        by default) or by its due date plus grace days; what its invoices do
+        not count is added to ``forfeited`` (a dict, keyed the same) when
+        given."""
         if not periods:
             return {}
         if terms is None:
@@ -356,28 +364,161 @@ class RebateCountedLine(models.AbstractModel):
             terms = agreements._read_accrual_terms()
         convert = self._get_amount_converter()
         bases = defaultdict(float)
-        for (
-            ag_id,
-            start,
-            currency_id,
-            date,
-            amount,
-            quantity,
-        ) in self._query_period_bases(periods):
+        lost = defaultdict(float)
+        plain = [p for p in periods if terms[p[0]].payment_condition == "none"]
+        conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
+
+        def add(ag_id, start, currency_id, date_, amount, quantity, share=1.0):
             agreement_terms = terms[ag_id]
             if agreement_terms.basis == "quantity":
-                bases[ag_id, start] += float(quantity or 0.0)
+                base = float(quantity or 0.0)
             elif currency_id == agreement_terms.currency.id:
-                bases[ag_id, start] += float(amount or 0.0)
+                base = float(amount or 0.0)
             else:
-                bases[ag_id, start] += convert(
-                    agreement_terms, currency_id, date, amount
-                )
+                base = convert(agreement_terms, currency_id, date_, amount)
+            bases[ag_id, start] += base * share
+            lost[ag_id, start] += base * (1.0 - share)
+
+        for row in self._query_period_bases(plain) if plain else []:
+            add(*row)
+        if conditional:
+            rows = self._query_move_bases(conditional)
+            date = date or fields.Date.context_today(self)
+            cutoffs = {
+                move_id: self._get_payment_cutoff(terms[ag_id], due, date)
+                for ag_id, _start, move_id, move_type, _cur, _date, due, *_rest in rows
+                if move_type == "out_invoice"
+            }
+            shares = self._get_paid_shares(cutoffs)
+            for (
+                ag_id,
+                start,
+                move_id,
+                move_type,
+                cur,
+                inv_date,
+                _due,
+                amount,
+                qty,
+            ) in rows:
+                share = 1.0 if move_type == "out_refund" else shares.get(move_id, 0.0)
+                add(ag_id, start, cur, inv_date, amount, qty, share)
+        if forfeited is not None:
+            forfeited.update(
+                {
+                    key: round_base(
+                        value, terms[key[0]].basis, terms[key[0]].currency.rounding
+                    )
+                    for key, value in lost.items()
+                }
+            )
         return {
             (ag_id, start): round_base(
                 base, terms[ag_id].basis, terms[ag_id].currency.rounding
             )
             for (ag_id, start), base in bases.items()
+        }
+
+    @api.model
+    def _get_payment_cutoff(self, terms, due_date, date):
+        """The date by which an invoice's payments count: its due date plus
+        the grace days (paid on time), or the settlement's ``date`` (paid)."""
+        if terms.payment_condition == "paid_on_time":
+            return due_date + timedelta(days=terms.payment_grace_days)
+        return date
+
+    @api.model
+    def _query_move_bases(self, periods):
+        """Rows (agreement, period start, move, move type, currency, invoice
+        date, due date, amount, quantity) of the lines that count in
+        ``periods``, summed per document: agreements with a payment condition
+        count each invoice by the share of it paid."""
+        self.env.flush_all()
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, p.date_from, am.id, am.move_type, am.currency_id,
+                       am.invoice_date,
+                       COALESCE(am.invoice_date_due, am.invoice_date),
+                       SUM(%s), SUM(%s)
+                  %s
+              GROUP BY 1, 2, 3, 4, 5, 6, 7
+                """,
+                SQL(_AMOUNT),
+                SQL(_QTY),
+                self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
+            )
+        )
+
+    @api.model
+    def _get_paid_shares(self, cutoffs):
+        """{invoice id: the share of it paid by its cutoff date}, between 0
+        and 1: what was reconciled with its receivable, in its currency, by
+        payments and credit notes dated (the counterpart's date) on or before
+        ``cutoffs[invoice id]``; the rebate's own documents do not pay."""
+        if not cutoffs:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT c.move_id,
+                       (SELECT SUM(l.amount_currency)
+                          FROM account_move_line l
+                          JOIN account_account acc ON acc.id = l.account_id
+                         WHERE l.move_id = c.move_id
+                           AND acc.account_type = 'asset_receivable'),
+                       (SELECT SUM(apr.debit_amount_currency)
+                          FROM account_move_line l
+                          JOIN account_account acc ON acc.id = l.account_id
+                          JOIN account_partial_reconcile apr
+                            ON apr.debit_move_id = l.id
+                          JOIN account_move_line cl ON cl.id = apr.credit_move_id
+                          JOIN account_move cm ON cm.id = cl.move_id
+                         WHERE l.move_id = c.move_id
+                           AND acc.account_type = 'asset_receivable'
+                           AND cm.rebate_settlement_id IS NULL
+                           AND cl.date <= c.cutoff)
+                  FROM %s
+                """,
+                values_table(
+                    "c",
+                    (("move_id", "int4"), ("cutoff", "date")),
+                    list(cutoffs.items()),
+                ),
+            )
+        )
+        return {
+            move_id: min(max(float(paid or 0.0) / float(total), 0.0), 1.0)
+            if total
+            else 1.0
+            for move_id, total, paid in rows
+        }
+
+    @api.model
+    def _get_unripe_periods(self, periods, terms, date):
+        """Those of ``periods`` ((agreement id, date from, date to)) with a
+        payment condition whose invoices are not all due by ``date``, grace
+        days included: {(agreement id, date from)}. Their settlement waits."""
+        conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
+        if not conditional:
+            return set()
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, p.date_from,
+                       MAX(COALESCE(am.invoice_date_due, am.invoice_date))
+                  %s AND am.move_type = 'out_invoice'
+              GROUP BY 1, 2
+                """,
+                self._get_window_lines_from("p", PERIOD_COLUMNS, conditional),
+            )
+        )
+        return {
+            (ag_id, start)
+            for ag_id, start, last_due in rows
+            if last_due + timedelta(days=terms[ag_id].payment_grace_days) > date
         }
 
     @api.model

@@ -17,6 +17,7 @@ LOCKED_FIELDS = (
     "date_from",
     "date_to",
     "base_total",
+    "base_forfeited",
     "base_cumulative",
     "rebate_previous",
     "adjustment_total",
@@ -65,6 +66,12 @@ class RebateSettlement(models.Model):
         digits="Product Price",
         readonly=True,
         help="Base of the period computed from the source invoices and refunds.",
+    )
+    base_forfeited = fields.Float(
+        digits="Product Price",
+        readonly=True,
+        help="Payment condition: the base of the period's invoices that did not "
+        "count, for want of payment (on time).",
     )
     base_cumulative = fields.Float(
         string="Base to Date",
@@ -207,7 +214,7 @@ class RebateSettlement(models.Model):
                     accrual.id
                     for accrual in by_agreement.get(settlement.agreement_id.id, [])
                     if settlement.date_from <= accrual.date <= settlement.date_to
-                    and accrual.late_settlement_id.id != settlement.id
+                    and not accrual.late_settlement_id
                 ]
 
     @api.depends("agreement_id.period", "agreement_id.settlement_period")
@@ -305,6 +312,9 @@ class RebateSettlement(models.Model):
                         )[settlement.state],
                     )
                 )
+        self._check_earlier_parts_approved()
+        # a document posted meanwhile waits for the approval, or is seen by it
+        self.env["rebate.accrual"]._lock_agreements(self.agreement_id)
         self._check_up_to_date()
         write_tracked(
             self._rebate_workflow(),
@@ -333,8 +343,71 @@ class RebateSettlement(models.Model):
                 )
             )
         self._check_no_later_part()
+        self._check_late_documents_not_paid()
         self._rebate_workflow().write({"state": "cancelled"})
         return True
+
+    def _check_late_documents_not_paid(self):
+        """A settlement whose late documents were carried into a settlement
+        approved or paid since stays: cancelled, it would settle its period
+        again with them, and they would count twice."""
+        carried = (
+            self.env["rebate.accrual"]
+            .sudo()
+            .search(
+                [
+                    ("late_settlement_id", "in", self.ids),
+                    ("adjustment_settlement_id.state", "in", ("approved", "done")),
+                ]
+            )
+        )
+        if carried:
+            raise UserError(
+                self.env._(
+                    "Settlement %(name)s cannot be cancelled: documents posted after "
+                    "its approval were counted in %(carrier)s, approved since.",
+                    name=carried[0].late_settlement_id.name,
+                    carrier=", ".join(carried.adjustment_settlement_id.mapped("name")),
+                )
+            )
+
+    def _check_earlier_parts_approved(self):
+        """An interim settlement is approved after the earlier parts of its
+        tier period (or with them): its amount deducts theirs."""
+        interim = self.filtered("is_interim")
+        if not interim:
+            return
+        terms = interim.agreement_id._read_accrual_terms()
+        drafts = self.search(
+            [
+                ("agreement_id", "in", interim.agreement_id.ids),
+                ("state", "=", "draft"),
+                ("id", "not in", self.ids),
+            ]
+        )
+        for settlement in interim:
+            agreement_terms = terms[settlement.agreement_id.id]
+            tier_start, _end = period_of(
+                agreement_terms.date_start,
+                agreement_terms.date_end,
+                agreement_terms.months,
+                settlement.date_from,
+            )
+            earlier = drafts.filtered(
+                lambda other, s=settlement, start=tier_start: other.agreement_id
+                == s.agreement_id
+                and start <= other.date_from < s.date_from
+                and not other.is_adjustment
+            )
+            if earlier:
+                raise UserError(
+                    self.env._(
+                        "Approve %(earlier)s first: settlement %(name)s deducts "
+                        "what the earlier parts of its period settle.",
+                        earlier=", ".join(earlier.mapped("name")),
+                        name=settlement.name,
+                    )
+                )
 
     def _check_no_later_part(self):
         """An interim settlement is computed on those before it in its tier
@@ -410,27 +483,34 @@ class RebateSettlement(models.Model):
         for settlement in self:
             ag_id = settlement.agreement_id.id
             currency = settlement.currency_id
+            # what it carries already, and the late documents no settlement
+            # carries yet that fall to it (to one adjustment settlement only)
+            adjustments = list(carried.get(settlement.id, []))
             if settlement.is_adjustment:
-                adjustments = carried.get((ag_id, settlement.date_from, "adjustment"))
-                adjustment = currency.round(sum(a.amount for a in adjustments or []))
+                adjustments += carried.pop(
+                    (ag_id, settlement.date_from, "adjustment"), []
+                )
+                adjustment = currency.round(sum(a.amount for a in adjustments))
                 values = {
-                    "base_total": sum(a.base for a in adjustments or []),
+                    "base_total": sum(a.base for a in adjustments),
+                    "base_forfeited": 0.0,
                     "base_cumulative": 0.0,
                     "rebate_previous": 0.0,
                     "rebate_total": adjustment,
                 }
             else:
-                adjustments = carried.get((ag_id, settlement.date_from))
-                adjustment = currency.round(sum(a.amount for a in adjustments or []))
+                adjustments += carried.get((ag_id, settlement.date_from), [])
+                adjustment = currency.round(sum(a.amount for a in adjustments))
                 own = amounts[ag_id, settlement.date_from]
                 values = {
                     "base_total": own.base,
+                    "base_forfeited": own.base_forfeited,
                     "base_cumulative": own.base_cumulative,
                     "rebate_previous": own.rebate_previous,
                     "rebate_total": currency.round(own.rebate + adjustment),
                 }
             values["adjustment_total"] = adjustment
-            totals[settlement] = (values, adjustments or [])
+            totals[settlement] = (values, adjustments)
         return totals
 
     def _recompute_totals(self):

@@ -18,8 +18,12 @@ SEQUENCE_CODE = "rebate.settlement"
 # What a settlement settles: its own base, the base of its tier period to
 # date and what was settled before in it (interim settlements; else the base
 # and 0.0), and its rebate.
+# ``base_forfeited``: the base its invoices did not count for want of payment
+# (payment conditions).
 SettlementAmounts = namedtuple(
-    "SettlementAmounts", "base base_cumulative rebate_previous rebate"
+    "SettlementAmounts",
+    "base base_cumulative rebate_previous rebate base_forfeited",
+    defaults=(0.0,),
 )
 
 
@@ -57,7 +61,9 @@ class RebateSettlement(models.Model):
         due = self._get_periods_due(agreements, terms, date)
         if not due and not late:
             return self
-        vals_list, adjustments = self._prepare_settlement_vals_list(due, terms, late)
+        vals_list, adjustments = self._prepare_settlement_vals_list(
+            due, terms, late, date
+        )
         if not vals_list:
             return self
         created = self._create_once(vals_list)
@@ -113,7 +119,7 @@ class RebateSettlement(models.Model):
         # agreements of the same dates and period length (most of them, at a
         # year end) share their periods: each set is cut once
         periods_of = functools.cache(functools.partial(periods_until, date_to=date))
-        return [
+        due = [
             (ag_id, period)
             for ag_id in agreements.ids
             for period in periods_of(
@@ -123,9 +129,16 @@ class RebateSettlement(models.Model):
             )
             if (ag_id, period[0]) not in existing
         ]
+        # a period with a payment condition waits until its invoices are due
+        unripe = self.env["rebate.counted.line"]._get_unripe_periods(
+            [(ag_id, *period) for ag_id, period in due], terms, date
+        )
+        return [
+            (ag_id, period) for ag_id, period in due if (ag_id, period[0]) not in unripe
+        ]
 
     @api.model
-    def _prepare_settlement_vals_list(self, due, terms, late=()):
+    def _prepare_settlement_vals_list(self, due, terms, late=(), date=None):
         """The values of the settlements of the periods ``due``, their amounts
         computed from the source documents in a few queries for all of them,
         with the late documents they carry (and adjustment settlements for
@@ -138,7 +151,7 @@ class RebateSettlement(models.Model):
         )
         periods = [(ag_id, *period) for ag_id, period in due]
         tiers = agreements._read_tiers()
-        amounts = self._compute_settlement_amounts(periods, terms, tiers)
+        amounts = self._compute_settlement_amounts(periods, terms, tiers, date=date)
         accrued = self._read_accrued(periods, terms)
         vals_list = [
             self._prepare_settlement_vals(
@@ -197,6 +210,7 @@ class RebateSettlement(models.Model):
             "date_from": date_from,
             "date_to": date_to,
             "base_total": adjustment.base,
+            "base_forfeited": 0.0,
             "base_cumulative": 0.0,
             "rebate_previous": 0.0,
             "adjustment_total": adjustment.amount,
@@ -227,6 +241,7 @@ class RebateSettlement(models.Model):
             "date_from": date_from,
             "date_to": date_to,
             "base_total": amounts.base,
+            "base_forfeited": amounts.base_forfeited,
             "base_cumulative": amounts.base_cumulative,
             "rebate_previous": amounts.rebate_previous,
             "rebate_total": amounts.rebate,
@@ -238,7 +253,7 @@ class RebateSettlement(models.Model):
         }
 
     @api.model
-    def _compute_settlement_amounts(self, periods, terms, tiers, exclude=()):
+    def _compute_settlement_amounts(self, periods, terms, tiers, exclude=(), date=None):
         """The amounts of the settlements of ``periods``, computed from the
         source documents: what the close writes, and what recomputing and
         approving compare with.
@@ -254,6 +269,8 @@ class RebateSettlement(models.Model):
         :param tiers: {agreement id: (threshold, rate) pairs}
         :param exclude: ids of settlements being recomputed, whose current
             amounts are not "settled before"
+        :param date: the date payments count by (payment condition "paid"),
+            today by default
         :return: {(agreement id, date from): SettlementAmounts}
         """
         parts = self._get_interim_parts(periods, terms)
@@ -261,8 +278,9 @@ class RebateSettlement(models.Model):
         windows.update(
             (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
         )
+        forfeited = {}
         bases = self.env["rebate.counted.line"]._compute_period_bases(
-            sorted(windows), terms
+            sorted(windows), terms, date=date, forfeited=forfeited
         )
         settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
         Agreement = self.env["rebate.agreement"]
@@ -293,7 +311,11 @@ class RebateSettlement(models.Model):
                 rebate = agreement_terms.currency.round(rebate - previous)
                 earlier[date_from] = rebate
             amounts[ag_id, date_from] = SettlementAmounts(
-                base, cumulative, previous, rebate
+                base,
+                cumulative,
+                previous,
+                rebate,
+                forfeited.get((ag_id, date_from), 0.0),
             )
         return amounts
 

@@ -12,13 +12,17 @@ from ..rebate_maths import round_base
 LateAccrual = namedtuple(
     "LateAccrual",
     "id agreement_id base amount late_id late_from late_to late_cumulative "
-    "carrier_id",
+    "carrier_id carrier_from",
 )
 
 # What the late documents of one settled period add to a settlement: the
 # change of that period's rebate, their base, their accruals; ``late_id`` the
 # settlement they are late for.
-Adjustment = namedtuple("Adjustment", "agreement_id late_id amount base accrual_ids")
+# ``carrier_id``: the settlement being recomputed that carries them again,
+# None for late documents no settlement carries yet.
+Adjustment = namedtuple(
+    "Adjustment", "agreement_id late_id amount base accrual_ids carrier_id"
+)
 
 
 class RebateSettlementLate(models.AbstractModel):
@@ -55,7 +59,8 @@ class RebateSettlementLate(models.AbstractModel):
             SQL(
                 """
                 SELECT a.id, a.agreement_id, a.base, a.amount, ls.id,
-                       ls.date_from, ls.date_to, ls.base_cumulative, cs.id
+                       ls.date_from, ls.date_to, ls.base_cumulative, cs.id,
+                       cs.date_from
                   FROM rebate_accrual a
                   JOIN rebate_settlement ls
                     ON ls.id = a.late_settlement_id AND ls.state != 'cancelled'
@@ -77,6 +82,7 @@ class RebateSettlementLate(models.AbstractModel):
                 *row[4:7],
                 float(row[7] or 0.0),
                 row[8],
+                row[9],
             )
             for row in rows
         ]
@@ -88,26 +94,30 @@ class RebateSettlementLate(models.AbstractModel):
         ``carriers`` (settlements being recomputed, which carry them again).
 
         A period's settled base is its settlement's base to date plus the late
-        base other live settlements carried already; the adjustment is
-        R(settled base + late base) - R(settled base), on the agreement's
-        tiers.
+        base carried by the settlements before (in the order they carry them:
+        their period, then id; the documents no settlement carries yet come
+        last); the adjustment is R(settled base + late base) - R(settled
+        base), on the agreement's tiers.
 
         :param late: LateAccrual rows (_read_late_accruals)
         :param terms: {agreement id: AccrualTerms}
         :param tiers: {agreement id: (threshold, rate) pairs}
         :return: [Adjustment] in agreement and period order
         """
-        carried = defaultdict(float)
-        pending = defaultdict(list)
+        # per period settled: its late documents by carrier, in the order
+        # they were carried (carrier's period, then id), the ones no
+        # settlement carries yet last; each carrier's adjustment is measured
+        # on the base settled before it
+        groups = defaultdict(lambda: defaultdict(list))
         for row in late:
-            if row.carrier_id and row.carrier_id not in carriers:
-                carried[row.late_id] += row.base
-            else:
-                pending[row.agreement_id, row.late_id].append(row)
+            carrier = (row.carrier_from, row.carrier_id) if row.carrier_id else None
+            groups[row.agreement_id, row.late_id][carrier].append(row)
         Agreement = self.env["rebate.agreement"]
         adjustments = []
-        for (ag_id, late_id), rows in pending.items():
-            agreement_terms = terms[ag_id]
+        for (ag_id, late_id), by_carrier in groups.items():
+            agreement_terms = terms.get(ag_id)
+            if agreement_terms is None:
+                continue
 
             def rebate(base, ag_id=ag_id, agreement_terms=agreement_terms):
                 base = round_base(
@@ -117,14 +127,30 @@ class RebateSettlementLate(models.AbstractModel):
                     base, tiers.get(ag_id, []), agreement_terms
                 ).amount
 
-            settled = rows[0].late_cumulative + carried[late_id]
-            base = sum(row.base for row in rows)
-            amount = agreement_terms.currency.round(
-                rebate(settled + base) - rebate(settled)
+            rows = next(iter(by_carrier.values()))
+            settled = rows[0].late_cumulative
+            order = sorted(
+                by_carrier, key=lambda carrier: (carrier is None, carrier or ())
             )
-            adjustments.append(
-                Adjustment(ag_id, late_id, amount, base, [row.id for row in rows])
-            )
+            for carrier in order:
+                rows = by_carrier[carrier]
+                base = sum(row.base for row in rows)
+                carrier_id = carrier and carrier[1]
+                if carrier is None or carrier_id in carriers:
+                    amount = agreement_terms.currency.round(
+                        rebate(settled + base) - rebate(settled)
+                    )
+                    adjustments.append(
+                        Adjustment(
+                            ag_id,
+                            late_id,
+                            amount,
+                            base,
+                            [row.id for row in rows],
+                            carrier_id or None,
+                        )
+                    )
+                settled += base
         return adjustments
 
     @api.model
@@ -135,7 +161,8 @@ class RebateSettlementLate(models.AbstractModel):
         last, or the agreement is closed: ids ``closed``), an adjustment
         settlement of its own; otherwise it waits for a later close.
 
-        :return: ({(agreement id, date from): [Adjustment]},
+        :return: ({(agreement id, date from) or, for the adjustments a
+            recomputed settlement carries already, its id: [Adjustment]},
             [(late period (agreement id, date from, date to), Adjustment)])
         """
         late_periods = {row.late_id: (row.late_from, row.late_to) for row in late}
@@ -145,6 +172,10 @@ class RebateSettlementLate(models.AbstractModel):
         carried, alone = defaultdict(list), []
         for adjustment in adjustments:
             ag_id = adjustment.agreement_id
+            if adjustment.carrier_id:
+                # recomputed: the settlement keeps what it carries
+                carried[adjustment.carrier_id].append(adjustment)
+                continue
             late_from, late_to = late_periods[adjustment.late_id]
             target = next(
                 (start for start in starts.get(ag_id, []) if start > late_to), None

@@ -151,12 +151,13 @@ class RebateSettlementPayout(models.AbstractModel):
             credit = settlement._get_document_receivable_lines()
             invoices = settlement._get_open_invoice_lines(credit)
             to_reconcile = self.env["account.move.line"]
-            remaining = -sum(credit.mapped("amount_residual"))
+            # in the documents' currency, the settlement's
+            remaining = -sum(credit.mapped("amount_residual_currency"))
             for line in invoices:
                 if settlement.currency_id.compare_amounts(remaining, 0.0) <= 0:
                     break
                 to_reconcile |= line
-                remaining -= line.amount_residual
+                remaining -= line.amount_residual_currency
             if to_reconcile:
                 (credit | to_reconcile).reconcile()
             if not credit.reconciled:

@@ -126,8 +126,9 @@ class RebateAnalysis(models.Model):
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
          LEFT JOIN rebate_settlement s
                 ON s.agreement_id = a.agreement_id
-               AND s.date_from = a.period_start
+               AND a.date BETWEEN s.date_from AND s.date_to
                AND s.state != 'cancelled'
+               AND s.is_adjustment IS NOT TRUE
          UNION ALL
             SELECT s.id * 2 + 1 AS id,
                    ag.commercial_partner_id AS partner_id,

@@ -222,10 +222,11 @@ def _applied_rate(settlement, applied):
     if agreement.tier_mode != "stepped":
         return applied.rate if applied else 0.0
     # an interim settlement's tiers apply to the base to date
-    base, rebate = settlement.base_total, settlement.rebate_total
+    base = settlement.base_total
+    rebate = settlement.rebate_total - settlement.adjustment_total
     if settlement.is_interim:
         base = settlement.base_cumulative
-        rebate = settlement.rebate_total + settlement.rebate_previous
+        rebate += settlement.rebate_previous
     if not float_compare(base, 0.0, precision_digits=6):
         return 0.0
     factor = 100.0 if agreement.basis == "amount" else 1.0

@@ -16,3 +16,4 @@ from . import test_rebate_interim
 from . import test_rebate_clawback
 from . import test_rebate_payout
 from . import test_rebate_late
+from . import test_rebate_payment_condition

@@ -183,7 +183,7 @@ class TestRebateInterim(RebateCommon):
         self.assertRecordValues(q1, [{"base_total": 70000.0, "rebate_total": 1400.0}])
         # Q2's own documents did not change, what was settled before did
         with self.assertRaisesText(UserError, "Recompute it before approving"):
-            q2.action_approve()
+            (q1 | q2).action_approve()
         q2.action_recompute()
         self.assertRecordValues(
             q2,
@@ -274,3 +274,14 @@ class TestRebateInterim(RebateCommon):
         self.assertEqual(values["Base to date"], 110000.0)
         self.assertEqual(values["Settled before"], 1200.0)
         self.assertEqual(values["Rebate"], 2100.0)
+
+    def test_parts_are_approved_in_order(self):
+        self._sell(60000.0, "2025-02-10")
+        self._sell(50000.0, "2025-05-15")
+        q1, q2 = self._close("2025-06-30").sorted("date_from")
+        with self.assertRaisesText(UserError, "Approve %s first" % q1.name):
+            q2.action_approve()
+        self.assertEqual(q2.state, "draft")
+        q1.action_approve()
+        q2.action_approve()
+        self.assertEqual(q2.state, "approved")

@@ -230,3 +230,61 @@ class TestRebateLateDocuments(RebateCommon):
                 }
             ],
         )
+
+    def test_carriers_in_order_whatever_the_recompute(self):
+        """Two late documents carried by two settlements: each measured on
+        the base settled before it, whichever is recomputed (the review's
+        case: Q1 900 at 5 %, +100 late into Q2, +100 late into Q3)."""
+        self._sell(900.0, "2025-02-10")
+        q1 = self._close("2025-03-31")
+        q1.action_approve()
+        self._sell(100.0, "2025-02-11")
+        q2 = self._close("2025-06-30")
+        self.assertEqual(q2.adjustment_total, 55.0)  # R(1,000) - R(900)
+        self._sell(100.0, "2025-02-12")
+        q3 = self._close("2025-09-30")
+        self.assertEqual(q3.adjustment_total, 10.0)  # R(1,100) - R(1,000)
+        q2.action_recompute()
+        q3.action_recompute()
+        (q2 | q3).action_recompute()
+        self.assertEqual((q2.adjustment_total, q3.adjustment_total), (55.0, 10.0))
+        q2.action_approve()
+        q3.action_approve()
+        # the year pays R(1,100) for Q1, once
+        self.assertEqual(q1.rebate_total + 55.0 + 10.0, 110.0)
+
+    def test_two_adjustment_settlements_recomputed_together(self):
+        agreement = self._create_agreement(
+            [(0.0, 5.0), (1000.0, 10.0)],
+            tier_mode="retroactive",
+            period="year",
+            partner_id=self.other_customer.id,
+        )
+        self._create_invoice([(self.product_x, 12, 100.0)], partner=self.other_customer)
+        year = self._close("2025-12-31", agreement)
+        year.action_approve()
+        self._create_invoice(
+            [(self.product_x, 5, 100.0)],
+            partner=self.other_customer,
+            move_type="out_refund",
+        )
+        first = self._close("2026-01-31", agreement)
+        self._create_invoice([(self.product_x, 4, 100.0)], partner=self.other_customer)
+        second = self._close("2026-02-28", agreement)
+        self.assertEqual((first.rebate_total, second.rebate_total), (-85.0, 75.0))
+        (first | second).action_recompute()
+        self.assertEqual((first.rebate_total, second.rebate_total), (-85.0, 75.0))
+        self.assertEqual(len(first.late_accrual_ids), 1)
+        self.assertEqual(len(second.late_accrual_ids), 1)
+
+    def test_settled_period_stays_once_its_late_documents_are_paid(self):
+        self._sell(1000.0, "2025-02-10")
+        q1 = self._close("2025-03-31")
+        q1.action_approve()
+        self._sell(300.0, "2025-02-20", move_type="out_refund")
+        self._sell(2000.0, "2025-05-10")
+        q2 = self._close("2025-06-30")
+        q2.action_approve()
+        with self.assertRaisesText(Exception, "cannot be cancelled"):
+            q1.action_cancel()
+        self.assertEqual(q1.state, "approved")
