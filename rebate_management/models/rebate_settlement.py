@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..rebate_maths import period_of, split_amount
 from ..reports.rebate_statement_xlsx import build_statement_workbook
@@ -586,6 +587,7 @@ class RebateSettlement(models.Model):
             }
             for accrual in accruals
         ]
+        self._add_payment_shares(lines, accruals)
         # the late documents a settlement carries are shown apart
         # (_get_late_statement_lines), but in an adjustment settlement
         own_rebate = self.rebate_total
@@ -593,12 +595,51 @@ class RebateSettlement(models.Model):
             own_rebate -= self.adjustment_total
         rebates = split_amount(
             own_rebate,
-            [line["base"] for line in lines],
+            [line["base"] * line.get("share", 1.0) for line in lines],
             self.currency_id.rounding,
         )
         for line, rebate in zip(lines, rebates, strict=True):
             line["rebate"] = rebate
         return lines
+
+    def _add_payment_shares(self, lines, accruals):
+        """With a payment condition, each statement line's ``share`` (of its
+        invoice paid by its cutoff: due date plus grace days, or today for
+        "paid") and ``reason``, as the settlement counted it."""
+        terms = self.agreement_id._get_terms()
+        if terms.payment_condition == "none":
+            return
+        Lines = self.env["rebate.counted.line"]
+        today = fields.Date.context_today(self)
+        invoices = accruals.move_id.filtered(lambda m: m.move_type == "out_invoice")
+        cutoffs = {
+            move.id: Lines._get_payment_cutoff(
+                terms, move.invoice_date_due or move.invoice_date, today
+            )
+            for move in invoices
+        }
+        shares = Lines._get_paid_shares(cutoffs)
+        for line, accrual in zip(lines, accruals, strict=True):
+            move = accrual.move_id
+            if move.move_type == "out_refund":
+                line["share"], line["reason"] = (
+                    1.0,
+                    self.env._("Refund: counts in full"),
+                )
+                continue
+            share = shares.get(move.id, 0.0)
+            date = format_date(self.env, cutoffs[move.id])
+            line["share"] = share
+            if share >= 1.0:
+                line["reason"] = self.env._("Paid by %(date)s", date=date)
+            elif share > 0.0:
+                line["reason"] = self.env._(
+                    "%(percent)s %% paid by %(date)s",
+                    percent=round(share * 100, 2),
+                    date=date,
+                )
+            else:
+                line["reason"] = self.env._("Not paid by %(date)s", date=date)
 
     def _get_reached_tier(self):
         """The tier whose rate applies to the period's base (a flat

@@ -395,6 +395,10 @@ def _write_lines(sheet, settlement, fmt, row):
         COL_RATE: _rate_label(settlement),
         COL_REBATE: env._("Rebate (%(currency)s)", currency=currency.name),
     }
+    conditional = any("share" in line for line in lines)
+    if conditional:
+        headers[COL_REBATE + 1] = env._("Counted (%)")
+        headers[COL_REBATE + 2] = env._("Payment")
     header_row = row
     header = fmt(**HEADER_STYLE)
     for col, label in headers.items():
@@ -412,6 +416,9 @@ def _write_lines(sheet, settlement, fmt, row):
         sheet.number(index, COL_AMOUNT, line["amount"], money)
         sheet.number(index, COL_RATE, rate, rate_fmt)
         sheet.number(index, COL_REBATE, line["rebate"], money)
+        if conditional:
+            sheet.number(index, COL_REBATE + 1, round(line["share"] * 100, 2), rate_fmt)
+            sheet.text(index, COL_REBATE + 2, line["reason"])
 
     first, last = header_row + 1, header_row + len(lines)
     total_row = last + 1

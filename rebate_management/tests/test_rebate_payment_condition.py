@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import io
+
+from openpyxl import load_workbook
+
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
@@ -81,6 +85,21 @@ class TestRebatePaymentCondition(RebateCommon):
         )
         settlement.action_approve()
         self.assertEqual(settlement.state, "approved")
+        # the statement says, per invoice, what counted and why
+        lines = settlement._get_statement_lines()
+        self.assertEqual(
+            [(line["share"], line["reason"]) for line in lines],
+            [
+                (1.0, "Paid by 02/14/2025"),
+                (0.5, "50.0 % paid by 03/17/2025"),
+                (0.0, "Not paid by 04/09/2025"),
+                (1.0, "Refund: counts in full"),
+            ],
+        )
+        self.assertEqual(sum(line["rebate"] for line in lines), 130.0)
+        sheet = load_workbook(io.BytesIO(settlement.export_xlsx())).worksheets[0]
+        texts = [cell.value for row in sheet.iter_rows() for cell in row]
+        self.assertIn("50.0 % paid by 03/17/2025", texts)
 
     def test_paid_counts_payments_by_the_close_date(self):
         agreement = self._create_agreement([(0.0, 10.0)], payment_condition="paid")
