@@ -180,6 +180,34 @@ class TestRebatePaymentCondition(RebateCommon):
             [{"base_total": 250.0, "base_forfeited": 250.0, "rebate_total": 25.0}],
         )
 
+    def test_payment_before_the_invoice_date_counts(self):
+        """A prepayment, dated before the invoice and reconciled with it
+        later, paid it on time."""
+        agreement = self._create_agreement(
+            [(0.0, 10.0)], payment_condition="paid_on_time"
+        )
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": self.customer.id,
+                "amount": 1000.0,
+                "date": "2025-01-05",
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        invoice = self._invoice(1000.0, "2025-02-10", "2025-03-12")
+        (payment.move_id | invoice).line_ids.filtered(
+            lambda line: line.account_id.account_type == "asset_receivable"
+        ).reconcile()
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
+        self.assertRecordValues(
+            settlement,
+            [{"base_total": 1000.0, "base_forfeited": 0.0, "rebate_total": 100.0}],
+        )
+
     def test_grace_days_cannot_be_negative_and_terms_lock(self):
         with self.assertRaisesText(ValidationError, "cannot be negative"):
             self._create_agreement(
