@@ -8,6 +8,7 @@ from . import rebate_counted_line
 from . import rebate_accrual
 from . import rebate_settlement_payout
 from . import rebate_settlement_late
+from . import rebate_settlement_statement
 from . import rebate_settlement
 from . import rebate_settlement_close
 from . import account_move

@@ -1,0 +1,143 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+from odoo.tools import format_date
+
+from ..rebate_maths import split_amount
+from ..reports.rebate_statement_xlsx import build_statement_workbook
+
+
+class RebateSettlementStatement(models.AbstractModel):
+    """What a settlement's statement shows, inherited by ``rebate.settlement``:
+    the lines it counted and the rebate spread over them, the share of each
+    invoice that counted under a payment condition, the late documents it
+    carries, the tier reached; and its Excel export."""
+
+    _name = "rebate.settlement.statement"
+    _description = "Rebate Settlement Statement"
+
+    def export_xlsx(self):
+        """The rebate statement of these settlements as .xlsx content (bytes):
+        one sheet per settlement, plus a summary sheet when there are several."""
+        self.check_access("read")
+        return build_statement_workbook(self)
+
+    def action_export_xlsx(self):
+        return {
+            "type": "ir.actions.act_url",
+            "url": "/rebate_management/statement?ids="
+            + ",".join(str(settlement_id) for settlement_id in self.ids),
+            "target": "download",
+        }
+
+    def _get_statement_lines(self):
+        """The invoice and refund lines the settlement counted: its accruals.
+
+        :return: list of dicts, in date order: ``date``, ``move_name``,
+            ``product_name``, ``quantity`` (signed, product unit), ``amount``
+            (signed untaxed amount in the agreement currency), ``base``
+            (signed, basis units) and ``rebate`` (the settlement's rebate
+            spread over the lines in proportion to their base: the column adds
+            up to ``rebate_total``).
+        """
+        self.ensure_one()
+        accruals = self.sudo().accrual_ids.sorted(
+            lambda a: (a.date, a.move_id.id, a.id)
+        )
+        lines = [
+            {
+                "date": accrual.date,
+                "move_name": accrual.move_id.name,
+                "product_name": accrual.product_id.display_name,
+                "quantity": accrual.quantity,
+                "amount": accrual.sales_amount,
+                "base": accrual.base,
+            }
+            for accrual in accruals
+        ]
+        self._add_payment_shares(lines, accruals)
+        # the late documents a settlement carries are shown apart
+        # (_get_late_statement_lines), but in an adjustment settlement
+        own_rebate = self.rebate_total
+        if not self.is_adjustment:
+            own_rebate -= self.adjustment_total
+        rebates = split_amount(
+            own_rebate,
+            [line["base"] * line.get("share", 1.0) for line in lines],
+            self.currency_id.rounding,
+        )
+        for line, rebate in zip(lines, rebates, strict=True):
+            line["rebate"] = rebate
+        return lines
+
+    def _add_payment_shares(self, lines, accruals):
+        """With a payment condition, each statement line's ``share`` (of its
+        invoice paid by its cutoff: due date plus grace days, or today for
+        "paid") and ``reason``, as the settlement counted it."""
+        terms = self.agreement_id._get_terms()
+        if terms.payment_condition == "none":
+            return
+        Lines = self.env["rebate.counted.line"]
+        today = fields.Date.context_today(self)
+        invoices = accruals.move_id.filtered(lambda m: m.move_type == "out_invoice")
+        cutoffs = {
+            move.id: Lines._get_payment_cutoff(
+                terms, move.invoice_date_due or move.invoice_date, today
+            )
+            for move in invoices
+        }
+        shares = Lines._get_paid_shares(cutoffs)
+        for line, accrual in zip(lines, accruals, strict=True):
+            move = accrual.move_id
+            if move.move_type == "out_refund":
+                line["share"], line["reason"] = (
+                    1.0,
+                    self.env._("Refund: counts in full"),
+                )
+                continue
+            share = shares.get(move.id, 0.0)
+            date = format_date(self.env, cutoffs[move.id])
+            line["share"] = share
+            if share >= 1.0:
+                line["reason"] = self.env._("Paid by %(date)s", date=date)
+            elif share > 0.0:
+                line["reason"] = self.env._(
+                    "%(percent)s %% paid by %(date)s",
+                    percent=round(share * 100, 2),
+                    date=date,
+                )
+            else:
+                line["reason"] = self.env._("Not paid by %(date)s", date=date)
+
+    def _get_reached_tier(self):
+        """The tier whose rate applies to the period's base (a flat
+        agreement's only tier; else the highest reached, possibly none), as
+        the rebate computes it (rebate.agreement._compute_period_rebate)."""
+        self.ensure_one()
+        agreement = self.agreement_id.sudo()
+        tiers = agreement.tier_ids.sorted("threshold")
+        index = agreement._compute_period_rebate(
+            self.base_cumulative if self.is_interim else self.base_total,
+            [(tier.threshold, tier.rate) for tier in tiers],
+            agreement._get_terms(),
+        ).tier_index
+        return tiers[index] if index is not None else tiers.browse()
+
+    def _get_late_statement_lines(self):
+        """The late documents this settlement carries, with the period they
+        belong to: list of dicts ``date``, ``move_name``, ``period_from``,
+        ``period_to``, ``base`` and ``rebate`` (what each accrued)."""
+        self.ensure_one()
+        accruals = self.sudo().late_accrual_ids.sorted(
+            lambda a: (a.date, a.move_id.id, a.id)
+        )
+        return [
+            {
+                "date": accrual.date,
+                "move_name": accrual.move_id.name,
+                "period_from": accrual.late_settlement_id.date_from,
+                "period_to": accrual.late_settlement_id.date_to,
+                "base": accrual.base,
+                "rebate": accrual.amount,
+            }
+            for accrual in accruals
+        ]
