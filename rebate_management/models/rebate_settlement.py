@@ -4,7 +4,6 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..rebate_maths import period_of
 from ..tools import write_tracked
 
 # What an approved settlement pays: frozen once approved.
@@ -371,34 +370,46 @@ class RebateSettlement(models.Model):
                 )
             )
 
+    def _interim_neighbours(self, domain):
+        """(interim settlement, its tier period (start, end), the other
+        settlements of ``domain`` of its agreement and tier period) for those
+        of these settlements that are interim parts."""
+        interim = self.filtered("is_interim")
+        if not interim:
+            return []
+        tier_period = interim.agreement_id._period_finder()
+        others = self.search(
+            [
+                ("agreement_id", "in", interim.agreement_id.ids),
+                ("id", "not in", self.ids),
+                ("is_adjustment", "=", False),
+                *domain,
+            ]
+        )
+        result = []
+        for settlement in interim:
+            start, end = tier_period(settlement.agreement_id.id, settlement.date_from)
+            result.append(
+                (
+                    settlement,
+                    (start, end),
+                    others.filtered(
+                        lambda other, s=settlement, start=start, end=end: (
+                            other.agreement_id == s.agreement_id
+                            and start <= other.date_from <= end
+                        )
+                    ),
+                )
+            )
+        return result
+
     def _check_earlier_parts_approved(self):
         """An interim settlement is approved after the earlier parts of its
         tier period (or with them): its amount deducts theirs."""
-        interim = self.filtered("is_interim")
-        if not interim:
-            return
-        terms = interim.agreement_id._read_accrual_terms()
-        drafts = self.search(
-            [
-                ("agreement_id", "in", interim.agreement_id.ids),
-                ("state", "=", "draft"),
-                ("id", "not in", self.ids),
-            ]
-        )
-        for settlement in interim:
-            agreement_terms = terms[settlement.agreement_id.id]
-            tier_start, _end = period_of(
-                agreement_terms.date_start,
-                agreement_terms.date_end,
-                agreement_terms.months,
-                settlement.date_from,
-            )
-            earlier = drafts.filtered(
-                lambda other, s=settlement, start=tier_start: other.agreement_id
-                == s.agreement_id
-                and start <= other.date_from < s.date_from
-                and not other.is_adjustment
-            )
+        for settlement, _period, drafts in self._interim_neighbours(
+            [("state", "=", "draft")]
+        ):
+            earlier = drafts.filtered(lambda o, s=settlement: o.date_from < s.date_from)
             if earlier:
                 raise UserError(
                     self.env._(
@@ -413,30 +424,10 @@ class RebateSettlement(models.Model):
         """An interim settlement is computed on those before it in its tier
         period: it is cancelled only after the later ones, so that closing
         again settles each part once, in order."""
-        interim = self.filtered("is_interim")
-        if not interim:
-            return
-        terms = interim.agreement_id._read_accrual_terms()
-        later = self.search(
-            [
-                ("agreement_id", "in", interim.agreement_id.ids),
-                ("state", "!=", "cancelled"),
-                ("id", "not in", self.ids),
-            ]
-        )
-        for settlement in interim:
-            agreement_terms = terms[settlement.agreement_id.id]
-            _start, tier_end = period_of(
-                agreement_terms.date_start,
-                agreement_terms.date_end,
-                agreement_terms.months,
-                settlement.date_from,
-            )
-            blocking = later.filtered(
-                lambda other, s=settlement, end=tier_end: other.agreement_id
-                == s.agreement_id
-                and s.date_to < other.date_from <= end
-            )
+        for settlement, _period, live in self._interim_neighbours(
+            [("state", "!=", "cancelled")]
+        ):
+            blocking = live.filtered(lambda o, s=settlement: o.date_from > s.date_to)
             if blocking:
                 raise UserError(
                     self.env._(

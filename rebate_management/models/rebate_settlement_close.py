@@ -201,24 +201,14 @@ class RebateSettlement(models.Model):
     def _prepare_adjustment_vals(self, terms, period, adjustment):
         """The values of an adjustment settlement: the late documents of a
         settled period of an agreement without a later period."""
-        ag_id, date_from, date_to = period
-        return {
-            "agreement_id": ag_id,
-            "partner_id": terms.partner_id,
-            "company_id": terms.company_id,
-            "currency_id": terms.currency.id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "base_total": adjustment.base,
-            "base_forfeited": 0.0,
-            "base_cumulative": 0.0,
-            "rebate_previous": 0.0,
-            "adjustment_total": adjustment.amount,
-            "rebate_total": adjustment.amount,
-            "accrued_total": 0.0,
-            "is_adjustment": True,
-            "state": "draft" if adjustment.amount else "done",
-        }
+        vals = self._prepare_settlement_vals(
+            terms,
+            period,
+            SettlementAmounts(adjustment.base, 0.0, 0.0, adjustment.amount),
+            0.0,
+        )
+        vals.update(adjustment_total=adjustment.amount, is_adjustment=True)
+        return vals
 
     @api.model
     def _prepare_settlement_vals(self, terms, period, amounts, accrued):

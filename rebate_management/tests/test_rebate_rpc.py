@@ -144,6 +144,14 @@ class TestRebateRpc(RebateCommon, HttpCase):
         for method, args, text in (
             ("write", [[settlement_id], {"state": "approved"}], FORGED),
             ("write", [[settlement_id], {"rebate_total": 5000.0}], FORGED),
+            # the fields of issue #14: interim, late documents, payment, payout
+            ("write", [[settlement_id], {"rebate_previous": -100.0}], FORGED),
+            ("write", [[settlement_id], {"base_cumulative": 1.0}], FORGED),
+            ("write", [[settlement_id], {"adjustment_total": 50.0}], FORGED),
+            ("write", [[settlement_id], {"is_adjustment": True}], FORGED),
+            ("write", [[settlement_id], {"base_forfeited": 1.0}], FORGED),
+            ("write", [[settlement_id], {"document_id": 1}], FORGED),
+            ("write", [[settlement_id], {"payout_payment_id": 1}], FORGED),
             ("action_approve", [[settlement_id]], "computed by you"),
             ("action_create_credit_note", [[settlement_id]], "must be approved"),
         ):
@@ -183,6 +191,30 @@ class TestRebateRpc(RebateCommon, HttpCase):
                     "version": 2,
                     "previous_version_id": self.agreement.id,
                     "state": "draft",
+                }
+            ],
+        )
+
+    def test_new_terms_locked_over_rpc(self):
+        """Settlement period and payment condition are terms: locked once the
+        agreement is active, for a manager too."""
+        for vals in (
+            {"settlement_period": "month"},
+            {"payment_condition": "paid_on_time"},
+            {"payment_grace_days": 30},
+        ):
+            with self.assertRaises(Fault) as capture:
+                self._call(
+                    self.manager, "rebate.agreement", "write", [self.agreement.id], vals
+                )
+            self.assertIn("locked since it was approved", capture.exception.faultString)
+        self.assertRecordValues(
+            self.agreement,
+            [
+                {
+                    "settlement_period": False,
+                    "payment_condition": "none",
+                    "payment_grace_days": 0,
                 }
             ],
         )
