@@ -368,7 +368,7 @@ class RebateCountedLine(models.AbstractModel):
         plain = [p for p in periods if terms[p[0]].payment_condition == "none"]
         conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
 
-        def add(ag_id, start, currency_id, date_, amount, quantity, share=1.0):
+        def add(ag_id, start, currency_id, date_, amount, quantity, share=None):
             agreement_terms = terms[ag_id]
             if agreement_terms.basis == "quantity":
                 base = float(quantity or 0.0)
@@ -376,8 +376,12 @@ class RebateCountedLine(models.AbstractModel):
                 base = float(amount or 0.0)
             else:
                 base = convert(agreement_terms, currency_id, date_, amount)
-            bases[ag_id, start] += base * share
-            lost[ag_id, start] += base * (1.0 - share)
+            key = ag_id, start
+            if share is None:
+                bases[key] += base
+            else:
+                bases[key] += base * share
+                lost[key] += base * (1.0 - share)
 
         for row in self._query_period_bases(plain) if plain else []:
             add(*row)

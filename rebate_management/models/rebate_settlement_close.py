@@ -103,8 +103,9 @@ class RebateSettlement(models.Model):
 
     @api.model
     def _get_periods_due(self, agreements, terms, date):
-        """[(agreement id, (date from, date to))] of the periods ended by
-        ``date`` that have no live settlement yet."""
+        """[(agreement id, date from, date to)] of the periods ended by
+        ``date`` that have no live settlement yet. (A close cuts thousands:
+        each is one tuple, shared by every later step.)"""
         self.flush_model(["agreement_id", "date_from", "state", "is_adjustment"])
         existing = set(
             self.env.execute_query(
@@ -120,36 +121,35 @@ class RebateSettlement(models.Model):
         # year end) share their periods: each set is cut once
         periods_of = functools.cache(functools.partial(periods_until, date_to=date))
         due = [
-            (ag_id, period)
+            (ag_id, date_from, date_to)
             for ag_id in agreements.ids
-            for period in periods_of(
+            for date_from, date_to in periods_of(
                 terms[ag_id].date_start,
                 terms[ag_id].date_end,
                 terms[ag_id].settlement_months,
             )
-            if (ag_id, period[0]) not in existing
+            if (ag_id, date_from) not in existing
         ]
         # a period with a payment condition waits until its invoices are due
-        unripe = self.env["rebate.counted.line"]._get_unripe_periods(
-            [(ag_id, *period) for ag_id, period in due], terms, date
-        )
-        return [
-            (ag_id, period) for ag_id, period in due if (ag_id, period[0]) not in unripe
-        ]
+        unripe = self.env["rebate.counted.line"]._get_unripe_periods(due, terms, date)
+        if not unripe:
+            return due
+        return [period for period in due if period[:2] not in unripe]
 
     @api.model
     def _prepare_settlement_vals_list(self, due, terms, late=(), date=None):
-        """The values of the settlements of the periods ``due``, their amounts
-        computed from the source documents in a few queries for all of them,
-        with the late documents they carry (and adjustment settlements for
-        those no later period carries).
+        """The values of the settlements of the periods ``due`` ((agreement
+        id, date from, date to)), their amounts computed from the source
+        documents in a few queries for all of them, with the late documents
+        they carry (and adjustment settlements for those no later period
+        carries).
 
         :return: (values list, {(agreement id, date from): [Adjustment]})
         """
         agreements = self.env["rebate.agreement"].browse(
-            dict.fromkeys(ag_id for ag_id, _period in due)
+            dict.fromkeys(period[0] for period in due)
         )
-        periods = [(ag_id, *period) for ag_id, period in due]
+        periods = due
         tiers = agreements._read_tiers()
         amounts = self._compute_settlement_amounts(periods, terms, tiers, date=date)
         accrued = self._read_accrued(periods, terms)
@@ -264,13 +264,16 @@ class RebateSettlement(models.Model):
         :return: {(agreement id, date from): SettlementAmounts}
         """
         parts = self._get_interim_parts(periods, terms)
-        windows = set(periods)
-        windows.update(
-            (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
-        )
+        windows = periods
+        if parts:
+            windows = set(periods)
+            windows.update(
+                (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
+            )
+            windows = sorted(windows)
         forfeited = {}
         bases = self.env["rebate.counted.line"]._compute_period_bases(
-            sorted(windows), terms, date=date, forfeited=forfeited
+            windows, terms, date=date, forfeited=forfeited
         )
         settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
         Agreement = self.env["rebate.agreement"]
