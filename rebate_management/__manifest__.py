@@ -3,7 +3,7 @@
     "name": "Customer Rebates",
     "summary": "Customer rebate agreements: accrual at posting, period close "
     "to credit notes",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/rebate-management/rebate_management",
     "author": "rebate_management developers",
@@ -23,7 +23,10 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/rebate_analysis_views.xml",
+        "views/rebate_grade_views.xml",
         "wizards/rebate_agreement_amend_wizard_views.xml",
+        "wizards/rebate_agreement_generate_views.xml",
+        "wizards/rebate_settlement_release_hold_views.xml",
         "views/rebate_management_menus.xml",
     ],
     "demo": [

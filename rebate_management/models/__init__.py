@@ -1,6 +1,8 @@
 from . import rebate_workflow_mixin
+from . import rebate_grade
 from . import rebate_agreement_terms
 from . import rebate_agreement_lifecycle
+from . import rebate_agreement_reward
 from . import rebate_agreement
 from . import rebate_agreement_effect
 from . import rebate_agreement_tier
@@ -9,6 +11,7 @@ from . import rebate_accrual
 from . import rebate_settlement_payout
 from . import rebate_settlement_late
 from . import rebate_settlement_statement
+from . import rebate_settlement_reward
 from . import rebate_settlement
 from . import rebate_settlement_close
 from . import account_move

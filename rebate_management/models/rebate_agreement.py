@@ -14,6 +14,7 @@ class RebateAgreement(models.Model):
         "rebate.workflow.mixin",
         "rebate.terms.mixin",
         "rebate.agreement.lifecycle",
+        "rebate.agreement.reward",
     ]
     _order = "date_start desc, id desc"
     # whoever reads an agreement may discuss it in its chatter
@@ -40,7 +41,6 @@ class RebateAgreement(models.Model):
     partner_id = fields.Many2one(
         "res.partner",
         string="Customer",
-        required=True,
         tracking=True,
         check_company=True,
         index=True,
@@ -521,6 +521,7 @@ class RebateAgreement(models.Model):
             # computed and read by the engine's SQL: never set by hand
             "commercial_partner_id",
             "has_product_scope",
+            "template_id",
         }
 
     def _rebuild_accruals(self, periods=None):

@@ -37,6 +37,11 @@ class RebateAgreementLifecycle(models.AbstractModel):
             "product_ids",
             "product_categ_ids",
             "excluded_product_ids",
+            "is_template",
+            "commitment_base",
+            "penalty_type",
+            "penalty_value",
+            "min_invoice_count",
         }
 
     @api.model
@@ -48,6 +53,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
 
     def action_submit(self):
         """A salesperson proposes a draft agreement for approval."""
+        self._check_not_template()
         for agreement in self:
             if agreement.state != "draft":
                 raise UserError(
@@ -66,6 +72,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
         self._check_rebate_group(
             "group_rebate_manager", self.env._("activate agreements")
         )
+        self._check_not_template()
         for agreement in self:
             if agreement.state not in self._get_editable_states():
                 raise UserError(
@@ -350,6 +357,14 @@ class RebateAgreementLifecycle(models.AbstractModel):
             raise UserError(
                 self.env._(
                     "Set the rebate product of agreement %(name)s: its credit notes "
+                    "need one.",
+                    name=self.name,
+                )
+            )
+        if self.penalty_type != "none" and not self.penalty_product_id:
+            raise UserError(
+                self.env._(
+                    "Set the penalty product of agreement %(name)s: its penalties "
                     "need one.",
                     name=self.name,
                 )

@@ -19,12 +19,16 @@ PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 # settlement (the same, or shorter for interim settlements).
 # ``payment_condition`` and ``payment_grace_days``: which invoices count at
 # settlement, by the share of them paid (see rebate.counted.line).
+# ``commitment_base``, ``penalty_type``, ``penalty_value``: the penalty of a
+# tier period short of the commitment; ``min_invoice_count``: the invoices a
+# tier period needs to earn its rebate (see rebate.agreement.reward).
 AccrualTerms = namedtuple(
     "AccrualTerms",
     "date_start date_end months currency basis tier_mode "
     "partner_id commercial_partner_id company_id settlement_months "
-    "payment_condition payment_grace_days",
-    defaults=("none", 0),
+    "payment_condition payment_grace_days "
+    "commitment_base penalty_type penalty_value min_invoice_count",
+    defaults=("none", 0, 0.0, "none", 0.0, 0),
 )
 
 # A period's rebate: the amount rounded to the agreement currency, and the
@@ -125,6 +129,10 @@ class RebateTermsMixin(models.AbstractModel):
             self._get_period_months(self.settlement_period or self.period),
             self.payment_condition or "none",
             self.payment_grace_days or 0,
+            self.commitment_base or 0.0,
+            self.penalty_type or "none",
+            self.penalty_value or 0.0,
+            self.min_invoice_count or 0,
         )
 
     @api.model
@@ -162,6 +170,8 @@ class RebateTermsMixin(models.AbstractModel):
         columns += ["currency_id", "basis", "tier_mode", "partner_id"]
         columns += ["commercial_partner_id", "company_id"]
         columns += ["payment_condition", "payment_grace_days"]
+        columns += ["commitment_base", "penalty_type", "penalty_value"]
+        columns += ["min_invoice_count"]
         self.flush_recordset(columns)
         currencies = self.env["res.currency"]
         return {
@@ -174,6 +184,10 @@ class RebateTermsMixin(models.AbstractModel):
                 self._get_period_months(settlement_period or period),
                 payment_condition or "none",
                 grace_days or 0,
+                commitment or 0.0,
+                penalty_type or "none",
+                penalty_value or 0.0,
+                min_invoices or 0,
             )
             for (
                 ag_id,
@@ -185,6 +199,10 @@ class RebateTermsMixin(models.AbstractModel):
                 *rest,
                 payment_condition,
                 grace_days,
+                commitment,
+                penalty_type,
+                penalty_value,
+                min_invoices,
             ) in self.env.execute_query(
                 SQL(
                     "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",

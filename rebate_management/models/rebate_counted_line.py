@@ -526,6 +526,26 @@ class RebateCountedLine(models.AbstractModel):
         }
 
     @api.model
+    def _count_period_invoices(self, periods):
+        """{(agreement id, date from): the posted customer invoices (not
+        refunds) with a line that counts} for ``periods`` ((agreement id, date
+        from, date to)): how often the customer bought (purchase frequency)."""
+        if not periods:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, p.date_from, COUNT(DISTINCT am.id)
+                  %s AND am.move_type = 'out_invoice'
+              GROUP BY 1, 2
+                """,
+                self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
+            )
+        )
+        return {(ag_id, start): count for ag_id, start, count in rows}
+
+    @api.model
     def _get_amount_converter(self):
         """A function (agreement terms, currency_id, date, amount) -> the
         amount in the agreement currency at the date, rounded to it; the terms

@@ -18,6 +18,9 @@ LOCKED_FIELDS = (
     "base_forfeited",
     "base_cumulative",
     "rebate_previous",
+    "penalty_total",
+    "invoice_count",
+    "rebate_withheld",
     "adjustment_total",
     "is_adjustment",
     "rebate_total",
@@ -35,6 +38,7 @@ class RebateSettlement(models.Model):
         "rebate.settlement.payout",
         "rebate.settlement.late",
         "rebate.settlement.statement",
+        "rebate.settlement.reward",
     ]
     _order = "date_to desc, id desc"
     # whoever reads a settlement may discuss it in its chatter
@@ -275,6 +279,10 @@ class RebateSettlement(models.Model):
             "approved_date",
             "document_id",
             "payout_payment_id",
+            "hold_release_reason",
+            "hold_released_by_id",
+            "hold_released_date",
+            "hold_released_move_ids",
         }
 
     @api.ondelete(at_uninstall=False)
@@ -312,6 +320,7 @@ class RebateSettlement(models.Model):
                     )
                 )
         self._check_earlier_parts_approved()
+        self._check_credit_hold()
         # a document posted meanwhile waits for the approval, or is seen by it
         self.env["rebate.accrual"]._lock_agreements(self.agreement_id)
         self._check_up_to_date()
@@ -487,6 +496,9 @@ class RebateSettlement(models.Model):
                     "base_forfeited": 0.0,
                     "base_cumulative": 0.0,
                     "rebate_previous": 0.0,
+                    "penalty_total": 0.0,
+                    "invoice_count": 0,
+                    "rebate_withheld": False,
                     "rebate_total": adjustment,
                 }
             else:
@@ -498,6 +510,9 @@ class RebateSettlement(models.Model):
                     "base_forfeited": own.base_forfeited,
                     "base_cumulative": own.base_cumulative,
                     "rebate_previous": own.rebate_previous,
+                    "penalty_total": own.penalty,
+                    "invoice_count": own.invoice_count,
+                    "rebate_withheld": own.withheld,
                     "rebate_total": currency.round(own.rebate + adjustment),
                 }
             values["adjustment_total"] = adjustment

@@ -20,10 +20,15 @@ SEQUENCE_CODE = "rebate.settlement"
 # and 0.0), and its rebate.
 # ``base_forfeited``: the base its invoices did not count for want of payment
 # (payment conditions).
+# ``penalty``: what falling short of the commitment costs, deducted from the
+# rebate (at the end of a tier period); ``invoice_count``: the invoices of the
+# tier period to date, when the agreement asks a minimum; ``withheld``: too
+# few of them, no rebate.
 SettlementAmounts = namedtuple(
     "SettlementAmounts",
-    "base base_cumulative rebate_previous rebate base_forfeited",
-    defaults=(0.0,),
+    "base base_cumulative rebate_previous rebate base_forfeited "
+    "penalty invoice_count withheld",
+    defaults=(0.0, 0.0, 0, False),
 )
 
 
@@ -51,6 +56,8 @@ class RebateSettlement(models.Model):
         date = to_date(self.env, date)
         if agreements is not None and isinstance(agreements, models.BaseModel):
             agreements = agreements.ids
+        if agreements:
+            self.env["rebate.agreement"].browse(agreements)._check_not_template()
         late = self._read_late_accruals(agreements)
         agreements = self._get_agreements_to_close(date, agreements, late)
         if not agreements:
@@ -234,6 +241,9 @@ class RebateSettlement(models.Model):
             "base_forfeited": amounts.base_forfeited,
             "base_cumulative": amounts.base_cumulative,
             "rebate_previous": amounts.rebate_previous,
+            "penalty_total": amounts.penalty,
+            "invoice_count": amounts.invoice_count,
+            "rebate_withheld": amounts.withheld,
             "rebate_total": amounts.rebate,
             "adjustment_total": 0.0,
             "is_adjustment": False,
@@ -253,6 +263,11 @@ class RebateSettlement(models.Model):
         base of its tier period to date C, what the earlier live settlements
         of that tier period settled P, and R(C) - P; the periods are taken in
         order, so each one sees those before it in the same call.
+
+        Rewards and penalties: a tier period with fewer invoices than the
+        agreement's minimum earns no rebate (to date: a later part catches up
+        once the minimum is met); one whose base falls short of the
+        commitment owes the penalty, deducted from its last settlement.
 
         :param periods: (agreement id, date from, date to) settlement periods
         :param terms: {agreement id: AccrualTerms}
@@ -275,42 +290,73 @@ class RebateSettlement(models.Model):
         bases = self.env["rebate.counted.line"]._compute_period_bases(
             windows, terms, date=date, forfeited=forfeited
         )
+        counts = self.env["rebate.counted.line"]._count_period_invoices(
+            [window for window in windows if terms[window[0]].min_invoice_count]
+        )
         settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
         Agreement = self.env["rebate.agreement"]
         amounts = {}
-        for ag_id, date_from, _date_to in sorted(periods):
+        for ag_id, date_from, date_to in sorted(periods):
             agreement_terms = terms[ag_id]
+            currency = agreement_terms.currency
+            # the settlement's period, or the parts of its tier period so far
+            interim = (ag_id, date_from) in parts
+            own = parts[ag_id, date_from] if interim else [(date_from, date_to)]
             base = bases.get((ag_id, date_from), 0.0)
-            own = parts.get((ag_id, date_from))
             cumulative, previous = base, 0.0
-            if own:
+            if interim:
                 cumulative = round_base(
                     sum(bases.get((ag_id, start), 0.0) for start, _end in own),
                     agreement_terms.basis,
-                    agreement_terms.currency.rounding,
+                    currency.rounding,
                 )
                 earlier = settled.setdefault(ag_id, {})
-                previous = agreement_terms.currency.round(
+                previous = currency.round(
                     sum(
                         rebate
                         for start, rebate in earlier.items()
                         if own[0][0] <= start < date_from
                     )
                 )
-            rebate = Agreement._compute_period_rebate(
-                cumulative, tiers.get(ag_id, []), agreement_terms
-            ).amount
-            if own:
-                rebate = agreement_terms.currency.round(rebate - previous)
+            invoice_count, withheld, rebate = 0, False, 0.0
+            if agreement_terms.min_invoice_count:
+                invoice_count = sum(counts.get((ag_id, start), 0) for start, _e in own)
+                withheld = invoice_count < agreement_terms.min_invoice_count
+            if not withheld:
+                rebate = Agreement._compute_period_rebate(
+                    cumulative, tiers.get(ag_id, []), agreement_terms
+                ).amount
+            rebate = currency.round(rebate - previous)
+            if interim:
                 earlier[date_from] = rebate
+            penalty = 0.0
+            if agreement_terms.penalty_type != "none" and self._ends_tier_period(
+                agreement_terms, date_to
+            ):
+                penalty = Agreement._get_penalty(agreement_terms, cumulative)
             amounts[ag_id, date_from] = SettlementAmounts(
                 base,
                 cumulative,
                 previous,
-                rebate,
+                currency.round(rebate - penalty),
                 forfeited.get((ag_id, date_from), 0.0),
+                penalty,
+                invoice_count,
+                withheld,
             )
         return amounts
+
+    @api.model
+    def _ends_tier_period(self, terms, date_to):
+        """Whether a settlement ending on ``date_to`` ends its tier period
+        (always, unless the agreement settles its tier periods in parts):
+        where a commitment is measured."""
+        if terms.settlement_months == terms.months:
+            return True
+        return (
+            period_of(terms.date_start, terms.date_end, terms.months, date_to)[1]
+            == date_to
+        )
 
     @api.model
     def _get_interim_parts(self, periods, terms):
@@ -353,6 +399,7 @@ class RebateSettlement(models.Model):
                 "date_from",
                 "rebate_total",
                 "adjustment_total",
+                "penalty_total",
                 "is_adjustment",
                 "state",
             ]
@@ -362,6 +409,7 @@ class RebateSettlement(models.Model):
             SQL(
                 "SELECT agreement_id, date_from,"
                 " rebate_total - COALESCE(adjustment_total, 0)"
+                " + COALESCE(penalty_total, 0)"
                 " FROM rebate_settlement"
                 " WHERE agreement_id = ANY(%s) AND state != 'cancelled'"
                 " AND is_adjustment IS NOT TRUE AND id != ALL(%s)",

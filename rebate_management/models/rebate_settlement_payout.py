@@ -52,6 +52,7 @@ class RebateSettlementPayout(models.AbstractModel):
                         name=settlement.name,
                     )
                 )
+        self._check_credit_hold()
         zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
         write_tracked(zero._rebate_workflow(), {"state": "done"})
         to_credit = self - zero
@@ -99,16 +100,52 @@ class RebateSettlementPayout(models.AbstractModel):
             "ref": self._get_document_label(),
             "rebate_settlement_id": self.id,
             "invoice_line_ids": [
-                Command.create(
-                    {
-                        "product_id": agreement.rebate_product_id.id,
-                        "name": self._get_document_label(),
-                        "quantity": 1.0,
-                        "price_unit": abs(self.rebate_total),
-                    }
-                )
+                Command.create(vals) for vals in self._prepare_document_line_vals()
             ],
         }
+
+    def _prepare_document_line_vals(self):
+        """The lines of the settlement's document: the rebate (adjustments
+        included) and, apart, the penalty deducted from it, signed for the
+        document (a credit note credits the rebate; a claw-back invoice
+        charges what the rebate does not cover)."""
+        self.ensure_one()
+        agreement = self.agreement_id
+        sign = -1.0 if self.is_negative else 1.0
+        rebate = self.currency_id.round(self.rebate_total + self.penalty_total)
+        lines = []
+        if not self.currency_id.is_zero(rebate) or self.currency_id.is_zero(
+            self.penalty_total
+        ):
+            lines.append(
+                {
+                    "product_id": agreement.rebate_product_id.id,
+                    "name": self._get_document_label(),
+                    "quantity": 1.0,
+                    "price_unit": sign * rebate,
+                }
+            )
+        if not self.currency_id.is_zero(self.penalty_total):
+            lines.append(
+                {
+                    "product_id": agreement.penalty_product_id.id,
+                    "name": self._get_penalty_label(),
+                    "quantity": 1.0,
+                    "price_unit": -sign * self.penalty_total,
+                }
+            )
+        return lines
+
+    def _get_penalty_label(self):
+        """The label of the penalty's line, in the customer's language."""
+        self.ensure_one()
+        lang = self.partner_id.lang or self.env.lang
+        env = self.with_context(lang=lang).env
+        return env._(
+            "Penalty: committed %(commitment)s, reached %(base)s",
+            commitment=formatLang(env, self.agreement_id.commitment_base),
+            base=formatLang(env, self.base_cumulative),
+        )
 
     def _get_document_label(self):
         """The label of the settlement's document and its line, dates in the

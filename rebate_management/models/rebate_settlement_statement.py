@@ -37,7 +37,7 @@ class RebateSettlementStatement(models.AbstractModel):
             (signed untaxed amount in the agreement currency), ``base``
             (signed, basis units) and ``rebate`` (the settlement's rebate
             spread over the lines in proportion to their base: the column adds
-            up to ``rebate_total``).
+            up to ``rebate_total`` before the penalty and late documents).
         """
         self.ensure_one()
         accruals = self.sudo().accrual_ids.sorted(
@@ -57,7 +57,8 @@ class RebateSettlementStatement(models.AbstractModel):
         self._add_payment_shares(lines, accruals)
         # the late documents a settlement carries are shown apart
         # (_get_late_statement_lines), but in an adjustment settlement
-        own_rebate = self.rebate_total
+        # (and the penalty on its own row: the lines earned the rebate)
+        own_rebate = self.rebate_total + self.penalty_total
         if not self.is_adjustment:
             own_rebate -= self.adjustment_total
         rebates = split_amount(

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -10,3 +11,16 @@ class ResCompany(models.Model):
         help="Whoever created or last recomputed a rebate settlement cannot "
         "approve it.",
     )
+    rebate_credit_hold_days = fields.Integer(
+        help="While a customer has invoices open more than this many days past "
+        "their due date, its rebates are neither approved nor paid out, unless "
+        "a sales manager releases the hold. 0: no credit hold.",
+    )
+
+    @api.constrains("rebate_credit_hold_days")
+    def _check_rebate_credit_hold_days(self):
+        for company in self:
+            if company.rebate_credit_hold_days < 0:
+                raise ValidationError(
+                    self.env._("The rebate credit hold days cannot be negative.")
+                )

@@ -8,3 +8,6 @@ class ResConfigSettings(models.TransientModel):
     rebate_four_eyes = fields.Boolean(
         related="company_id.rebate_four_eyes", readonly=False
     )
+    rebate_credit_hold_days = fields.Integer(
+        related="company_id.rebate_credit_hold_days", readonly=False
+    )

@@ -5,6 +5,15 @@ from odoo import fields, models
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    rebate_grade_id = fields.Many2one(
+        "rebate.grade",
+        string="Rebate Grade",
+        company_dependent=True,
+        tracking=True,
+        readonly=True,
+        help="Set each month from the customer's sales of the trailing twelve "
+        "months (Rebates > Configuration > Customer Grades).",
+    )
     rebate_agreement_count = fields.Integer(
         string="Rebate Agreements", compute="_compute_rebate_agreement_count"
     )

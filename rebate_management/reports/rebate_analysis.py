@@ -45,11 +45,18 @@ class RebateAnalysis(models.Model):
         ],
         "product.product": ["product_tmpl_id"],
         "product.template": ["categ_id"],
+        "res.partner": ["rebate_grade_id"],
     }
 
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     agreement_id = fields.Many2one("rebate.agreement", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
+    grade_id = fields.Many2one(
+        "rebate.grade",
+        string="Customer Grade",
+        readonly=True,
+        help="The customer's grade today, in the row's company.",
+    )
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     product_id = fields.Many2one("product.product", readonly=True)
@@ -106,6 +113,7 @@ class RebateAnalysis(models.Model):
                    a.commercial_partner_id AS partner_id,
                    a.agreement_id,
                    ag.user_id,
+                   (rp.rebate_grade_id ->> a.company_id::text)::int AS grade_id,
                    a.company_id,
                    a.currency_id,
                    a.product_id,
@@ -124,6 +132,7 @@ class RebateAnalysis(models.Model):
               JOIN rebate_agreement ag ON ag.id = a.agreement_id
               JOIN product_product pp ON pp.id = a.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
+              JOIN res_partner rp ON rp.id = a.commercial_partner_id
          LEFT JOIN rebate_settlement s
                 ON s.agreement_id = a.agreement_id
                AND a.date BETWEEN s.date_from AND s.date_to
@@ -134,6 +143,7 @@ class RebateAnalysis(models.Model):
                    ag.commercial_partner_id AS partner_id,
                    s.agreement_id,
                    ag.user_id,
+                   (rp.rebate_grade_id ->> s.company_id::text)::int AS grade_id,
                    s.company_id,
                    s.currency_id,
                    NULL AS product_id,
@@ -150,6 +160,7 @@ class RebateAnalysis(models.Model):
                    s.rebate_total AS rebate_settled
               FROM rebate_settlement s
               JOIN rebate_agreement ag ON ag.id = s.agreement_id
+              JOIN res_partner rp ON rp.id = ag.commercial_partner_id
              WHERE s.state = 'done'
             """
         )

@@ -53,7 +53,9 @@ def _applied_rate(settlement, applied):
         return applied.rate if applied else 0.0
     # an interim settlement's tiers apply to the base to date
     base = settlement.base_total
-    rebate = settlement.rebate_total - settlement.adjustment_total
+    rebate = (
+        settlement.rebate_total - settlement.adjustment_total + settlement.penalty_total
+    )
     if settlement.is_interim:
         base = settlement.base_cumulative
         rebate += settlement.rebate_previous
@@ -149,10 +151,15 @@ def _write_terms(sheet, settlement, fmt, row):
         amounts.append(
             (env._("Late documents"), settlement.adjustment_total, money_fmt)
         )
+    if settlement.penalty_total:
+        amounts.append((env._("Penalty"), -settlement.penalty_total, money_fmt))
     amounts.append((env._("Rebate"), settlement.rebate_total, money_fmt))
     for label, value, value_fmt in amounts:
         sheet.text(row, 0, label, label_fmt)
         sheet.worksheet.write_number(row, 1, value, value_fmt)
+        row += 1
+    if settlement.reward_note:
+        sheet.text(row, 0, settlement.reward_note, fmt(italic=True), measure=False)
         row += 1
     return row
 

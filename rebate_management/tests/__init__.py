@@ -17,3 +17,6 @@ from . import test_rebate_clawback
 from . import test_rebate_payout
 from . import test_rebate_late
 from . import test_rebate_payment_condition
+from . import test_rebate_grade
+from . import test_rebate_penalty
+from . import test_rebate_credit_hold

@@ -241,8 +241,18 @@ class TestRebateHardening(RebateCommon):
             self.assertIn(root.id, menus["root"]["children"], user.login)
             entries = {menus[child]["name"] for child in menus[root.id]["children"]}
             self.assertEqual(
-                entries, {"Agreements", "Settlements", "Accruals", "Reporting"}
+                entries,
+                {"Agreements", "Settlements", "Accruals", "Reporting", "Configuration"},
             )
+        # templates are the managers'; grades are read by every role
+        for user, expected in (
+            (self.salesperson, {"Customer Grades"}),
+            (self.manager, {"Customer Grades", "Agreement Templates"}),
+        ):
+            menus = self.env["ir.ui.menu"].with_user(user).load_menus(debug=False)
+            config = self.env.ref("rebate_management.rebate_root_config_menu")
+            entries = {menus[child]["name"] for child in menus[config.id]["children"]}
+            self.assertEqual(entries, expected, user.login)
 
     def test_form_follows_the_role(self):
         def arch(user):
@@ -266,7 +276,7 @@ class TestRebateHardening(RebateCommon):
         self.assertFalse(self.active.with_user(self.salesperson).can_write)
         self.assertTrue(self.env["rebate.agreement"].new({}).can_write)
         self.assertIn(
-            "invisible=\"not id or state != 'draft' or not can_write\"",
+            "invisible=\"not id or state != 'draft' or not can_write or is_template\"",
             arch(self.salesperson),
         )
 

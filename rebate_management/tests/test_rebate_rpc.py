@@ -218,3 +218,79 @@ class TestRebateRpc(RebateCommon, HttpCase):
                 }
             ],
         )
+
+    def test_rewards_and_penalties_over_rpc(self):
+        """Issue #15 over RPC: the commitment is a locked term, the template
+        link and a hold's release are the workflow's, only managers generate
+        from templates and release holds, and a template is refused by the
+        close."""
+        for vals in ({"commitment_base": 10.0}, {"min_invoice_count": 2}):
+            with self.assertRaises(Fault) as capture:
+                self._call(
+                    self.manager, "rebate.agreement", "write", [self.agreement.id], vals
+                )
+            self.assertIn("locked since it was approved", capture.exception.faultString)
+        grade = self.env["rebate.grade"].create({"name": "RPC grade"})
+        template_id = self._call(
+            self.manager,
+            "rebate.agreement",
+            "create",
+            {
+                "name": "RPC template",
+                "is_template": True,
+                "grade_id": grade.id,
+                "date_start": "2025-01-01",
+                "date_end": "2025-12-31",
+                "tier_ids": [(0, 0, {"threshold": 0.0, "rate": 1.0})],
+            },
+        )
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.salesperson,
+                "rebate.agreement",
+                "action_generate_agreements",
+                [template_id],
+                "2026-01-01",
+                "2026-12-31",
+            )
+        self.assertIn(
+            "generate agreements from templates", capture.exception.faultString
+        )
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.manager,
+                "rebate.agreement",
+                "write",
+                [self.agreement.id],
+                {"template_id": template_id},
+            )
+        self.assertIn(FORGED, capture.exception.faultString)
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.accountant,
+                "rebate.settlement",
+                "close_periods",
+                "2025-12-31",
+                agreements=[template_id],
+            )
+        self.assertIn("never submitted, activated", capture.exception.faultString)
+        [settlement_id] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[self.agreement.id],
+        )
+        for user, method, args, text in (
+            (self.salesperson, "action_release_hold", ["Paid soon"], "release credit"),
+            (self.accountant, "action_release_hold", ["Paid soon"], "release credit"),
+            (self.manager, "action_release_hold", ["Paid soon"], "not on credit hold"),
+            (self.accountant, "write", [{"hold_release_reason": "x"}], FORGED),
+            (self.accountant, "write", [{"penalty_total": 1.0}], FORGED),
+        ):
+            with self.assertRaises(Fault) as capture:
+                self._call(user, "rebate.settlement", method, [settlement_id], *args)
+            self.assertIn(text, capture.exception.faultString)
+        self.assertFalse(
+            self.env["rebate.settlement"].browse(settlement_id).hold_released_by_id
+        )
