@@ -15,6 +15,7 @@ class RebateAgreement(models.Model):
         "rebate.terms.mixin",
         "rebate.agreement.lifecycle",
         "rebate.agreement.reward",
+        "rebate.agreement.portal",
     ]
     _order = "date_start desc, id desc"
     # whoever reads an agreement may discuss it in its chatter

@@ -169,6 +169,13 @@ class RebateAgreementReward(models.AbstractModel):
             "context": {"default_template_id": self.id},
         }
 
+    @api.onchange("commitment_base")
+    def _onchange_commitment_base(self):
+        # no commitment, no penalty (hidden in the form, refused on save)
+        if not self.commitment_base:
+            self.penalty_type = "none"
+            self.penalty_value = 0.0
+
     def action_generate_agreements(self, date_start, date_end):
         """Create a draft agreement from this template, over ``date_start``
         to ``date_end``, for each customer of its grade that has none from it
@@ -183,11 +190,11 @@ class RebateAgreementReward(models.AbstractModel):
         )
         date_start = to_date(self.env, date_start)
         date_end = to_date(self.env, date_end)
-        if not self.is_template or not self.grade_id:
+        if not self.is_template or not self.grade_id or self.state == "cancelled":
             raise UserError(
                 self.env._(
-                    "Agreements are generated from a template with a grade; "
-                    "%(name)s is not one.",
+                    "Agreements are generated from a template with a grade, "
+                    "not cancelled; %(name)s is not one.",
                     name=self.name,
                 )
             )
@@ -196,8 +203,10 @@ class RebateAgreementReward(models.AbstractModel):
                 self.env._("The end date cannot be before the start date.")
             )
         partners = self._get_generation_partners(date_start, date_end)
+        # (the salespeople are not mailed one "assigned to you" per agreement)
         agreements = (
             self._rebate_workflow()
+            .with_context(mail_auto_subscribe_no_notify=True)
             .create(
                 [
                     self._prepare_generated_agreement_vals(

@@ -441,15 +441,21 @@ class RebateSettlement(models.Model):
         """Say on each negative settlement what approving it does."""
         for settlement in self:
             vals = created[settlement.id]
-            if vals["state"] == "draft" and vals["rebate_total"] < 0:
-                settlement._message_log(
-                    body=self.env._(
-                        "The rebate of this period is negative: the customer's "
-                        "refunds exceed its invoices, or less was earned than "
-                        "was settled before. Approved, it is paid back by a "
-                        "customer invoice (claw-back)."
-                    )
+            if vals["state"] != "draft" or vals["rebate_total"] >= 0:
+                continue
+            if vals.get("penalty_total"):
+                body = self.env._(
+                    "The penalty of this period exceeds its rebate. Approved, "
+                    "the difference is charged by a customer invoice."
                 )
+            else:
+                body = self.env._(
+                    "The rebate of this period is negative: the customer's "
+                    "refunds exceed its invoices, or less was earned than "
+                    "was settled before. Approved, it is paid back by a "
+                    "customer invoice (claw-back)."
+                )
+            settlement._message_log(body=body)
 
     @api.model
     def _close_finished_agreements(self, created, terms):

@@ -72,6 +72,7 @@ class RebateSettlementPayout(models.AbstractModel):
             settlement.document_id = move
         to_credit._pay_out()
         write_tracked(to_credit._rebate_workflow(), {"state": "done"})
+        to_credit._send_statements()
         return True
 
     def action_view_document(self):
@@ -158,6 +159,11 @@ class RebateSettlementPayout(models.AbstractModel):
             "date_from": format_date(env, self.date_from, lang_code=lang),
             "date_to": format_date(env, self.date_to, lang_code=lang),
         }
+        if self.is_negative and self.penalty_total:
+            return env._(
+                "Rebate and penalty %(agreement)s, %(date_from)s - %(date_to)s",
+                **values,
+            )
         if self.is_negative:
             return env._(
                 "Rebate claw-back %(agreement)s, %(date_from)s - %(date_to)s",

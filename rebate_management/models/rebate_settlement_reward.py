@@ -89,8 +89,8 @@ class RebateSettlementReward(models.AbstractModel):
             if not settlement.currency_id.is_zero(settlement.penalty_total):
                 notes.append(
                     self.env._(
-                        "Penalty of %(penalty)s: the base to date, %(base)s, fell "
-                        "short of the committed %(commitment)s.",
+                        "Penalty of %(penalty)s: the base, %(base)s, fell short "
+                        "of the committed %(commitment)s.",
                         penalty=formatLang(
                             self.env,
                             settlement.penalty_total,

@@ -3,7 +3,12 @@ from odoo import fields, models
 from odoo.tools import format_date
 
 from ..rebate_maths import split_amount
-from ..reports.rebate_statement_xlsx import build_statement_workbook
+from ..reports.rebate_statement_xlsx import (
+    build_statement_workbook,
+    statement_filename,
+)
+
+XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class RebateSettlementStatement(models.AbstractModel):
@@ -27,6 +32,44 @@ class RebateSettlementStatement(models.AbstractModel):
             "url": "/rebate_management/statement?ids="
             + ",".join(str(settlement_id) for settlement_id in self.ids),
             "target": "download",
+        }
+
+    def _send_statements(self):
+        """Send each settlement's statement to its customer, once its document
+        is created: a message posted on the settlement to the customer, from
+        the mail template ``mail_template_settlement_statement`` (in the
+        customer's language, through Odoo's mail queue), with the workbook
+        attached and a link to the agreement's portal page. Agreements whose
+        ``send_statement`` is off are left out."""
+        template = self.env.ref(
+            "rebate_management.mail_template_settlement_statement",
+            raise_if_not_found=False,
+        )
+        to_send = self.filtered(lambda s: s.agreement_id.send_statement)
+        if not template or not to_send:
+            return
+        attachments = self.env["ir.attachment"].create(
+            [settlement._prepare_statement_attachment_vals() for settlement in to_send]
+        )
+        # queued, not sent inside the accountant's request: the mail cron
+        # sends them (a payout run can mail hundreds of customers)
+        to_send = to_send.with_context(mail_notify_force_send=False)
+        for settlement, attachment in zip(to_send, attachments, strict=True):
+            settlement.message_post_with_source(
+                template,
+                message_type="comment",
+                subtype_xmlid="mail.mt_comment",
+                attachment_ids=attachment.ids,
+            )
+
+    def _prepare_statement_attachment_vals(self):
+        self.ensure_one()
+        return {
+            "name": statement_filename(self),
+            "raw": self.export_xlsx(),
+            "mimetype": XLSX_MIMETYPE,
+            "res_model": self._name,
+            "res_id": self.id,
         }
 
     def _get_statement_lines(self):

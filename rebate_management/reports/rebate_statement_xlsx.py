@@ -371,7 +371,7 @@ def _write_settlement_sheet(sheet, settlement, fmt):
     row = _write_terms(sheet, settlement, fmt, 2)
     row = _write_tiers(sheet, settlement, fmt, row + 1)
     row = _write_lines(sheet, settlement, fmt, row + 1)
-    if not settlement.is_adjustment and settlement.late_accrual_ids:
+    if not settlement.is_adjustment and settlement.sudo().late_accrual_ids:
         row = _write_late_documents(sheet, settlement, fmt, row + 2)
     sheet.text(row + 2, 0, _credit_note_text(settlement), fmt(bold=True), False)
     sheet.fit_columns()

@@ -20,3 +20,4 @@ from . import test_rebate_payment_condition
 from . import test_rebate_grade
 from . import test_rebate_penalty
 from . import test_rebate_credit_hold
+from . import test_rebate_portal

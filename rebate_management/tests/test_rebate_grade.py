@@ -317,6 +317,10 @@ class TestRebateGrade(RebateCommon):
         # generated agreements go through the normal approval
         again.action_activate()
         self.assertEqual(again.state, "active")
+        # a cancelled template generates nothing
+        template.action_cancel()
+        with self.assertRaisesText(UserError, "not cancelled"):
+            template.action_generate_agreements("2027-01-01", "2027-12-31")
 
     def test_templates_in_two_companies(self):
         company_2 = self.company_2

@@ -79,7 +79,9 @@ class TestRebatePayout(RebateCommon):
         self.assertIn(sales.payment_state, ("paid", "in_payment"))
         settlement.action_create_credit_note()
         self.assertEqual(settlement.document_id.payment_state, "not_paid")
-        self.assertIn("left to the customer's credit", settlement.message_ids[0].body)
+        # (the last message is the statement sent to the customer, #17)
+        notes = settlement.message_ids.filtered(lambda m: m.message_type != "comment")
+        self.assertIn("left to the customer's credit", notes[0].body)
 
     def test_bank_payment_pays_the_customer(self):
         settlement = self._settle(

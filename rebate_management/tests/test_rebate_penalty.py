@@ -4,7 +4,7 @@ import io
 from openpyxl import load_workbook
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..reports.rebate_statement_xlsx import COL_REBATE
 from .common import RebateCommon
@@ -51,6 +51,7 @@ class TestRebatePenalty(RebateCommon):
         self.assertEqual(settlement.penalty_total, 400.0)
         self.assertEqual(settlement.rebate_total, -100.0)
         self.assertIn("Penalty of", settlement.reward_note)
+        self.assertIn("penalty of this period exceeds", settlement.message_ids[0].body)
         settlement.action_approve()
         settlement.action_create_credit_note()
         invoice = settlement.document_id
@@ -214,6 +215,19 @@ class TestRebatePenalty(RebateCommon):
             agreement.commitment_base = 50.0
         with self.assertRaisesText(UserError, "locked"):
             agreement.min_invoice_count = 2
+
+    def test_clearing_the_commitment_in_the_form_clears_the_penalty(self):
+        agreement = self._create_agreement(
+            [(0.0, 5.0)],
+            activate=False,
+            commitment_base=1000.0,
+            penalty_type="fixed",
+            penalty_value=20.0,
+        )
+        with Form(agreement) as form:
+            form.commitment_base = 0.0
+        self.assertEqual(agreement.penalty_type, "none")
+        self.assertEqual(agreement.penalty_value, 0.0)
 
     def test_too_few_invoices_earn_no_rebate(self):
         agreement = self._create_agreement([(0.0, 5.0)], min_invoice_count=3)

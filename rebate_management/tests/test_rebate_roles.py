@@ -23,7 +23,9 @@ TABLE = [
     # rebate.agreement
     # another company's manager proposes in their own company
     ("agreement: create", OK, OK, ACCESS, OK, ACCESS),
-    ("agreement: read", OK, OK, OK, ACCESS, ACCESS),
+    # a portal user reads its own company's agreements once approved (#17)
+    ("agreement: read", OK, OK, OK, ACCESS, OK),
+    ("agreement: read a draft", OK, OK, OK, ACCESS, ACCESS),
     ("agreement: write name of a draft", OK, OK, ACCESS, ACCESS, ACCESS),
     ("agreement: write terms of a draft", OK, OK, ACCESS, ACCESS, ACCESS),
     ("agreement: write name of an active", ACCESS, OK, ACCESS, ACCESS, ACCESS),
@@ -39,7 +41,7 @@ TABLE = [
     ("agreement: close ended periods", ACCESS, ACCESS, OK, ACCESS, ACCESS),
     # rebate.agreement.tier
     ("tier: create on a draft", OK, OK, ACCESS, ACCESS, ACCESS),
-    ("tier: read", OK, OK, OK, ACCESS, ACCESS),
+    ("tier: read", OK, OK, OK, ACCESS, OK),
     ("tier: write on a draft", OK, OK, ACCESS, ACCESS, ACCESS),
     ("tier: write on an active", ACCESS, REFUSED, ACCESS, ACCESS, ACCESS),
     ("tier: unlink on a draft", OK, OK, ACCESS, ACCESS, ACCESS),
@@ -114,6 +116,7 @@ class TestRebateRoles(RebateCommon):
                 }
             ),
             "agreement: read": lambda env: cls._read(env, cls.active),
+            "agreement: read a draft": lambda env: cls._read(env, cls.draft),
             "agreement: write name of a draft": lambda env: cls._as(
                 env, cls.draft
             ).write({"name": "Renamed"}),

@@ -1,0 +1,266 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from xmlrpc.client import Fault
+
+from freezegun import freeze_time
+
+from odoo.tests import new_test_user, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
+
+from .common import RebateCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
+    """Customers see their rebates on the portal (issue #17, part 1): their
+    own agreements once approved, their terms and progress, the settlements
+    paid with their documents and statements; nothing of anyone else's, and
+    the same answer for what is forbidden and what does not exist."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_x.taxes_id = False
+        cls.rebate_product.taxes_id = False
+        cls.customer.email = "buyer@customer.example.com"
+        cls.customer_contact.email = "desk@customer.example.com"
+        cls.portal = cls._portal_user("rebate_portal", cls.customer_contact)
+        cls.other_portal = cls._portal_user("rebate_portal_other", cls.other_customer)
+        tiers = [(0.0, 1.0), (10000.0, 2.0), (20000.0, 3.0)]
+        cls.agreement = cls._create_agreement(
+            tiers, name="Volume 2025", tier_mode="retroactive"
+        )
+        cls.draft = cls._create_agreement(
+            tiers, activate=False, name="Proposal 2026", tier_mode="retroactive"
+        )
+        cls.cancelled = cls._create_agreement(
+            tiers, name="Withdrawn 2025", tier_mode="retroactive"
+        )
+        cls.cancelled.action_cancel()
+        cls.others = cls._create_agreement(
+            [(0.0, 5.0)], name="Someone Else's", partner_id=cls.other_customer.id
+        )
+        cls._create_invoice([(cls.product_x, 1, 12000.0)], date="2025-02-10")
+        settlements = cls.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=(cls.agreement | cls.others)
+        )
+        cls.settlement = settlements.filtered(lambda s: s.agreement_id == cls.agreement)
+        cls.settlement.action_approve()
+        cls.settlement.action_create_credit_note()
+        cls._create_invoice([(cls.product_x, 1, 6000.0)], date="2025-04-10")
+        cls._create_invoice([(cls.product_x, 1, 1500.0)], date="2025-05-10")
+
+    @classmethod
+    def _portal_user(cls, login, partner):
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pass",
+            groups="base.group_portal",
+            partner_id=partner.id,
+        )
+
+    def _get(self, url, login="rebate_portal"):
+        if login:
+            self.authenticate(login, f"{login}-pass")
+        return self.url_open(url, allow_redirects=False)
+
+    def test_progress_of_the_current_period(self):
+        # Q2 2025 on 2025-05-15: 7,500 counted in 45 of 91 days
+        progress = self.agreement._get_portal_progress(
+            self.agreement.date_start.replace(month=5, day=15)
+        )
+        self.assertEqual(str(progress["date_from"]), "2025-04-01")
+        self.assertEqual(str(progress["date_to"]), "2025-06-30")
+        self.assertEqual(progress["base"], 7500.0)
+        self.assertEqual(progress["tier"], (0.0, 1.0))
+        self.assertEqual(progress["rebate"], 75.0)
+        self.assertEqual(progress["next_threshold"], 10000.0)
+        self.assertEqual(progress["to_next"], 2500.0)
+        # 7,500 / 45 days * 91 days = 15,166.67 -> 2 %
+        self.assertAlmostEqual(progress["forecast_base"], 15166.6667, places=3)
+        self.assertEqual(progress["forecast_rebate"], 303.33)
+        self.assertIsNone(
+            self.agreement._get_portal_progress(
+                self.agreement.date_end.replace(year=2026)
+            )
+        )
+
+    def test_my_rebates_lists_only_the_customers_approved_agreements(self):
+        response = self._get("/my/rebates")
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("Volume 2025", response.text)
+        for hidden in ("Proposal 2026", "Withdrawn 2025", "Someone Else"):
+            self.assertNotIn(hidden, response.text)
+        counters = self.make_jsonrpc_request(
+            "/my/counters", {"counters": ["rebate_count"]}
+        )
+        self.assertEqual(counters["rebate_count"], 1)
+        other = self._get("/my/rebates", login="rebate_portal_other")
+        self.assertIn("Someone Else", other.text)
+        self.assertNotIn("Volume 2025", other.text)
+
+    @freeze_time("2025-05-15")
+    def test_agreement_page(self):
+        response = self._get(f"/my/rebates/{self.agreement.id}")
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        # terms: the tier table
+        for threshold in ("10,000.00", "20,000.00"):
+            self.assertIn(threshold, page)
+        self.assertIn("All products", page)
+        # where the customer stands
+        self.assertIn("2,500.00", page)  # more to reach the next tier
+        self.assertIn("303.33", page)  # forecast
+        # the settlement paid, its credit note's portal page, its statement
+        self.assertIn(self.settlement.name, page)
+        self.assertIn(f"/my/invoices/{self.settlement.document_id.id}", page)
+        self.assertIn(f"/rebate_management/statement?ids={self.settlement.id}", page)
+        statement = self._get(
+            f"/rebate_management/statement?ids={self.settlement.id}", login=None
+        )
+        self.assertEqual(statement.status_code, 200)
+        self.assertTrue(statement.content.startswith(b"PK"))
+        invoice = self._get(
+            f"/my/invoices/{self.settlement.document_id.id}", login=None
+        )
+        self.assertEqual(invoice.status_code, 200)
+
+    def test_forbidden_and_missing_answer_the_same(self):
+        missing = (
+            self.env["rebate.agreement"].search([], order="id desc", limit=1).id + 1
+        )
+        answers = {}
+        for name, url in (
+            ("missing", f"/my/rebates/{missing}"),
+            ("draft", f"/my/rebates/{self.draft.id}"),
+            ("cancelled", f"/my/rebates/{self.cancelled.id}"),
+            ("others", f"/my/rebates/{self.others.id}"),
+        ):
+            response = self._get(url)
+            self.assertEqual(response.status_code, 403, name)
+            self.assertNotIn("Someone Else", response.text)
+            self.assertNotIn("Proposal", response.text)
+            answers[name] = response.text
+        # the same page but for the request's own tokens
+        self.assertEqual(
+            {len(text.splitlines()) for text in answers.values()},
+            {len(answers["missing"].splitlines())},
+        )
+        # another customer's portal user, on this customer's agreement
+        self.assertEqual(
+            self._get(
+                f"/my/rebates/{self.agreement.id}", "rebate_portal_other"
+            ).status_code,
+            403,
+        )
+        # and the statement of a settlement not approved, or another's
+        others_settlement = self.others.settlement_ids
+        for settlement_id in (others_settlement.id, missing * 1000):
+            response = self._get(f"/rebate_management/statement?ids={settlement_id}")
+            self.assertEqual(response.status_code, 403)
+
+    def test_anonymous_visitors_are_sent_to_log_in(self):
+        for url in (
+            "/my/rebates",
+            f"/my/rebates/{self.agreement.id}",
+            f"/rebate_management/statement?ids={self.settlement.id}",
+        ):
+            response = self.url_open(url, allow_redirects=False)
+            self.assertEqual(response.status_code, 303, url)
+            self.assertIn("/web/login", response.headers["Location"])
+
+    def _rpc(self, model, method, *args, **kwargs):
+        with mute_logger("odoo.http"):
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname,
+                self.portal.id,
+                "rebate_portal-pass",
+                model,
+                method,
+                list(args),
+                kwargs,
+            )
+
+    def test_portal_users_read_their_own_and_nothing_else(self):
+        self.assertEqual(
+            self._rpc("rebate.agreement", "search", []), self.agreement.ids
+        )
+        self.assertEqual(len(self._rpc("rebate.agreement.tier", "search", [])), 3)
+        self.assertEqual(
+            self._rpc("rebate.settlement", "search", []), self.settlement.ids
+        )
+        for model in ("rebate.accrual", "rebate.analysis", "rebate.grade"):
+            with self.assertRaises(Fault) as capture:
+                self._rpc(model, "search", [])
+            self.assertIn("not allowed to access", capture.exception.faultString)
+        with self.assertRaises(Fault):
+            self._rpc("rebate.agreement", "write", self.agreement.ids, {"name": "Mine"})
+        with self.assertRaises(Fault):
+            self._rpc("rebate.agreement", "read", self.draft.ids, ["name"])
+        with self.assertRaises(Fault):
+            self._rpc(
+                "rebate.settlement",
+                "close_periods",
+                "2025-06-30",
+                agreements=self.agreement.ids,
+            )
+        self.assertEqual(self.agreement.name, "Volume 2025")
+
+
+@tagged("post_install", "-at_install")
+class TestRebateStatementMail(RebateCommon):
+    """The customer receives the statement when the settlement's document is
+    created (issue #17, part 2)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_x.taxes_id = False
+        cls.rebate_product.taxes_id = False
+        cls.customer.email = "buyer@customer.example.com"
+
+    def _settle(self, **vals):
+        agreement = self._create_agreement([(0.0, 5.0)], **vals)
+        self._create_invoice([(self.product_x, 1, 1000.0)], date="2025-02-10")
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        settlement.action_approve()
+        return settlement
+
+    def _statement_messages(self, settlement):
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "rebate.settlement"),
+                ("res_id", "=", settlement.id),
+                ("message_type", "=", "comment"),
+            ]
+        )
+
+    def test_the_statement_is_mailed_with_the_document(self):
+        settlement = self._settle()
+        mails_before = self.env["mail.mail"].search_count([])
+        settlement.action_create_credit_note()
+        message = self._statement_messages(settlement)
+        self.assertEqual(len(message), 1)
+        self.assertEqual(message.partner_ids, self.customer)
+        self.assertEqual(message.subject, f"Your rebate statement {settlement.name}")
+        self.assertIn("50.00", message.body)
+        self.assertIn(f"/my/rebates/{settlement.agreement_id.id}", message.body)
+        [attachment] = message.attachment_ids
+        self.assertTrue(attachment.name.endswith(".xlsx"))
+        self.assertEqual(attachment.raw[:2], b"PK")
+        # through the mail queue, to the customer
+        mail = self.env["mail.mail"].search([("mail_message_id", "=", message.id)])
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.state, "outgoing")
+        self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertEqual(self.env["mail.mail"].search_count([]), mails_before + 1)
+
+    def test_send_statement_off(self):
+        settlement = self._settle(send_statement=False)
+        settlement.action_create_credit_note()
+        self.assertEqual(settlement.state, "done")
+        self.assertFalse(self._statement_messages(settlement))
