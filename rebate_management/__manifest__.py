@@ -34,6 +34,11 @@
     "demo": [
         "demo/rebate_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "rebate_management/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
     "application": True,
 }

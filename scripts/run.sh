@@ -22,6 +22,7 @@ else
 fi
 
 say "Odoo 18 with rebate_management: http://127.0.0.1:$PORT  (login admin, password admin)"
+say "A customer's portal: login bluepeak, password bluepeak (Blue Peak Hardware's rebates at /my/rebates)"
 say "Open the Rebates app (accountants also find it under Invoicing > Rebates). Stop with Ctrl-C."
 exec "$PY" "$ODOO_BIN" \
     --addons-path="$ADDONS_PATH" --data-dir="$ODOO_DATA_DIR" \

@@ -29,6 +29,20 @@ if ! [ -f /usr/include/ldap.h ] || ! [ -f /usr/include/sasl/sasl.h ] || ! comman
     fi
 fi
 
+# 2b. Headless Chromium, for the browser tests (tours) and screenshots that
+# `make test` runs: Debian's package. In CI the tests fail without it.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+    && ! command -v google-chrome >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        say "Installing chromium (browser tests)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+            || say "chromium could not be installed: the browser tests will be skipped (and fail in CI)"
+    else
+        say "No chromium: install Debian's chromium package for the browser tests (they fail in CI without it)"
+    fi
+fi
+
 # 3. Python environment.
 stamp="$VENV/.rebate-setup"
 want="$(cat "$ODOO_SRC/requirements.txt" "$ROOT/requirements-dev.txt" | sha1sum | cut -c1-12)"

@@ -20,6 +20,7 @@ odoo_cmd -d "$DB" -i rebate_management \
     --test-enable --test-tags "$TAGS" \
     --stop-after-init --log-level=test \
     --http-port="${TEST_HTTP_PORT:-18069}" --http-interface=127.0.0.1 \
+    --screenshots="$LOCAL/screenshots" \
     >"$LOG" 2>&1
 rc=$?
 elapsed=$(( $(date +%s) - start ))

@@ -4,6 +4,7 @@ from . import rebate_agreement_terms
 from . import rebate_agreement_lifecycle
 from . import rebate_agreement_reward
 from . import rebate_agreement_portal
+from . import rebate_agreement_nudge
 from . import rebate_agreement
 from . import rebate_agreement_effect
 from . import rebate_agreement_tier

@@ -1,7 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_date, formatLang
 
 from ..rebate_maths import period_of
+from ..tools import to_date
 
 
 class RebateAgreementPortal(models.AbstractModel):
@@ -18,9 +22,189 @@ class RebateAgreementPortal(models.AbstractModel):
         "customer its statement (Excel attached) with a link to the portal.",
     )
 
+    notify_customer_near_tier = fields.Boolean(
+        string="Tell the Customer Near a Tier",
+        tracking=True,
+        help="When the current period's base comes within the company's "
+        "near-tier percentage of the next tier, mail the customer too (the "
+        "salesperson always gets a to-do).",
+    )
+
     def _get_portal_url(self):
         self.ensure_one()
         return f"{self.get_base_url()}/my/rebates/{self.id}"
+
+    @api.model
+    def _cron_notify_near_tier(self):
+        self.sudo()._notify_near_tier(fields.Date.context_today(self))
+
+    @api.model
+    def _notify_near_tier(self, date):
+        """Nudge the salespeople whose customers are close to their next tier:
+        one to-do per agreement, period and tier when the current period's
+        base on ``date`` is within the company's ``rebate_near_tier_percent``
+        below the next threshold; never twice for the same agreement, period
+        and tier. The customers of agreements that say so get a short mail.
+
+        The bases of every active agreement in a few queries (the engine's
+        period bases), the nudges given in one search.
+
+        :return: the nudges given (rebate.agreement.nudge)
+        """
+        date = to_date(self.env, date)
+        agreements = self.search(
+            [
+                ("state", "=", "active"),
+                ("is_template", "=", False),
+                ("date_start", "<=", date),
+                ("date_end", ">=", date),
+                ("company_id.rebate_near_tier_percent", ">", 0),
+            ]
+        )
+        candidates = agreements._get_near_tier_candidates(date)
+        if not candidates:
+            return self.env["rebate.agreement.nudge"]
+        given = {
+            (nudge.agreement_id.id, nudge.period_start, nudge.threshold)
+            for nudge in self.env["rebate.agreement.nudge"]
+            .sudo()
+            .search([("agreement_id", "in", list({c[0] for c in candidates}))])
+        }
+        new = [c for c in candidates if c[:3] not in given]
+        return self._give_nudges(new)
+
+    def _get_near_tier_candidates(self, date):
+        """[(agreement id, period start, next threshold, base, next rate,
+        period end)] of these agreements whose base of the tier period
+        holding ``date`` is close below their next tier."""
+        terms = self._read_accrual_terms()
+        tiers = self._read_tiers()
+        windows = [
+            (ag_id, *period_of(t.date_start, t.date_end, t.months, date))
+            for ag_id, t in terms.items()
+        ]
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
+            [(ag_id, start, date) for ag_id, start, _end in windows], terms, date=date
+        )
+        percents = {
+            agreement.id: agreement.company_id.rebate_near_tier_percent
+            for agreement in self
+        }
+        candidates = []
+        for ag_id, start, end in windows:
+            base = bases.get((ag_id, start), 0.0)
+            above = [pair for pair in tiers.get(ag_id, []) if pair[0] > base]
+            if not above:
+                continue
+            threshold, rate = above[0]
+            if base >= threshold * (1.0 - percents[ag_id] / 100.0):
+                candidates.append((ag_id, start, threshold, base, rate, end))
+        return candidates
+
+    @api.model
+    def _give_nudges(self, candidates):
+        """The to-dos (and customer mails) of ``candidates``, recorded."""
+        if not candidates:
+            return self.env["rebate.agreement.nudge"]
+        agreements = self.browse([c[0] for c in candidates])
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        activities = []
+        nudges = []
+        for agreement, (_id, start, threshold, base, rate, end) in zip(
+            agreements, candidates, strict=True
+        ):
+            user = agreement._get_nudged_user()
+            activities.append(
+                {
+                    "res_model_id": model_id,
+                    "res_id": agreement.id,
+                    "activity_type_id": todo.id,
+                    "user_id": user.id,
+                    "date_deadline": fields.Date.context_today(self),
+                    "summary": agreement._describe_near_tier(
+                        threshold, base, rate, start, end, user
+                    ),
+                }
+            )
+            nudges.append(
+                {
+                    "agreement_id": agreement.id,
+                    "period_start": start,
+                    "threshold": threshold,
+                    "base": base,
+                    "activity_user_id": user.id,
+                }
+            )
+        self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
+            activities
+        )
+        for agreement, (_id, _start, threshold, base, rate, _end) in zip(
+            agreements, candidates, strict=True
+        ):
+            if agreement.notify_customer_near_tier:
+                agreement._mail_near_tier(threshold, base, rate)
+        # the engine's record: no one writes nudges by hand
+        return self.env["rebate.agreement.nudge"].sudo().create(nudges)
+
+    def _mail_near_tier(self, threshold, base, rate):
+        """A short mail to the customer, in its language, through the mail
+        queue: how much more reaches the next tier, and the portal link."""
+        self.ensure_one()
+        customer = self.partner_id
+        env = self.with_context(lang=customer.lang or self.env.lang).env
+        body = Markup("<p>%s</p><p><a href='%s'>%s</a></p>") % (
+            env._(
+                "You are %(missing)s away from the next tier of %(agreement)s: "
+                "%(rate)s from %(threshold)s this period.",
+                missing=self._format_base(env, threshold - base),
+                agreement=self.name,
+                rate=self._format_rate(env, rate),
+                threshold=self._format_base(env, threshold),
+            ),
+            self._get_portal_url(),
+            env._("Where you stand"),
+        )
+        self.with_context(mail_notify_force_send=False).message_post(
+            body=body,
+            subject=env._("Close to your next rebate tier"),
+            partner_ids=customer.ids,
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+        )
+
+    def _format_base(self, env, value):
+        if self.basis == "amount":
+            return formatLang(env, value, currency_obj=self.currency_id)
+        return env._("%(quantity)s units", quantity=formatLang(env, value))
+
+    def _format_rate(self, env, rate):
+        if self.basis == "amount":
+            return f"{formatLang(env, rate)} %"
+        return f"{formatLang(env, rate)} {self.currency_id.symbol}"
+
+    def _get_nudged_user(self):
+        """Who is nudged: the agreement's salesperson, else the customer's."""
+        self.ensure_one()
+        return (
+            self.user_id
+            or self.commercial_partner_id.user_id
+            or self.env.ref("base.user_admin")
+        )
+
+    def _describe_near_tier(self, threshold, base, rate, start, end, user):
+        """The to-do's text, in the salesperson's language: "Customer X is
+        800.00 from 5.00 % (period ...)"."""
+        self.ensure_one()
+        env = self.with_context(lang=user.lang or self.env.lang).env
+        return env._(
+            "%(customer)s is %(missing)s from %(rate)s (period %(start)s - %(end)s)",
+            customer=self.commercial_partner_id.display_name,
+            missing=self._format_base(env, threshold - base),
+            rate=self._format_rate(env, rate),
+            start=format_date(env, start),
+            end=format_date(env, end),
+        )
 
     def _get_portal_progress(self, date):
         """Where the customer stands on ``date`` in the tier period holding

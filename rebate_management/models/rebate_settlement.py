@@ -564,7 +564,8 @@ class RebateSettlement(models.Model):
         """A notification of what a close of ``agreements`` created, then
         the settlements that matter among them."""
         to_approve = self.filtered(lambda s: s.state == "draft")
-        if not agreements.filtered(lambda a: a.state == "active"):
+        # (the close itself may have closed the agreements: their last period)
+        if not self and not agreements.filtered(lambda a: a.state == "active"):
             message = self.env._(
                 "Nothing to close: only active agreements have periods to settle."
             )
@@ -601,13 +602,17 @@ class RebateSettlement(models.Model):
         }
 
     def _action_open(self, name):
+        # views given: the action may travel as a notification's "next",
+        # which the web client runs as it is (a button's return value is
+        # completed by the server, a nested one is not)
         action = {
             "type": "ir.actions.act_window",
             "name": name,
             "res_model": "rebate.settlement",
             "view_mode": "list,form",
+            "views": [(False, "list"), (False, "form")],
             "domain": [("id", "in", self.ids)],
         }
         if len(self) == 1:
-            action.update(view_mode="form", res_id=self.id)
+            action.update(view_mode="form", views=[(False, "form")], res_id=self.id)
         return action

@@ -17,10 +17,25 @@ class ResCompany(models.Model):
         "a sales manager releases the hold. 0: no credit hold.",
     )
 
+    rebate_near_tier_percent = fields.Float(
+        string="Rebate Near-Tier Percent",
+        default=10.0,
+        help="A salesperson gets a to-do when a customer's base of the current "
+        "period is within this percent below its next tier. 0: no nudges.",
+    )
+
     @api.constrains("rebate_credit_hold_days")
     def _check_rebate_credit_hold_days(self):
         for company in self:
             if company.rebate_credit_hold_days < 0:
                 raise ValidationError(
                     self.env._("The rebate credit hold days cannot be negative.")
+                )
+
+    @api.constrains("rebate_near_tier_percent")
+    def _check_rebate_near_tier_percent(self):
+        for company in self:
+            if not 0.0 <= company.rebate_near_tier_percent <= 100.0:
+                raise ValidationError(
+                    self.env._("The near-tier percent must be between 0 and 100.")
                 )

@@ -11,3 +11,6 @@ class ResConfigSettings(models.TransientModel):
     rebate_credit_hold_days = fields.Integer(
         related="company_id.rebate_credit_hold_days", readonly=False
     )
+    rebate_near_tier_percent = fields.Float(
+        related="company_id.rebate_near_tier_percent", readonly=False
+    )

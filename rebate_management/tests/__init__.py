@@ -21,3 +21,5 @@ from . import test_rebate_grade
 from . import test_rebate_penalty
 from . import test_rebate_credit_hold
 from . import test_rebate_portal
+from . import test_rebate_nudge
+from . import test_rebate_tours

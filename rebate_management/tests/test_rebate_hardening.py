@@ -369,6 +369,18 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertNotIn("next", again["params"])
 
+    @freeze_time("2026-01-05")
+    def test_close_of_the_last_period_says_what_it_closed(self):
+        """Found by the browser test: closing an agreement's last period
+        closes the agreement, and the notification then said there was
+        nothing to close; its "next" action lacked the views the web client
+        needs (it crashed)."""
+        agreement = self.active.with_user(self.accountant)
+        action = agreement.action_close_periods()
+        self.assertEqual(agreement.state, "closed")
+        self.assertRegex(action["params"]["message"], r"^4 period\(s\) closed")
+        self.assertEqual(action["params"]["next"]["views"], [(False, "form")])
+
     def test_actions_say_what_they_did(self):
         """Found walking the UI as an accountant: the list action Recompute
         accruals crashed (it returned True where the client expects an
