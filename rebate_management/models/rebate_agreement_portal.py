@@ -181,7 +181,10 @@ class RebateAgreementPortal(models.AbstractModel):
     def _format_rate(self, env, rate):
         if self.basis == "amount":
             return f"{formatLang(env, rate)} %"
-        return f"{formatLang(env, rate)} {self.currency_id.symbol}"
+        return env._(
+            "%(amount)s per unit",
+            amount=formatLang(env, rate, currency_obj=self.currency_id),
+        )
 
     def _get_nudged_user(self):
         """Who is nudged: the agreement's salesperson, else the customer's."""
@@ -198,10 +201,12 @@ class RebateAgreementPortal(models.AbstractModel):
         self.ensure_one()
         env = self.with_context(lang=user.lang or self.env.lang).env
         return env._(
-            "%(customer)s is %(missing)s from %(rate)s (period %(start)s - %(end)s)",
+            "%(customer)s is %(missing)s short of the %(rate)s tier (from "
+            "%(threshold)s; period %(start)s - %(end)s)",
             customer=self.commercial_partner_id.display_name,
             missing=self._format_base(env, threshold - base),
             rate=self._format_rate(env, rate),
+            threshold=self._format_base(env, threshold),
             start=format_date(env, start),
             end=format_date(env, end),
         )
@@ -240,7 +245,21 @@ class RebateAgreementPortal(models.AbstractModel):
         elapsed = (date - start).days + 1
         days = (end - start).days + 1
         forecast_base = base * days / elapsed
+        lang_env = self.env
         return {
+            "base_label": agreement._format_base(lang_env, base),
+            "to_next_label": agreement._format_base(lang_env, next_tier[0] - base)
+            if next_tier
+            else "",
+            "next_threshold_label": agreement._format_base(lang_env, next_tier[0])
+            if next_tier
+            else "",
+            "next_rate_label": agreement._format_rate(lang_env, next_tier[1])
+            if next_tier
+            else "",
+            "tier_label": agreement._format_rate(lang_env, tiers[reached.tier_index][1])
+            if reached.tier_index is not None
+            else "",
             "date_from": start,
             "date_to": end,
             "base": base,

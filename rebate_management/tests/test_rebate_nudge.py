@@ -47,8 +47,8 @@ class TestRebateNudge(RebateCommon):
         self.assertEqual(todo.user_id, self.salesperson)
         self.assertEqual(
             todo.summary,
-            "Rebate Customer is $\xa0800.00 from 2.00 % "
-            "(period 04/01/2025 - 06/30/2025)",
+            "Rebate Customer is $\xa0800.00 short of the 2.00 % tier "
+            "(from $\xa010,000.00; period 04/01/2025 - 06/30/2025)",
         )
         # never twice, even once the to-do is done
         todo.action_done()
