@@ -14,6 +14,8 @@ from . import rebate_settlement_payout
 from . import rebate_settlement_late
 from . import rebate_settlement_statement
 from . import rebate_settlement_reward
+from . import rebate_settlement_alert
+from . import rebate_settlement_risk
 from . import rebate_settlement
 from . import rebate_settlement_close
 from . import account_move

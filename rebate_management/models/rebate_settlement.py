@@ -39,6 +39,7 @@ class RebateSettlement(models.Model):
         "rebate.settlement.late",
         "rebate.settlement.statement",
         "rebate.settlement.reward",
+        "rebate.settlement.risk",
     ]
     _order = "date_to desc, id desc"
     # whoever reads a settlement may discuss it in its chatter
@@ -283,6 +284,10 @@ class RebateSettlement(models.Model):
             "hold_released_by_id",
             "hold_released_date",
             "hold_released_move_ids",
+            "has_alerts",
+            "alerts_acknowledged_by_id",
+            "alerts_acknowledged_date",
+            "alerts_acknowledgement_note",
         }
 
     @api.ondelete(at_uninstall=False)
@@ -321,6 +326,7 @@ class RebateSettlement(models.Model):
                 )
         self._check_earlier_parts_approved()
         self._check_credit_hold()
+        self._check_alerts_acknowledged()
         # a document posted meanwhile waits for the approval, or is seen by it
         self.env["rebate.accrual"]._lock_agreements(self.agreement_id)
         self._check_up_to_date()
@@ -537,6 +543,7 @@ class RebateSettlement(models.Model):
         # the late documents each carries now, and no longer the others
         self.late_accrual_ids.sudo().write({"adjustment_settlement_id": False})
         self._link_late_accruals(carried)
+        self._refresh_alerts()
 
     def _check_up_to_date(self):
         for settlement, (values, _adjustments) in self._fresh_totals().items():

@@ -82,6 +82,7 @@ class RebateSettlement(models.Model):
             }
         )
         settlements = self.browse(created)
+        settlements._refresh_alerts()
         settlements._log_created(date)
         settlements._log_negative(created)
         self._close_finished_agreements(created, terms)

@@ -24,6 +24,50 @@ class ResCompany(models.Model):
         "period is within this percent below its next tier. 0: no nudges.",
     )
 
+    rebate_alert_surge_days = fields.Integer(
+        string="Surge Alert Days",
+        default=10,
+        help="Alert on a settlement whose period's last days (this many) make "
+        "most of its base and lift it a tier. 0: off.",
+    )
+    rebate_alert_surge_percent = fields.Float(
+        string="Surge Alert Percent",
+        default=50.0,
+        help="The share of the base those last days must make.",
+    )
+    rebate_alert_return_days = fields.Integer(
+        string="Returns Alert Days",
+        default=30,
+        help="Alert on a settlement when refunds dated within this many days "
+        "after its period would have put its base in a lower tier. 0: off.",
+    )
+    rebate_alert_cost_percent = fields.Float(
+        string="Cost Alert Percent",
+        help="Alert on a settlement whose rebate exceeds this percent of the "
+        "period's sales. 0: off.",
+    )
+
+    @api.constrains(
+        "rebate_alert_surge_days",
+        "rebate_alert_surge_percent",
+        "rebate_alert_return_days",
+        "rebate_alert_cost_percent",
+    )
+    def _check_rebate_alerts(self):
+        for company in self:
+            if (
+                company.rebate_alert_surge_days < 0
+                or company.rebate_alert_return_days < 0
+                or not 0.0 <= company.rebate_alert_surge_percent <= 100.0
+                or company.rebate_alert_cost_percent < 0
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The rebate alert thresholds cannot be negative, and the "
+                        "surge percent is at most 100."
+                    )
+                )
+
     @api.constrains("rebate_credit_hold_days")
     def _check_rebate_credit_hold_days(self):
         for company in self:

@@ -14,3 +14,15 @@ class ResConfigSettings(models.TransientModel):
     rebate_near_tier_percent = fields.Float(
         related="company_id.rebate_near_tier_percent", readonly=False
     )
+    rebate_alert_surge_days = fields.Integer(
+        related="company_id.rebate_alert_surge_days", readonly=False
+    )
+    rebate_alert_surge_percent = fields.Float(
+        related="company_id.rebate_alert_surge_percent", readonly=False
+    )
+    rebate_alert_return_days = fields.Integer(
+        related="company_id.rebate_alert_return_days", readonly=False
+    )
+    rebate_alert_cost_percent = fields.Float(
+        related="company_id.rebate_alert_cost_percent", readonly=False
+    )

@@ -23,3 +23,4 @@ from . import test_rebate_credit_hold
 from . import test_rebate_portal
 from . import test_rebate_nudge
 from . import test_rebate_tours
+from . import test_rebate_alert
