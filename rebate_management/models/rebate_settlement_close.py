@@ -82,7 +82,12 @@ class RebateSettlement(models.Model):
             }
         )
         settlements = self.browse(created)
-        settlements._refresh_alerts()
+        settlements._refresh_alerts(
+            new=True,
+            companies=self.env["res.company"].browse(
+                {vals["company_id"] for vals in created.values()}
+            ),
+        )
         settlements._log_created(date)
         settlements._log_negative(created)
         self._close_finished_agreements(created, terms)

@@ -87,17 +87,32 @@ class RebateSettlementRisk(models.AbstractModel):
                     )
                 )
 
-    def _refresh_alerts(self):
+    def _refresh_alerts(self, new=False, companies=None):
         """Compute the alerts of these settlements afresh, in a few queries
         for all of them; a settlement whose alerts change needs a new
-        acknowledgement."""
-        found = self._compute_alerts()
+        acknowledgement. ``new``: settlements just created (the close), with
+        no alert yet, and ``companies`` theirs (the close knows them: thousands
+        of settlements are not read for it). With every check off and no alert
+        to clear, nothing more is read."""
+        if companies is None:
+            companies = self.company_id
+        checking = any(
+            company.rebate_alert_surge_days
+            or company.rebate_alert_return_days
+            or company.rebate_alert_cost_percent
+            for company in companies
+        )
+        if not checking and (new or not any(self.mapped("has_alerts"))):
+            return
+        found = self._compute_alerts() if checking else {}
         Alert = self.env["rebate.settlement.alert"].sudo()
-        old = {
-            settlement.id: set(settlement.sudo().alert_ids.mapped("code"))
-            for settlement in self
-        }
-        Alert.search([("settlement_id", "in", self.ids)]).unlink()
+        old = {}
+        if not new:
+            old = {
+                settlement.id: set(settlement.sudo().alert_ids.mapped("code"))
+                for settlement in self
+            }
+            Alert.search([("settlement_id", "in", self.ids)]).unlink()
         if not found and not any(old.values()):
             return
         Alert.create(
@@ -109,7 +124,7 @@ class RebateSettlementRisk(models.AbstractModel):
         )
         raised = self.filtered(lambda s: bool(found.get(s.id)))
         raised_again = raised.filtered(
-            lambda s: {code for code, _m in found[s.id]} - old[s.id]
+            lambda s: {code for code, _m in found[s.id]} - old.get(s.id, set())
         )
         workflow = self.sudo()._rebate_workflow()
         workflow.filtered(lambda s: s in raised and not s.has_alerts).write(
