@@ -216,10 +216,14 @@ class RebateSettlementRisk(models.AbstractModel):
             )
             for s in on
         }
-        last = self._window_bases(list(set(windows.values())), terms)
+        # the last days' bases, summed as the settlement's own base is (the
+        # engine's aggregated period bases, not a row per document)
+        last = self.env["rebate.counted.line"]._compute_period_bases(
+            list(set(windows.values())), terms
+        )
         alerts = {}
         for settlement, window in windows.items():
-            late_base = last.get(window[:2], (0.0, 0.0))[0]
+            late_base = last.get(window[:2], 0.0)
             base = settlement.base_cumulative or settlement.base_total
             company = settlement.company_id
             if base <= 0 or late_base <= 0:
@@ -291,10 +295,20 @@ class RebateSettlementRisk(models.AbstractModel):
     def _check_cost_share(self, settlements, terms, tiers):
         on = settlements.filtered(lambda s: s.company_id.rebate_alert_cost_percent > 0)
         periods = {s: (s.agreement_id.id, s.date_from, s.date_to) for s in on}
-        sales = self._window_bases(list(set(periods.values())), terms)
+        # on the amount basis the sales are the settlement's base (what it
+        # counted and what it forfeited); on quantities they are summed
+        on_quantity = [
+            period
+            for period in set(periods.values())
+            if terms[period[0]].basis == "quantity"
+        ]
+        sales = self._window_bases(on_quantity, terms)
         alerts = {}
         for settlement, period in periods.items():
-            amount = sales.get(period[:2], (0.0, 0.0))[1]
+            if terms[period[0]].basis == "quantity":
+                amount = sales.get(period[:2], (0.0, 0.0))[1]
+            else:
+                amount = settlement.base_total + settlement.base_forfeited
             rebate = settlement.rebate_total - settlement.adjustment_total
             limit = settlement.company_id.rebate_alert_cost_percent
             if rebate <= 0 or (amount > 0 and rebate * 100.0 <= amount * limit):
