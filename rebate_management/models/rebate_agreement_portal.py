@@ -93,10 +93,10 @@ class RebateAgreementPortal(models.AbstractModel):
         candidates = []
         for ag_id, start, end in windows:
             base = bases.get((ag_id, start), 0.0)
-            above = [pair for pair in tiers.get(ag_id, []) if pair[0] > base]
-            if not above:
+            next_tier = self._get_next_tier(tiers.get(ag_id, []), base)
+            if not next_tier:
                 continue
-            threshold, rate = above[0]
+            threshold, rate = next_tier
             if base >= threshold * (1.0 - percents[ag_id] / 100.0):
                 candidates.append((ag_id, start, threshold, base, rate, end))
         return candidates
@@ -136,14 +136,11 @@ class RebateAgreementPortal(models.AbstractModel):
                     "activity_user_id": user.id,
                 }
             )
+            if agreement.notify_customer_near_tier:
+                agreement._mail_near_tier(threshold, base, rate)
         self.env["mail.activity"].with_context(mail_activity_quick_update=True).create(
             activities
         )
-        for agreement, (_id, _start, threshold, base, rate, _end) in zip(
-            agreements, candidates, strict=True
-        ):
-            if agreement.notify_customer_near_tier:
-                agreement._mail_near_tier(threshold, base, rate)
         # the engine's record: no one writes nudges by hand
         return self.env["rebate.agreement.nudge"].sudo().create(nudges)
 
@@ -239,34 +236,32 @@ class RebateAgreementPortal(models.AbstractModel):
         base = bases.get((agreement.id, start), 0.0)
         tiers = agreement._get_tier_pairs()
         reached = agreement._compute_period_rebate(base, tiers, terms)
-        next_tier = next(
-            ((threshold, rate) for threshold, rate in tiers if threshold > base), None
-        )
+        next_tier = agreement._get_next_tier(tiers, base)
         elapsed = (date - start).days + 1
         days = (end - start).days + 1
         forecast_base = base * days / elapsed
-        lang_env = self.env
+        tier = tiers[reached.tier_index] if reached.tier_index is not None else None
+        env = self.env
+        labels = {
+            "base_label": agreement._format_base(env, base),
+            "tier_label": agreement._format_rate(env, tier[1]) if tier else "",
+            "to_next_label": "",
+            "next_threshold_label": "",
+            "next_rate_label": "",
+        }
+        if next_tier:
+            labels.update(
+                to_next_label=agreement._format_base(env, next_tier[0] - base),
+                next_threshold_label=agreement._format_base(env, next_tier[0]),
+                next_rate_label=agreement._format_rate(env, next_tier[1]),
+            )
         return {
-            "base_label": agreement._format_base(lang_env, base),
-            "to_next_label": agreement._format_base(lang_env, next_tier[0] - base)
-            if next_tier
-            else "",
-            "next_threshold_label": agreement._format_base(lang_env, next_tier[0])
-            if next_tier
-            else "",
-            "next_rate_label": agreement._format_rate(lang_env, next_tier[1])
-            if next_tier
-            else "",
-            "tier_label": agreement._format_rate(lang_env, tiers[reached.tier_index][1])
-            if reached.tier_index is not None
-            else "",
+            **labels,
             "date_from": start,
             "date_to": end,
             "base": base,
             "rebate": reached.amount,
-            "tier": tiers[reached.tier_index]
-            if reached.tier_index is not None
-            else None,
+            "tier": tier,
             "next_threshold": next_tier[0] if next_tier else None,
             "next_rate": next_tier[1] if next_tier else None,
             "to_next": next_tier[0] - base if next_tier else None,

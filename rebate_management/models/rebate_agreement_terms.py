@@ -113,6 +113,11 @@ class RebateTermsMixin(models.AbstractModel):
         self.ensure_one()
         return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
 
+    @api.model
+    def _get_next_tier(self, tiers, base):
+        """The first (threshold, rate) of ``tiers`` above ``base``, or None."""
+        return next((pair for pair in tiers if pair[0] > base), None)
+
     def _get_terms(self):
         """This agreement's AccrualTerms, from its fields (a new record's too)."""
         self.ensure_one()

@@ -137,11 +137,15 @@ class RebateSettlementPayout(models.AbstractModel):
             )
         return lines
 
+    def _get_customer_env(self):
+        """The environment in the customer's language, for what the
+        customer reads (the document's labels)."""
+        self.ensure_one()
+        return self.with_context(lang=self.partner_id.lang or self.env.lang).env
+
     def _get_penalty_label(self):
         """The label of the penalty's line, in the customer's language."""
-        self.ensure_one()
-        lang = self.partner_id.lang or self.env.lang
-        env = self.with_context(lang=lang).env
+        env = self._get_customer_env()
         return env._(
             "Penalty: committed %(commitment)s, reached %(base)s",
             commitment=formatLang(env, self.agreement_id.commitment_base),
@@ -151,9 +155,8 @@ class RebateSettlementPayout(models.AbstractModel):
     def _get_document_label(self):
         """The label of the settlement's document and its line, dates in the
         customer's language."""
-        self.ensure_one()
-        lang = self.partner_id.lang or self.env.lang
-        env = self.with_context(lang=lang).env
+        env = self._get_customer_env()
+        lang = env.lang
         values = {
             "agreement": self.agreement_id.name,
             "date_from": format_date(env, self.date_from, lang_code=lang),

@@ -105,12 +105,13 @@ class RebateSettlementReward(models.AbstractModel):
     @api.depends("partner_id", "state", "rebate_total", "hold_released_move_ids")
     def _compute_credit_hold(self):
         overdue = self._get_overdue_invoices()
+        invoicing = self.env.user.has_group("account.group_account_invoice")
         for settlement in self:
             moves = overdue.get(settlement, self.env["account.move"])
             settlement.credit_hold_note = (
                 settlement._describe_credit_hold(moves) if moves else False
             )
-            if self.env.user.has_group("account.group_account_invoice"):
+            if invoicing:
                 settlement.credit_hold_move_ids = moves
 
     def action_release_hold(self, reason):
