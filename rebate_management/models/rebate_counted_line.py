@@ -369,13 +369,9 @@ class RebateCountedLine(models.AbstractModel):
         conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
 
         def add(ag_id, start, currency_id, date_, amount, quantity, share=None):
-            agreement_terms = terms[ag_id]
-            if agreement_terms.basis == "quantity":
-                base = float(quantity or 0.0)
-            elif currency_id == agreement_terms.currency.id:
-                base = float(amount or 0.0)
-            else:
-                base = convert(agreement_terms, currency_id, date_, amount)
+            base = self._get_row_base(
+                terms[ag_id], currency_id, date_, amount, quantity, convert
+            )
             key = ag_id, start
             if share is None:
                 bases[key] += base
@@ -416,12 +412,60 @@ class RebateCountedLine(models.AbstractModel):
                     for key, value in lost.items()
                 }
             )
+        return self._round_bases(bases, terms)
+
+    @api.model
+    def _get_row_base(self, terms, currency_id, date, amount, quantity, convert):
+        """The base a summed row of lines adds, in the agreement's basis: its
+        quantity, or its amount in the agreement currency (``convert``: an
+        _get_amount_converter)."""
+        if terms.basis == "quantity":
+            return float(quantity or 0.0)
+        if currency_id == terms.currency.id:
+            return float(amount or 0.0)
+        return convert(terms, currency_id, date, amount)
+
+    @api.model
+    def _round_bases(self, bases, terms):
         return {
             (ag_id, start): round_base(
                 base, terms[ag_id].basis, terms[ag_id].currency.rounding
             )
             for (ag_id, start), base in bases.items()
         }
+
+    @api.model
+    def _compute_refund_bases(self, windows, terms):
+        """{(agreement id, date from): base} of the refunds alone that count
+        in ``windows`` (agreement id, date from, date to): negative, summed
+        in one query (refunds count in full, whatever the payment
+        condition)."""
+        if not windows:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, p.date_from, am.currency_id,
+                       CASE WHEN am.currency_id != ag.currency_id
+                            THEN am.invoice_date END,
+                       SUM(%s), SUM(%s)
+                  %s
+                   AND am.move_type = 'out_refund'
+              GROUP BY 1, 2, 3, 4
+                """,
+                SQL(_AMOUNT),
+                SQL(_QTY),
+                self._get_window_lines_from("p", PERIOD_COLUMNS, windows),
+            )
+        )
+        convert = self._get_amount_converter()
+        bases = defaultdict(float)
+        for ag_id, start, currency_id, date, amount, quantity in rows:
+            bases[ag_id, start] += self._get_row_base(
+                terms[ag_id], currency_id, date, amount, quantity, convert
+            )
+        return self._round_bases(bases, terms)
 
     @api.model
     def _get_payment_cutoff(self, terms, due_date, date):

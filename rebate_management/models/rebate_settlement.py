@@ -21,6 +21,7 @@ LOCKED_FIELDS = (
     "penalty_total",
     "invoice_count",
     "rebate_withheld",
+    "base_last_days",
     "adjustment_total",
     "is_adjustment",
     "rebate_total",
@@ -70,6 +71,14 @@ class RebateSettlement(models.Model):
         digits="Product Price",
         readonly=True,
         help="Base of the period computed from the source invoices and refunds.",
+    )
+    base_last_days = fields.Float(
+        string="Base of the Last Days",
+        digits="Product Price",
+        readonly=True,
+        help="The base of the documents dated in the last days of the period "
+        "(the company's Surge Alert Days), measured for the surge alert when "
+        "that check is on.",
     )
     base_forfeited = fields.Float(
         digits="Product Price",
@@ -505,6 +514,7 @@ class RebateSettlement(models.Model):
                     "penalty_total": 0.0,
                     "invoice_count": 0,
                     "rebate_withheld": False,
+                    "base_last_days": 0.0,
                     "rebate_total": adjustment,
                 }
             else:
@@ -519,6 +529,7 @@ class RebateSettlement(models.Model):
                     "penalty_total": own.penalty,
                     "invoice_count": own.invoice_count,
                     "rebate_withheld": own.withheld,
+                    "base_last_days": own.base_last_days,
                     "rebate_total": currency.round(own.rebate + adjustment),
                 }
             values["adjustment_total"] = adjustment

@@ -23,12 +23,14 @@ SEQUENCE_CODE = "rebate.settlement"
 # ``penalty``: what falling short of the commitment costs, deducted from the
 # rebate (at the end of a tier period); ``invoice_count``: the invoices of the
 # tier period to date, when the agreement asks a minimum; ``withheld``: too
-# few of them, no rebate.
+# few of them, no rebate; ``base_last_days``: the base of the documents dated
+# in the period's last days, measured for the surge alert when its company
+# turned it on (rebate.settlement.risk).
 SettlementAmounts = namedtuple(
     "SettlementAmounts",
     "base base_cumulative rebate_previous rebate base_forfeited "
-    "penalty invoice_count withheld",
-    defaults=(0.0, 0.0, 0, False),
+    "penalty invoice_count withheld base_last_days",
+    defaults=(0.0, 0.0, 0, False, 0.0),
 )
 
 
@@ -73,6 +75,7 @@ class RebateSettlement(models.Model):
         )
         if not vals_list:
             return self
+        alerts = self._flag_alerts(vals_list, terms)
         created = self._create_once(vals_list)
         self._link_late_accruals(
             {
@@ -82,12 +85,14 @@ class RebateSettlement(models.Model):
             }
         )
         settlements = self.browse(created)
-        settlements._refresh_alerts(
-            new=True,
-            companies=self.env["res.company"].browse(
-                {vals["company_id"] for vals in created.values()}
-            ),
-        )
+        if alerts:
+            settlements._create_alerts(
+                {
+                    settlement_id: alerts[vals["agreement_id"], vals["date_from"]]
+                    for settlement_id, vals in created.items()
+                    if vals.get("has_alerts")
+                }
+            )
         settlements._log_created(date)
         settlements._log_negative(created)
         self._close_finished_agreements(created, terms)
@@ -251,6 +256,7 @@ class RebateSettlement(models.Model):
             "invoice_count": amounts.invoice_count,
             "rebate_withheld": amounts.withheld,
             "rebate_total": amounts.rebate,
+            "base_last_days": amounts.base_last_days,
             "adjustment_total": 0.0,
             "is_adjustment": False,
             "accrued_total": accrued,
@@ -285,12 +291,15 @@ class RebateSettlement(models.Model):
         :return: {(agreement id, date from): SettlementAmounts}
         """
         parts = self._get_interim_parts(periods, terms)
+        # the period's last days, summed in the same queries as the periods
+        last_days = self._get_last_days_windows(periods, terms)
         windows = periods
-        if parts:
+        if parts or last_days:
             windows = set(periods)
             windows.update(
                 (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
             )
+            windows.update(last_days.values())
             windows = sorted(windows)
         forfeited = {}
         bases = self.env["rebate.counted.line"]._compute_period_bases(
@@ -349,6 +358,9 @@ class RebateSettlement(models.Model):
                 penalty,
                 invoice_count,
                 withheld,
+                bases.get(last_days[ag_id, date_from][:2], 0.0)
+                if (ag_id, date_from) in last_days
+                else 0.0,
             )
         return amounts
 

@@ -1,10 +1,26 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from datetime import timedelta
 
-from odoo import fields, models
+from markupsafe import Markup
+
+from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+
+from ..tools import insert_records
+
+# What the alert checks read of a settlement: plain values, from the close's
+# own or read once (thousands of settlements are not browsed for them).
+SettlementFacts = namedtuple(
+    "SettlementFacts",
+    "id agreement_id company_id currency_id date_from date_to base_total "
+    "base_cumulative base_forfeited base_last_days rebate_total "
+    "adjustment_total is_adjustment",
+)
+# A company's alert thresholds (0: the check is off).
+AlertSettings = namedtuple(
+    "AlertSettings", "surge_days surge_percent return_days cost_percent"
+)
 
 
 class RebateSettlementRisk(models.AbstractModel):
@@ -55,10 +71,13 @@ class RebateSettlementRisk(models.AbstractModel):
         )
         for settlement in self:
             settlement._message_log(
-                body=self.env._(
-                    "Alerts acknowledged (%(alerts)s): %(note)s",
-                    alerts=", ".join(settlement.alert_ids.mapped("message")),
-                    note=note,
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._("Alerts acknowledged: %(note)s", note=note),
+                    Markup().join(
+                        Markup("<li>%s</li>") % message
+                        for message in settlement.alert_ids.mapped("message")
+                    ),
                 )
             )
         return True
@@ -87,247 +106,264 @@ class RebateSettlementRisk(models.AbstractModel):
                     )
                 )
 
-    def _refresh_alerts(self, new=False, companies=None):
-        """Compute the alerts of these settlements afresh, in a few queries
-        for all of them; a settlement whose alerts change needs a new
-        acknowledgement. ``new``: settlements just created (the close), with
-        no alert yet, and ``companies`` theirs (the close knows them: thousands
-        of settlements are not read for it). With every check off and no alert
-        to clear, nothing more is read."""
-        if companies is None:
-            companies = self.company_id
-        checking = any(
-            company.rebate_alert_surge_days
-            or company.rebate_alert_return_days
-            or company.rebate_alert_cost_percent
-            for company in companies
+    @api.model
+    def _flag_alerts(self, vals_list, terms):
+        """The close's alerts, checked on the values of the settlements it is
+        about to create (no settlement read or written again for them): those
+        with alerts are created with ``has_alerts`` set.
+
+        :param vals_list: the settlements' values
+        :param terms: their agreements' AccrualTerms
+        :return: {(agreement id, date from): [alert values]}
+        """
+        names = SettlementFacts._fields[1:]
+        facts = [
+            SettlementFacts(
+                (vals["agreement_id"], vals["date_from"]),
+                *(vals[name] for name in names),
+            )
+            for vals in vals_list
+            if not vals["is_adjustment"]
+        ]
+        found = self._compute_alerts(facts, terms)
+        for vals in vals_list:
+            if not vals["is_adjustment"]:
+                vals["has_alerts"] = (vals["agreement_id"], vals["date_from"]) in found
+        return found
+
+    def _create_alerts(self, alerts):
+        """Insert ``alerts`` ({settlement id: [alert values]}) in one go."""
+        insert_records(
+            self.env["rebate.settlement.alert"].sudo(),
+            [
+                dict(alert, settlement_id=settlement_id)
+                for settlement_id, items in alerts.items()
+                for alert in items
+            ],
         )
-        if not checking and (new or not any(self.mapped("has_alerts"))):
+
+    def _refresh_alerts(self):
+        """Compute the alerts of these settlements afresh (a recompute), in a
+        few queries for all of them; a settlement whose alerts change needs a
+        new acknowledgement."""
+        if not self:
             return
-        found = self._compute_alerts() if checking else {}
-        Alert = self.env["rebate.settlement.alert"].sudo()
-        old = {}
-        if not new:
-            old = {
-                settlement.id: set(settlement.sudo().alert_ids.mapped("code"))
-                for settlement in self
-            }
-            Alert.search([("settlement_id", "in", self.ids)]).unlink()
+        found = self._compute_alerts(self._read_alert_facts())
+        old = {
+            settlement.id: set(settlement.sudo().alert_ids.mapped("code"))
+            for settlement in self
+        }
         if not found and not any(old.values()):
             return
-        Alert.create(
-            [
-                {"settlement_id": settlement_id, "code": code, "message": message}
-                for settlement_id, alerts in found.items()
-                for code, message in alerts
-            ]
-        )
-        raised = self.filtered(lambda s: bool(found.get(s.id)))
-        raised_again = raised.filtered(
-            lambda s: {code for code, _m in found[s.id]} - old.get(s.id, set())
-        )
+        self.env["rebate.settlement.alert"].sudo().search(
+            [("settlement_id", "in", self.ids)]
+        ).unlink()
+        self._create_alerts(found)
         workflow = self.sudo()._rebate_workflow()
-        workflow.filtered(lambda s: s in raised and not s.has_alerts).write(
-            {"has_alerts": True}
+        raised = workflow.browse(list(found))
+        raised_again = raised.filtered(
+            lambda s: {alert["code"] for alert in found[s.id]} - old[s.id]
         )
-        workflow.filtered(lambda s: s not in raised and s.has_alerts).write(
-            {"has_alerts": False}
-        )
-        reset = {
-            "alerts_acknowledged_by_id": False,
-            "alerts_acknowledged_date": False,
-            "alerts_acknowledgement_note": False,
-        }
-        workflow.filtered(lambda s: s in raised_again or s not in raised).filtered(
+        (raised - raised.filtered("has_alerts")).write({"has_alerts": True})
+        (workflow - raised).filtered("has_alerts").write({"has_alerts": False})
+        (raised_again | (workflow - raised)).filtered(
             "alerts_acknowledged_by_id"
-        ).write(reset)
+        ).write(
+            {
+                "alerts_acknowledged_by_id": False,
+                "alerts_acknowledged_date": False,
+                "alerts_acknowledgement_note": False,
+            }
+        )
 
-    def _compute_alerts(self):
-        """{settlement id: [(code, message)]} of the checks these settlements
-        fail, each check one query for all of them, and only where the
-        company turned it on."""
-        regular = self.filtered(lambda s: not s.is_adjustment)
-        if not regular:
+    def _read_alert_facts(self):
+        """The SettlementFacts of these settlements, read in one go."""
+        names = SettlementFacts._fields[1:]
+        self.fetch(list(names))
+        return [
+            SettlementFacts(
+                settlement.id,
+                *(
+                    value.id if isinstance(value, models.BaseModel) else value
+                    for value in (settlement[name] for name in names)
+                ),
+            )
+            for settlement in self
+        ]
+
+    @api.model
+    def _read_alert_settings(self, company_ids):
+        """{company id: AlertSettings}: the thresholds of the alert checks."""
+        return {
+            company.id: AlertSettings(
+                company.rebate_alert_surge_days,
+                company.rebate_alert_surge_percent,
+                company.rebate_alert_return_days,
+                company.rebate_alert_cost_percent,
+            )
+            for company in self.env["res.company"].sudo().browse(company_ids)
+        }
+
+    @api.model
+    def _get_last_days_windows(self, periods, terms):
+        """{(agreement id, date from): (agreement id, from, to)}: the last
+        days of ``periods`` whose company checks for a surge there, whose base
+        the close sums with the periods' (``base_last_days``)."""
+        settings = self._read_alert_settings(
+            {terms[ag_id].company_id for ag_id, _from, _to in periods}
+        )
+        windows = {}
+        for ag_id, date_from, date_to in periods:
+            rule = settings[terms[ag_id].company_id]
+            if rule.surge_days > 0 and rule.surge_percent > 0:
+                start = date_to - timedelta(days=rule.surge_days - 1)
+                windows[ag_id, date_from] = (ag_id, max(date_from, start), date_to)
+        return windows
+
+    @api.model
+    def _compute_alerts(self, facts, terms=None):
+        """{settlement id: [alert values]} of the checks the settlements of
+        ``facts`` (SettlementFacts) fail, each check at most one query for
+        all of them, and only where the company turned it on: with every
+        check off, nothing is read."""
+        regular = [fact for fact in facts if not fact.is_adjustment]
+        settings = self._read_alert_settings({fact.company_id for fact in regular})
+        if not any(any(rule) for rule in settings.values()):
             return {}
-        agreements = regular.agreement_id
-        terms = agreements._read_accrual_terms()
+        agreements = self.env["rebate.agreement"].browse(
+            {fact.agreement_id for fact in regular}
+        )
+        if terms is None:
+            terms = agreements._read_accrual_terms()
         tiers = agreements._read_tiers()
         found = defaultdict(list)
         for check in self._get_alert_checks():
-            for settlement_id, alert in check(regular, terms, tiers).items():
+            for settlement_id, alert in check(regular, terms, tiers, settings).items():
                 found[settlement_id].append(alert)
         return found
 
+    @api.model
     def _get_alert_checks(self):
-        """The alert checks: functions (settlements, terms, tiers) ->
-        {settlement id: (code, message)}. A module adds its own here."""
+        """The alert checks: functions (facts, terms, tiers, settings) ->
+        {settlement id: alert values (code and the figures of
+        rebate.settlement.alert)}. A module adds its own here."""
         return [
             self._check_period_end_surge,
             self._check_returns_after_period,
             self._check_cost_share,
         ]
 
-    def _tier_index(self, agreement, base, tiers, terms):
-        index = agreement._compute_period_rebate(base, tiers, terms).tier_index
-        return -1 if index is None else index
+    @api.model
+    def _falls_a_tier(self, fact, base, lower, terms, tiers):
+        """Whether the settlement's tier is lower at the base ``lower``."""
+        Agreement = self.env["rebate.agreement"]
+        ag_terms = terms[fact.agreement_id]
+        ag_tiers = tiers.get(fact.agreement_id, [])
 
-    def _window_bases(self, windows, terms, kinds=("out_invoice", "out_refund")):
-        """{(agreement id, date from): (base, sales amount)} of the documents
-        of ``kinds`` counted in ``windows`` (agreement id, from, to)."""
-        if not windows:
-            return {}
-        Lines = self.env["rebate.counted.line"]
-        convert = Lines._get_amount_converter()
-        sums = defaultdict(lambda: [0.0, 0.0])
-        for (
-            ag_id,
-            start,
-            _move,
-            move_type,
-            cur,
-            date,
-            _due,
-            amount,
-            qty,
-        ) in Lines._query_move_bases(windows):
-            if move_type not in kinds:
+        def index(value):
+            tier = Agreement._compute_period_rebate(value, ag_tiers, ag_terms)
+            return -1 if tier.tier_index is None else tier.tier_index
+
+        return index(lower) < index(base)
+
+    @api.model
+    def _check_period_end_surge(self, facts, terms, tiers, settings):
+        """The documents of the period's last days make at least the
+        company's percent of its base, and without them the base is in a
+        lower tier: measured on ``base_last_days``, summed by the close."""
+        alerts = {}
+        for fact in facts:
+            rule = settings[fact.company_id]
+            if rule.surge_days <= 0 or rule.surge_percent <= 0:
                 continue
-            agreement_terms = terms[ag_id]
-            money = convert(agreement_terms, cur, date, amount)
-            base = float(qty or 0.0) if agreement_terms.basis == "quantity" else money
-            sums[ag_id, start][0] += base
-            sums[ag_id, start][1] += money
-        return {key: tuple(value) for key, value in sums.items()}
+            late = fact.base_last_days
+            base = fact.base_cumulative or fact.base_total
+            if base <= 0 or late <= 0:
+                continue
+            share = late / base * 100.0
+            if share < rule.surge_percent:
+                continue
+            if not self._falls_a_tier(fact, base, base - late, terms, tiers):
+                continue
+            alerts[fact.id] = {
+                "code": "period_end_surge",
+                "days": rule.surge_days,
+                "threshold": rule.surge_percent,
+                "share": share,
+                "amount": late,
+                "base": base,
+            }
+        return alerts
 
-    def _check_period_end_surge(self, settlements, terms, tiers):
-        on = settlements.filtered(
-            lambda s: s.company_id.rebate_alert_surge_days > 0
-            and s.company_id.rebate_alert_surge_percent > 0
-        )
-        windows = {
-            s: (
-                s.agreement_id.id,
-                max(
-                    s.date_from,
-                    s.date_to
-                    - timedelta(days=s.company_id.rebate_alert_surge_days - 1),
-                ),
-                s.date_to,
-            )
-            for s in on
-        }
-        # the last days' bases, summed as the settlement's own base is (the
-        # engine's aggregated period bases, not a row per document)
-        last = self.env["rebate.counted.line"]._compute_period_bases(
+    @api.model
+    def _check_returns_after_period(self, facts, terms, tiers, settings):
+        """Refunds dated within the company's days after the period would
+        have put its base in a lower tier: one query of refunds alone."""
+        windows = {}
+        for fact in facts:
+            days = settings[fact.company_id].return_days
+            if days > 0:
+                windows[fact] = (
+                    fact.agreement_id,
+                    fact.date_to + timedelta(days=1),
+                    fact.date_to + timedelta(days=days),
+                )
+        returns = self.env["rebate.counted.line"]._compute_refund_bases(
             list(set(windows.values())), terms
         )
         alerts = {}
-        for settlement, window in windows.items():
-            late_base = last.get(window[:2], 0.0)
-            base = settlement.base_cumulative or settlement.base_total
-            company = settlement.company_id
-            if base <= 0 or late_base <= 0:
-                continue
-            share = late_base / base * 100.0
-            if share < company.rebate_alert_surge_percent:
-                continue
-            ag_terms = terms[window[0]]
-            ag_tiers = tiers.get(window[0], [])
-            agreement = settlement.agreement_id
-            if self._tier_index(
-                agreement, base - late_base, ag_tiers, ag_terms
-            ) >= self._tier_index(agreement, base, ag_tiers, ag_terms):
-                continue
-            alerts[settlement.id] = (
-                "period_end_surge",
-                self.env._(
-                    "Documents dated in the last %(days)s days of the period make "
-                    "%(share)s %% of its base (%(late)s of %(base)s); without "
-                    "them the base would be in a lower tier.",
-                    days=company.rebate_alert_surge_days,
-                    share=formatLang(self.env, share),
-                    late=formatLang(self.env, late_base),
-                    base=formatLang(self.env, base),
-                ),
-            )
-        return alerts
-
-    def _check_returns_after_period(self, settlements, terms, tiers):
-        on = settlements.filtered(lambda s: s.company_id.rebate_alert_return_days > 0)
-        windows = {
-            s: (
-                s.agreement_id.id,
-                s.date_to + timedelta(days=1),
-                s.date_to + timedelta(days=s.company_id.rebate_alert_return_days),
-            )
-            for s in on
-        }
-        returns = self._window_bases(
-            list(set(windows.values())), terms, kinds=("out_refund",)
-        )
-        alerts = {}
-        for settlement, window in windows.items():
-            returned = returns.get(window[:2], (0.0, 0.0))[0]
+        for fact, window in windows.items():
+            returned = returns.get(window[:2], 0.0)
             if returned >= 0:
                 continue
-            base = settlement.base_cumulative or settlement.base_total
-            agreement = settlement.agreement_id
-            ag_terms = terms[window[0]]
-            ag_tiers = tiers.get(window[0], [])
-            if self._tier_index(
-                agreement, base + returned, ag_tiers, ag_terms
-            ) >= self._tier_index(agreement, base, ag_tiers, ag_terms):
+            base = fact.base_cumulative or fact.base_total
+            if not self._falls_a_tier(fact, base, base + returned, terms, tiers):
                 continue
-            alerts[settlement.id] = (
-                "returns_after_period",
-                self.env._(
-                    "Refunds of %(returned)s dated within %(days)s days after the "
-                    "period would have put its base in a lower tier (%(base)s, "
-                    "then %(after)s).",
-                    returned=formatLang(self.env, -returned),
-                    days=settlement.company_id.rebate_alert_return_days,
-                    base=formatLang(self.env, base),
-                    after=formatLang(self.env, base + returned),
-                ),
-            )
+            alerts[fact.id] = {
+                "code": "returns_after_period",
+                "days": settings[fact.company_id].return_days,
+                "amount": -returned,
+                "base": base,
+            }
         return alerts
 
-    def _check_cost_share(self, settlements, terms, tiers):
-        on = settlements.filtered(lambda s: s.company_id.rebate_alert_cost_percent > 0)
-        periods = {s: (s.agreement_id.id, s.date_from, s.date_to) for s in on}
+    @api.model
+    def _check_cost_share(self, facts, terms, tiers, settings):
+        """The rebate exceeds the company's percent of the period's sales."""
+        on = [fact for fact in facts if settings[fact.company_id].cost_percent > 0]
         # on the amount basis the sales are the settlement's base (what it
-        # counted and what it forfeited); on quantities they are summed
-        on_quantity = [
-            period
-            for period in set(periods.values())
-            if terms[period[0]].basis == "quantity"
-        ]
-        sales = self._window_bases(on_quantity, terms)
+        # counted and what it forfeited); on quantities their amounts are
+        # summed by the engine as if the agreement counted amounts
+        on_quantity = {
+            (fact.agreement_id, fact.date_from, fact.date_to)
+            for fact in on
+            if terms[fact.agreement_id].basis == "quantity"
+        }
+        forfeited = {}
+        sales = self.env["rebate.counted.line"]._compute_period_bases(
+            list(on_quantity),
+            {
+                period[0]: terms[period[0]]._replace(basis="amount")
+                for period in on_quantity
+            },
+            forfeited=forfeited,
+        )
         alerts = {}
-        for settlement, period in periods.items():
-            if terms[period[0]].basis == "quantity":
-                amount = sales.get(period[:2], (0.0, 0.0))[1]
+        for fact in on:
+            if terms[fact.agreement_id].basis == "quantity":
+                key = (fact.agreement_id, fact.date_from)
+                amount = sales.get(key, 0.0) + forfeited.get(key, 0.0)
             else:
-                amount = settlement.base_total + settlement.base_forfeited
-            rebate = settlement.rebate_total - settlement.adjustment_total
-            limit = settlement.company_id.rebate_alert_cost_percent
+                amount = fact.base_total + fact.base_forfeited
+            rebate = fact.rebate_total - fact.adjustment_total
+            limit = settings[fact.company_id].cost_percent
             if rebate <= 0 or (amount > 0 and rebate * 100.0 <= amount * limit):
                 continue
-            alerts[settlement.id] = (
-                "cost_share",
-                self.env._(
-                    "The rebate, %(rebate)s, is %(share)s %% of the period's sales "
-                    "(%(sales)s), more than %(limit)s %%.",
-                    rebate=formatLang(
-                        self.env, rebate, currency_obj=settlement.currency_id
-                    ),
-                    share=formatLang(self.env, rebate / amount * 100.0)
-                    if amount > 0
-                    else "∞",
-                    sales=formatLang(
-                        self.env, amount, currency_obj=settlement.currency_id
-                    ),
-                    limit=formatLang(self.env, limit),
-                ),
-            )
+            alerts[fact.id] = {
+                "code": "cost_share",
+                "threshold": limit,
+                "share": rebate / amount * 100.0 if amount > 0 else 0.0,
+                "amount": rebate,
+                "base": amount,
+            }
         return alerts

@@ -33,7 +33,8 @@ class ResCompany(models.Model):
     rebate_alert_surge_percent = fields.Float(
         string="Surge Alert Percent",
         default=50.0,
-        help="The share of the base those last days must make.",
+        help="The share of the base, in percent, those last days must make "
+        "(e.g. 50). 0: off.",
     )
     rebate_alert_return_days = fields.Integer(
         string="Returns Alert Days",
@@ -44,7 +45,7 @@ class ResCompany(models.Model):
     rebate_alert_cost_percent = fields.Float(
         string="Cost Alert Percent",
         help="Alert on a settlement whose rebate exceeds this percent of the "
-        "period's sales. 0: off.",
+        "period's sales (e.g. 5 for 5 %). 0: off.",
     )
 
     @api.constrains(

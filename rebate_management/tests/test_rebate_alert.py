@@ -101,6 +101,38 @@ class TestRebateAlert(RebateCommon):
         settlement.action_recompute()
         self.assertFalse(settlement.alert_ids)
 
+    def test_message_in_the_reader_language(self):
+        """An alert keeps the figures that raised it; its message is written
+        when it is read, in the reader's language (the scheduled close runs
+        in English)."""
+        self._sell(4000.0, "2025-02-10")
+        self._sell(6000.0, "2025-03-22")
+        alert = self._close().alert_ids
+        self.assertRecordValues(
+            alert,
+            [
+                {
+                    "code": "period_end_surge",
+                    "days": 10,
+                    "threshold": 50.0,
+                    "share": 60.0,
+                    "amount": 6000.0,
+                    "base": 10000.0,
+                }
+            ],
+        )
+        self.env["res.lang"]._activate_lang("zh_CN")
+        self.env["ir.module.module"]._load_module_terms(
+            ["rebate_management"], ["zh_CN"], overwrite=True
+        )
+        message = alert.with_context(lang="zh_CN").message
+        self.assertNotEqual(message, alert.message)
+        self.assertIn("10", message)
+        self.assertIn("60.00", message)
+        self.assertIn("6,000.00", message)
+        self.assertIn("10,000.00", message)
+        self.assertTrue(message.startswith("期间最后"), message)
+
     def test_cost_share(self):
         self.env.company.rebate_alert_cost_percent = 1.5
         self._sell(10000.0, "2025-02-10")  # 200.00 = 2 % of the sales
