@@ -30,6 +30,7 @@
         "wizards/rebate_agreement_generate_views.xml",
         "wizards/rebate_settlement_release_hold_views.xml",
         "wizards/rebate_settlement_acknowledge_views.xml",
+        "wizards/rebate_audit_workbook_views.xml",
         "views/rebate_management_menus.xml",
     ],
     "demo": [

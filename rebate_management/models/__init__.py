@@ -22,3 +22,4 @@ from . import account_move
 from . import res_partner
 from . import res_company
 from . import res_config_settings
+from . import rebate_audit

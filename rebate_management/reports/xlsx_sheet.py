@@ -100,6 +100,11 @@ def money_format(symbol, position, digits):
     return f'{number} "{symbol}"'
 
 
+def safe_filename(name):
+    """``name`` as the name of a downloaded .xlsx file."""
+    return _FILENAME_FORBIDDEN.sub("-", name).strip() + ".xlsx"
+
+
 def statement_filename(settlements):
     """Download name of the statement workbook of ``settlements``."""
     env = settlements.env
@@ -107,7 +112,7 @@ def statement_filename(settlements):
         name = env._("Rebate statement %(name)s", name=settlements.name)
     else:
         name = env._("Rebate statements")
-    return _FILENAME_FORBIDDEN.sub("-", name).strip() + ".xlsx"
+    return safe_filename(name)
 
 
 def _display_width(value):
@@ -168,12 +173,12 @@ class _Sheet:
         self.worksheet.write_number(row, col, value or 0.0, fmt)
         self._measure(col, len(f"{value or 0.0:,.2f}") + 4)
 
-    def date(self, row, col, value, fmt):
+    def date(self, row, col, value, fmt, width=12):
         if value:
             self.worksheet.write_datetime(row, col, value, fmt)
         else:
             self.worksheet.write_blank(row, col, None, fmt)
-        self._measure(col, 12)
+        self._measure(col, width)
 
     def total(self, row, col, first_row, last_row, value, fmt):
         """SUM of the column from first_row to last_row, with its value cached

@@ -24,3 +24,4 @@ from . import test_rebate_portal
 from . import test_rebate_nudge
 from . import test_rebate_tours
 from . import test_rebate_alert
+from . import test_rebate_audit

@@ -2,3 +2,4 @@ from . import rebate_agreement_amend_wizard
 from . import rebate_agreement_generate
 from . import rebate_settlement_release_hold
 from . import rebate_settlement_acknowledge
+from . import rebate_audit_workbook
