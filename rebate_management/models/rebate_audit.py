@@ -72,7 +72,7 @@ class RebateAudit(models.AbstractModel):
             AuditSheet(
                 self.env._("Settlements"),
                 self._get_settlement_columns(),
-                [self._prepare_settlement_row(s) for s in settlements],
+                self._prepare_settlement_rows(settlements),
             ),
             AuditSheet(
                 self.env._("Alerts"),
@@ -125,10 +125,16 @@ class RebateAudit(models.AbstractModel):
         ]
 
     @api.model
-    def _prepare_settlement_row(self, settlement):
-        states = dict(
-            settlement._fields["state"]._description_selection(settlement.env)
-        )
+    def _prepare_settlement_rows(self, settlements):
+        states = dict(settlements._fields["state"]._description_selection(self.env))
+        return [
+            self._prepare_settlement_row(settlement, states)
+            for settlement in settlements
+        ]
+
+    @api.model
+    def _prepare_settlement_row(self, settlement, states):
+        """One settlement's row; ``states``: the labels of its states."""
         return {
             "currency": settlement.currency_id,
             "name": settlement.name,

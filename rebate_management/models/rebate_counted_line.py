@@ -265,10 +265,15 @@ class RebateCountedLine(models.AbstractModel):
     def _query_plain_bases(self, periods, plain):
         """The rows of _query_period_bases for agreements that count every
         line: their customers' counted lines summed per customer, company,
-        day and currency once, then per period of each agreement."""
+        day and currency once, then per period of each agreement.
+
+        A window ending with a period of the same agreement and inside it
+        (the period's last days, for the surge alert) is summed in the same
+        pass over the period's days (an aggregate FILTER), not joined again."""
         if not periods:
             return []
-        return self.env.execute_query(
+        rows = self._pair_tail_windows(periods)
+        result = self.env.execute_query(
             SQL(
                 """
                 WITH sales AS (
@@ -285,23 +290,49 @@ class RebateCountedLine(models.AbstractModel):
                 SELECT ag.id, p.date_from, s.currency_id,
                        CASE WHEN s.currency_id != ag.currency_id
                             THEN s.invoice_date END,
-                       SUM(s.amount), 0
+                       SUM(s.amount), 0, p.tail_from,
+                       SUM(s.amount) FILTER (WHERE s.invoice_date >= p.tail_from)
                   FROM %(windows)s
                   JOIN rebate_agreement ag ON ag.id = p.agreement_id
                   JOIN sales s
                     ON s.partner_id = ag.commercial_partner_id
                    AND s.company_id = ag.company_id
                    AND s.invoice_date BETWEEN p.date_from AND p.date_to
-              GROUP BY 1, 2, 3, 4
+              GROUP BY 1, 2, 3, 4, 7
                 """,
                 amount=SQL(_AMOUNT),
                 counted=self._get_counted_condition(),
                 partners=list(set(plain.values())),
                 first=min(period[1] for period in periods),
                 last=max(period[2] for period in periods),
-                windows=values_table("p", PERIOD_COLUMNS, periods),
+                windows=values_table(
+                    "p", (*PERIOD_COLUMNS, ("tail_from", "date")), rows
+                ),
             )
         )
+        out = []
+        for ag_id, start, currency_id, date, amount, quantity, tail, in_tail in result:
+            out.append((ag_id, start, currency_id, date, amount, quantity))
+            if tail is not None and in_tail is not None:
+                out.append((ag_id, tail, currency_id, date, in_tail, quantity))
+        return out
+
+    @api.model
+    def _pair_tail_windows(self, periods):
+        """``periods`` as rows (agreement, from, to, tail from): a window that
+        ends with a longer one of the same agreement (its tail) rides on it;
+        the others have no tail."""
+        starts = defaultdict(list)
+        for ag_id, date_from, date_to in periods:
+            starts[ag_id, date_to].append(date_from)
+        rows = []
+        for (ag_id, date_to), froms in starts.items():
+            froms.sort()
+            if len(froms) == 2:
+                rows.append((ag_id, froms[0], date_to, froms[1]))
+            else:
+                rows.extend((ag_id, start, date_to, None) for start in froms)
+        return rows
 
     @api.model
     def _query_scoped_bases(self, periods):
@@ -439,10 +470,11 @@ class RebateCountedLine(models.AbstractModel):
         """{(agreement id, date from): base} of the refunds alone that count
         in ``windows`` (agreement id, date from, date to): negative, summed
         in one query (refunds count in full, whatever the payment
-        condition)."""
+        condition), over the windows where the customer has a refund at
+        all (_get_refund_windows)."""
+        windows = self._get_refund_windows(windows, terms)
         if not windows:
             return {}
-        self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
@@ -466,6 +498,48 @@ class RebateCountedLine(models.AbstractModel):
                 terms[ag_id], currency_id, date, amount, quantity, convert
             )
         return self._round_bases(bases, terms)
+
+    @api.model
+    def _get_refund_windows(self, windows, terms):
+        """Those of ``windows`` in which their agreement's customer has a
+        posted refund, whatever its lines: one small query of the refunds'
+        days, so that the refunds' lines are summed over a few windows, not
+        over every period checked."""
+        if not windows:
+            return []
+        self.env.flush_all()
+        days = defaultdict(list)
+        for partner_id, company_id, day in self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT am.commercial_partner_id, am.company_id,
+                       am.invoice_date
+                  FROM account_move am
+                 WHERE am.move_type = 'out_refund'
+                   AND am.state = 'posted'
+                   AND am.commercial_partner_id = ANY(%s)
+                   AND am.invoice_date BETWEEN %s AND %s
+                """,
+                list({terms[window[0]].commercial_partner_id for window in windows}),
+                min(window[1] for window in windows),
+                max(window[2] for window in windows),
+            )
+        ):
+            days[partner_id, company_id].append(day)
+        return [
+            window
+            for window in windows
+            if any(
+                window[1] <= day <= window[2]
+                for day in days.get(
+                    (
+                        terms[window[0]].commercial_partner_id,
+                        terms[window[0]].company_id,
+                    ),
+                    (),
+                )
+            )
+        ]
 
     @api.model
     def _get_payment_cutoff(self, terms, due_date, date):

@@ -292,77 +292,112 @@ class RebateSettlement(models.Model):
         """
         parts = self._get_interim_parts(periods, terms)
         # the period's last days, summed in the same queries as the periods
-        last_days = self._get_last_days_windows(periods, terms)
-        windows = periods
-        if parts or last_days:
-            windows = set(periods)
-            windows.update(
-                (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
-            )
-            windows.update(last_days.values())
-            windows = sorted(windows)
+        last_days = self._get_last_days_windows(periods, terms, tiers)
+        windows = self._get_amount_windows(periods, parts, last_days)
+        Lines = self.env["rebate.counted.line"]
         forfeited = {}
-        bases = self.env["rebate.counted.line"]._compute_period_bases(
+        bases = Lines._compute_period_bases(
             windows, terms, date=date, forfeited=forfeited
         )
-        counts = self.env["rebate.counted.line"]._count_period_invoices(
+        counts = Lines._count_period_invoices(
             [window for window in windows if terms[window[0]].min_invoice_count]
         )
         settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
-        Agreement = self.env["rebate.agreement"]
         amounts = {}
-        for ag_id, date_from, date_to in sorted(periods):
-            agreement_terms = terms[ag_id]
-            currency = agreement_terms.currency
-            # the settlement's period, or the parts of its tier period so far
-            interim = (ag_id, date_from) in parts
-            own = parts[ag_id, date_from] if interim else [(date_from, date_to)]
-            base = bases.get((ag_id, date_from), 0.0)
-            cumulative, previous = base, 0.0
-            if interim:
-                cumulative = round_base(
-                    sum(bases.get((ag_id, start), 0.0) for start, _end in own),
-                    agreement_terms.basis,
-                    currency.rounding,
-                )
-                earlier = settled.setdefault(ag_id, {})
-                previous = currency.round(
-                    sum(
-                        rebate
-                        for start, rebate in earlier.items()
-                        if own[0][0] <= start < date_from
-                    )
-                )
-            invoice_count, withheld, rebate = 0, False, 0.0
-            if agreement_terms.min_invoice_count:
-                invoice_count = sum(counts.get((ag_id, start), 0) for start, _e in own)
-                withheld = invoice_count < agreement_terms.min_invoice_count
-            if not withheld:
-                rebate = Agreement._compute_period_rebate(
-                    cumulative, tiers.get(ag_id, []), agreement_terms
-                ).amount
-            rebate = currency.round(rebate - previous)
-            if interim:
-                earlier[date_from] = rebate
-            penalty = 0.0
-            if agreement_terms.penalty_type != "none" and self._ends_tier_period(
-                agreement_terms, date_to
-            ):
-                penalty = Agreement._get_penalty(agreement_terms, cumulative)
-            amounts[ag_id, date_from] = SettlementAmounts(
-                base,
-                cumulative,
-                previous,
-                currency.round(rebate - penalty),
-                forfeited.get((ag_id, date_from), 0.0),
-                penalty,
-                invoice_count,
-                withheld,
-                bases.get(last_days[ag_id, date_from][:2], 0.0)
-                if (ag_id, date_from) in last_days
-                else 0.0,
+        for period in sorted(periods):
+            key = period[:2]
+            interim = key in parts
+            amounts[key] = self._compute_period_amounts(
+                terms[period[0]],
+                tiers.get(period[0], []),
+                period,
+                parts[key] if interim else None,
+                bases,
+                counts,
+                settled.setdefault(period[0], {}) if interim else None,
+                forfeited.get(key, 0.0),
+                bases.get(last_days[key][:2], 0.0) if key in last_days else 0.0,
             )
         return amounts
+
+    @api.model
+    def _get_amount_windows(self, periods, parts, last_days):
+        """The date windows whose bases the amounts of ``periods`` read: the
+        periods, the earlier parts of interim tier periods, the last days of
+        the periods checked for a surge."""
+        if not parts and not last_days:
+            return periods
+        windows = set(periods)
+        windows.update(
+            (ag_id, *part) for (ag_id, _start), own in parts.items() for part in own
+        )
+        windows.update(last_days.values())
+        return sorted(windows)
+
+    @api.model
+    def _compute_period_amounts(
+        self,
+        terms,
+        tiers,
+        period,
+        own,
+        bases,
+        counts,
+        earlier,
+        base_forfeited=0.0,
+        base_last_days=0.0,
+    ):
+        """One period's SettlementAmounts from the bases and invoice counts
+        of the windows (_compute_settlement_amounts).
+
+        :param terms: its agreement's AccrualTerms; ``tiers``: its tiers
+        :param period: (agreement id, date from, date to)
+        :param own: interim: the parts of its tier period to date, else None
+        :param earlier: interim: {part start: rebate} settled before in the
+            agreement's tier periods, this period's rebate added; else None
+        """
+        ag_id, date_from, date_to = period
+        currency = terms.currency
+        parts = own or [(date_from, date_to)]
+        base = bases.get((ag_id, date_from), 0.0)
+        cumulative, previous = base, 0.0
+        if own:
+            cumulative = round_base(
+                sum(bases.get((ag_id, start), 0.0) for start, _end in own),
+                terms.basis,
+                currency.rounding,
+            )
+            previous = currency.round(
+                sum(
+                    rebate
+                    for start, rebate in earlier.items()
+                    if own[0][0] <= start < date_from
+                )
+            )
+        invoice_count, withheld, rebate = 0, False, 0.0
+        if terms.min_invoice_count:
+            invoice_count = sum(counts.get((ag_id, start), 0) for start, _e in parts)
+            withheld = invoice_count < terms.min_invoice_count
+        Agreement = self.env["rebate.agreement"]
+        if not withheld:
+            rebate = Agreement._compute_period_rebate(cumulative, tiers, terms).amount
+        rebate = currency.round(rebate - previous)
+        if own:
+            earlier[date_from] = rebate
+        penalty = 0.0
+        if terms.penalty_type != "none" and self._ends_tier_period(terms, date_to):
+            penalty = Agreement._get_penalty(terms, cumulative)
+        return SettlementAmounts(
+            base,
+            cumulative,
+            previous,
+            currency.round(rebate - penalty),
+            base_forfeited,
+            penalty,
+            invoice_count,
+            withheld,
+            base_last_days,
+        )
 
     @api.model
     def _ends_tier_period(self, terms, date_to):

@@ -116,6 +116,9 @@ class RebateSettlementRisk(models.AbstractModel):
         :param terms: their agreements' AccrualTerms
         :return: {(agreement id, date from): [alert values]}
         """
+        settings = self._read_alert_settings({vals["company_id"] for vals in vals_list})
+        if not any(any(rule) for rule in settings.values()):
+            return {}
         names = SettlementFacts._fields[1:]
         facts = [
             SettlementFacts(
@@ -205,16 +208,20 @@ class RebateSettlementRisk(models.AbstractModel):
         }
 
     @api.model
-    def _get_last_days_windows(self, periods, terms):
+    def _get_last_days_windows(self, periods, terms, tiers):
         """{(agreement id, date from): (agreement id, from, to)}: the last
         days of ``periods`` whose company checks for a surge there, whose base
-        the close sums with the periods' (``base_last_days``)."""
+        the close sums with the periods' (``base_last_days``); not for an
+        agreement whose base cannot fall to a lower tier (one tier from 0)."""
         settings = self._read_alert_settings(
             {terms[ag_id].company_id for ag_id, _from, _to in periods}
         )
         windows = {}
         for ag_id, date_from, date_to in periods:
             rule = settings[terms[ag_id].company_id]
+            own = tiers.get(ag_id) or []
+            if len(own) < 2 and not (own and own[0][0] > 0):
+                continue
             if rule.surge_days > 0 and rule.surge_percent > 0:
                 start = date_to - timedelta(days=rule.surge_days - 1)
                 windows[ag_id, date_from] = (ag_id, max(date_from, start), date_to)
