@@ -449,6 +449,8 @@ def stage_close(env, settings, results, floor):
     savepoint.close(rollback=True)
     env.invalidate_all(flush=False)
 
+    _measure_alerts(env, close, results)
+
     doubled = None
     if settings.lines_check:
         savepoint = env.cr.savepoint(flush=True)
@@ -544,6 +546,55 @@ def stage_close(env, settings, results, floor):
     if settings.profile:
         log(measure.report_profile())
     return settlements
+
+
+ALERT_SETTINGS = (
+    "rebate_alert_surge_days",
+    "rebate_alert_surge_percent",
+    "rebate_alert_return_days",
+    "rebate_alert_cost_percent",
+)
+
+
+def _measure_alerts(env, close, results):
+    """#16: close_periods with the companies' alert checks as set (on) and
+    with every check off, alternating, each run rolled back; the target is
+    alerts on within 15 % of off."""
+    companies = env["res.company"].search([])
+    runs = {"on": [], "off": []}
+    for label in ("on", "off", "on", "off"):
+        savepoint = env.cr.savepoint(flush=True)
+        if label == "off":
+            companies.write(dict.fromkeys(ALERT_SETTINGS, 0))
+        measure, settlements = close(f"close_periods, alerts {label} (rolled back)")
+        alerted = len(settlements.filtered("has_alerts"))
+        runs[label].append((measure.wall, measure.queries, alerted))
+        savepoint.close(rollback=True)
+        env.invalidate_all(flush=False)
+    on = median([wall for wall, _q, _a in runs["on"]])
+    off = median([wall for wall, _q, _a in runs["off"]])
+    ratio = on / off
+    met = ratio <= 1.15
+    for label, middle in (("on", on), ("off", off)):
+        walls = ", ".join(f"{wall:.3f}" for wall, _q, _a in runs[label])
+        results.row(
+            f"close_periods, alerts {label} (median of 2, rolled back)",
+            middle,
+            runs[label][0][1],
+            f"runs {walls} s; {runs[label][0][2]} settlements with alerts"
+            + (f"; x{ratio:.2f} of off" if label == "on" else ""),
+            "<= 1.15 x off" if label == "on" else "",
+            met if label == "on" else None,
+            settlements_with_alerts=runs[label][0][2],
+        )
+    results.target(
+        "close_periods with alerts on <= 1.15 x off",
+        met,
+        value_ratio=ratio,
+        on_s=on,
+        off_s=off,
+    )
+    log(f"close_periods alerts on / off: {on:.3f} / {off:.3f} s = x{ratio:.3f}")
 
 
 def expected_settlements(env, agreement_ids):
