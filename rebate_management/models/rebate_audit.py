@@ -12,8 +12,8 @@ from odoo.tools import html2plaintext
 from ..reports.rebate_audit_xlsx import build_audit_workbook
 
 # A column of an audit sheet: the key of its value in the rows, its heading
-# and its kind: "text", "date", "datetime", "number" or "money" (in the
-# row's "currency").
+# and its kind: "text", "note" (wrapped), "date", "datetime", "number",
+# "integer" or "money" (in the row's "currency").
 AuditColumn = namedtuple("AuditColumn", "key label kind")
 # A sheet of the audit workbook: its name, columns and rows (dicts).
 AuditSheet = namedtuple("AuditSheet", "name columns rows")
@@ -121,7 +121,7 @@ class RebateAudit(models.AbstractModel):
             AuditColumn("approved_by", _("Approved By"), "text"),
             AuditColumn("approved_on", _("Approved On"), "datetime"),
             AuditColumn("document", _("Document"), "text"),
-            AuditColumn("alerts", _("Alerts"), "number"),
+            AuditColumn("alerts", _("Alerts"), "integer"),
         ]
 
     @api.model
@@ -167,10 +167,10 @@ class RebateAudit(models.AbstractModel):
             AuditColumn("customer", _("Customer"), "text"),
             AuditColumn("date_to", _("Period End"), "date"),
             AuditColumn("alert", _("Alert"), "text"),
-            AuditColumn("message", _("Message"), "text"),
+            AuditColumn("message", _("Message"), "note"),
             AuditColumn("acknowledged_by", _("Acknowledged By"), "text"),
             AuditColumn("acknowledged_on", _("Acknowledged On"), "datetime"),
-            AuditColumn("note", _("Acknowledgement Note"), "text"),
+            AuditColumn("note", _("Acknowledgement Note"), "note"),
             AuditColumn("state", _("Settlement Status"), "text"),
         ]
 
@@ -206,7 +206,7 @@ class RebateAudit(models.AbstractModel):
             AuditColumn("rebate", _("Rebate"), "money"),
             AuditColumn("released_by", _("Released By"), "text"),
             AuditColumn("released_on", _("Released On"), "datetime"),
-            AuditColumn("reason", _("Reason"), "text"),
+            AuditColumn("reason", _("Reason"), "note"),
             AuditColumn("overdue", _("Overdue Invoices at the Release"), "text"),
         ]
 
@@ -236,13 +236,13 @@ class RebateAudit(models.AbstractModel):
         return [
             AuditColumn("date", _("Date"), "datetime"),
             AuditColumn("agreement", _("Agreement"), "text"),
-            AuditColumn("version", _("Version"), "number"),
+            AuditColumn("version", _("Version"), "integer"),
             AuditColumn("customer", _("Customer"), "text"),
             AuditColumn("author", _("Changed By"), "text"),
             AuditColumn("field", _("Field"), "text"),
             AuditColumn("old", _("Old Value"), "text"),
             AuditColumn("new", _("New Value"), "text"),
-            AuditColumn("note", _("Note"), "text"),
+            AuditColumn("note", _("Note"), "note"),
         ]
 
     @api.model

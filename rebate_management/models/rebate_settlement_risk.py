@@ -230,7 +230,7 @@ class RebateSettlementRisk(models.AbstractModel):
     @api.model
     def _compute_alerts(self, facts, terms=None):
         """{settlement id: [alert values]} of the checks the settlements of
-        ``facts`` (SettlementFacts) fail, each check at most one query for
+        ``facts`` (SettlementFacts) fail, each check a query or two for
         all of them, and only where the company turned it on: with every
         check off, nothing is read."""
         regular = [fact for fact in facts if not fact.is_adjustment]
@@ -305,7 +305,8 @@ class RebateSettlementRisk(models.AbstractModel):
     @api.model
     def _check_returns_after_period(self, facts, terms, tiers, settings):
         """Refunds dated within the company's days after the period would
-        have put its base in a lower tier: one query of refunds alone."""
+        have put its base in a lower tier: the refunds summed over the
+        windows where the customer has one (_compute_refund_bases)."""
         windows = {}
         for fact in facts:
             days = settings[fact.company_id].return_days

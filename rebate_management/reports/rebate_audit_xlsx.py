@@ -40,14 +40,18 @@ def _write_table(sheet, columns, rows, fmt):
         "date": fmt(num_format=DATE_FORMAT),
         "datetime": fmt(num_format=DATETIME_FORMAT),
         "number": fmt(num_format=QUANTITY_FORMAT),
+        "integer": fmt(num_format="0"),
+        "note": fmt(text_wrap=True, valign="top"),
     }
     for row_index, row in enumerate(rows, start=1):
         for col, column in enumerate(columns):
             value = row.get(column.key)
             if column.kind == "money":
                 sheet.number(row_index, col, value, fmt.money(row["currency"]))
-            elif column.kind == "number":
-                sheet.number(row_index, col, value, cell_formats["number"])
+            elif column.kind in ("number", "integer"):
+                sheet.number(row_index, col, value, cell_formats[column.kind])
+            elif column.kind == "note":
+                sheet.text(row_index, col, value or "", cell_formats["note"])
             elif column.kind == "date":
                 sheet.date(row_index, col, value, cell_formats["date"])
             elif column.kind == "datetime":

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 from datetime import date, datetime
 from io import BytesIO
 
@@ -300,7 +301,7 @@ class TestRebateAudit(RebateCommon):
             f"/web/content/rebate.audit.workbook/{wizard.id}/file/"
             "Rebate%20audit%202025-03-31%20to%202025-03-31.xlsx?download=true",
         )
-        sheets = read_sheets(wizard.file)
+        sheets = read_sheets(base64.b64decode(wizard.file))
         self.assertEqual(
             [row["Number"] for row in sheets["Settlements"]],
             [self.surge.name, self.held.name],

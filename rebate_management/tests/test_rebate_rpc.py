@@ -7,6 +7,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
 from .common import RebateCommon
+from .test_rebate_audit import read_sheets
 
 FORGED = "can only be set by its workflow"
 
@@ -294,3 +295,89 @@ class TestRebateRpc(RebateCommon, HttpCase):
         self.assertFalse(
             self.env["rebate.settlement"].browse(settlement_id).hold_released_by_id
         )
+
+    def test_alerts_and_audit_over_rpc(self):
+        """Issue #16 over RPC: only a sales manager acknowledges alerts, the
+        acknowledgement and the alerts' flag are the workflow's, approval
+        waits for it, a salesperson reads the alerts of their own customers
+        only, and the audit workbook is built as the caller."""
+        self.env.company.write(
+            {"rebate_alert_surge_days": 0, "rebate_alert_cost_percent": 1.0}
+        )
+        other = self._create_agreement(
+            [(0.0, 2.0)], name="RPC other", partner_id=self.other_customer.id
+        )
+        self._create_invoice(
+            [(self.product_x, 10, 100.0)],
+            date="2025-02-01",
+            partner=self.other_customer,
+        )
+        [settlement_id, other_id] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[self.agreement.id, other.id],
+        )
+        settlement = self.env["rebate.settlement"].browse(settlement_id)
+        if settlement.agreement_id != self.agreement:
+            settlement_id, other_id = other_id, settlement_id
+            settlement = self.env["rebate.settlement"].browse(settlement_id)
+        # 2 % of the sales against a limit of 1 %
+        self.assertEqual(settlement.alert_ids.code, "cost_share")
+        for user, method, args, text in (
+            (self.salesperson, "action_acknowledge_alerts", ["Fine"], "acknowledge"),
+            (self.accountant, "action_acknowledge_alerts", ["Fine"], "acknowledge"),
+            (self.manager, "action_acknowledge_alerts", ["  "], "Say why"),
+            (self.accountant, "action_approve", [], "must acknowledge"),
+            (self.manager, "write", [{"alerts_acknowledged_by_id": 1}], "not allowed"),
+            (self.accountant, "write", [{"alerts_acknowledged_by_id": 1}], FORGED),
+            (self.accountant, "write", [{"has_alerts": False}], FORGED),
+        ):
+            with self.assertRaises(Fault) as capture:
+                self._call(user, "rebate.settlement", method, [settlement_id], *args)
+            self.assertIn(text, capture.exception.faultString)
+        self.assertFalse(settlement.alerts_acknowledged_by_id)
+        self.assertTrue(settlement.has_alerts)
+        # the salesperson reads their customer's alert, not the other's
+        alerts = self._call(
+            self.salesperson, "rebate.settlement.alert", "search_read", [], ["code"]
+        )
+        self.assertEqual([alert["id"] for alert in alerts], settlement.alert_ids.ids)
+        self._call(
+            self.manager,
+            "rebate.settlement",
+            "action_acknowledge_alerts",
+            [settlement_id],
+            "Agreed with the customer",
+        )
+        self.assertEqual(settlement.alerts_acknowledged_by_id, self.manager)
+        self._call(
+            self.accountant, "rebate.settlement", "action_approve", [settlement_id]
+        )
+        self.assertEqual(settlement.state, "approved")
+        # the workbook as the salesperson: their customer's settlement only
+        Wizard = "rebate.audit.workbook"
+        wizard_id = self._call(
+            self.salesperson,
+            Wizard,
+            "create",
+            {"date_from": "2025-01-01", "date_to": "2025-12-31"},
+        )
+        action = self._call(self.salesperson, Wizard, "action_export", [wizard_id])
+        self.assertTrue(action["url"].startswith(f"/web/content/{Wizard}/{wizard_id}/"))
+        self.authenticate("rpc_sales", "rpc_sales-pass")
+        response = self.url_open(action["url"])
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(
+            response.headers["Content-Type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        sheets = read_sheets(response.content)
+        self.assertEqual(
+            [row["Number"] for row in sheets["Settlements"]], [settlement.name]
+        )
+        self.assertEqual(len(sheets["Alerts"]), 1)
+        # another user may not download it
+        self.authenticate("rpc_acc", "rpc_acc-pass")
+        self.assertNotEqual(self.url_open(action["url"]).status_code, 200)

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 from urllib.parse import quote
 
 from odoo import api, fields, models
@@ -22,7 +23,7 @@ class RebateAuditWorkbook(models.TransientModel):
         "made to the agreements in it.",
     )
     date_to = fields.Date(string="To", required=True, default=fields.Date.context_today)
-    file = fields.Binary(readonly=True, attachment=False)
+    file = fields.Binary(readonly=True)
     filename = fields.Char(readonly=True)
 
     @api.constrains("date_from", "date_to")
@@ -52,7 +53,7 @@ class RebateAuditWorkbook(models.TransientModel):
         data = self.env["rebate.audit"].export_audit_xlsx(self.date_from, self.date_to)
         self.write(
             {
-                "file": data,
+                "file": base64.b64encode(data),
                 "filename": safe_filename(
                     self.env._(
                         "Rebate audit %(start)s to %(end)s",
