@@ -271,7 +271,8 @@ class RebateAudit(models.AbstractModel):
             .exists()
             ._filtered_access("read")
         )
-        return messages.filtered(lambda m: m.res_id in readable.ids), readable
+        ids = set(readable.ids)
+        return messages.filtered(lambda m: m.res_id in ids), readable
 
     @api.model
     def _prepare_change_rows(self, date_from, date_to):
