@@ -126,7 +126,7 @@ class RebateAudit(models.AbstractModel):
 
     @api.model
     def _prepare_settlement_rows(self, settlements):
-        states = dict(settlements._fields["state"]._description_selection(self.env))
+        states = self._get_selection_labels(settlements, "state")
         return [
             self._prepare_settlement_row(settlement, states)
             for settlement in settlements
@@ -176,9 +176,8 @@ class RebateAudit(models.AbstractModel):
 
     @api.model
     def _prepare_alert_rows(self, settlements):
-        Alert = self.env["rebate.settlement.alert"]
-        codes = dict(Alert._fields["code"]._description_selection(self.env))
-        states = dict(settlements._fields["state"]._description_selection(self.env))
+        codes = self._get_selection_labels(self.env["rebate.settlement.alert"], "code")
+        states = self._get_selection_labels(settlements, "state")
         return [
             {
                 "settlement": settlement.name,
@@ -339,7 +338,12 @@ class RebateAudit(models.AbstractModel):
         """A stored (UTC) datetime as the user's local time, without zone."""
         if not value:
             return False
-        return pytz.utc.localize(value).astimezone(self._get_tz()).replace(tzinfo=None)
+        return fields.Datetime.context_timestamp(self, value).replace(tzinfo=None)
+
+    @api.model
+    def _get_selection_labels(self, model, field_name):
+        """{value: label} of a selection field, in the user's language."""
+        return dict(model._fields[field_name]._description_selection(self.env))
 
     @api.model
     def _to_utc_range(self, date_from, date_to):

@@ -526,20 +526,17 @@ class RebateCountedLine(models.AbstractModel):
             )
         ):
             days[partner_id, company_id].append(day)
-        return [
-            window
-            for window in windows
-            if any(
+
+        def has_refund(window):
+            customer = terms[window[0]]
+            return any(
                 window[1] <= day <= window[2]
                 for day in days.get(
-                    (
-                        terms[window[0]].commercial_partner_id,
-                        terms[window[0]].company_id,
-                    ),
-                    (),
+                    (customer.commercial_partner_id, customer.company_id), ()
                 )
             )
-        ]
+
+        return [window for window in windows if has_refund(window)]
 
     @api.model
     def _get_payment_cutoff(self, terms, due_date, date):
