@@ -17,6 +17,7 @@
         "data/product_data.xml",
         "data/ir_cron_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_activity_type_data.xml",
         "views/rebate_agreement_views.xml",
         "views/rebate_accrual_views.xml",
         "views/rebate_settlement_views.xml",

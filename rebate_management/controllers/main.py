@@ -50,7 +50,7 @@ class RebateStatementController(http.Controller):
         if len(settlements.exists()) != len(settlement_ids):
             raise forbidden
         try:
-            data = settlements.export_xlsx()
+            data = settlements._get_statement_xlsx()
         except AccessError:
             raise forbidden from None
         return request.make_response(

@@ -125,6 +125,25 @@ class RebateAccrual(models.Model):
         "period is closed.",
     )
 
+    counted_share = fields.Float(
+        string="Counted",
+        compute="_compute_counted_share",
+        help="Payment condition: the share of the document that counted in its "
+        "settlement (the invoice paid, on time); refunds count in full.",
+    )
+    counted_base = fields.Float(
+        string="Base Counted",
+        digits="Product Price",
+        compute="_compute_counted_share",
+        help="Payment condition: the base that counted in the settlement (the "
+        "base times the share counted).",
+    )
+    counted_reason = fields.Char(
+        string="Why",
+        compute="_compute_counted_share",
+        help="Payment condition: why the share counted (paid by, not paid by).",
+    )
+
     # An accrual belongs to the live settlement of its agreement and period
     # (one at most, by the settlement's unique index): the link follows from
     # the period instead of being written on every accrual, so that closing a
@@ -158,6 +177,26 @@ class RebateAccrual(models.Model):
         by_accrual = dict(rows)
         for accrual in self:
             accrual.settlement_id = by_accrual.get(accrual.id)
+
+    @api.depends("settlement_id", "base")
+    def _compute_counted_share(self):
+        """What of each accrual its settlement counted, as its statement
+        shows it (rebate.settlement._add_payment_shares): all of it, unless
+        the agreement pays on a payment condition."""
+        for accrual in self:
+            accrual.counted_share = 1.0
+            accrual.counted_base = accrual.base
+            accrual.counted_reason = False
+        for settlement, accruals in self.grouped("settlement_id").items():
+            if not settlement:
+                continue
+            lines = [{} for _accrual in accruals]
+            settlement._add_payment_shares(lines, accruals)
+            for accrual, line in zip(accruals, lines, strict=True):
+                if "share" in line:
+                    accrual.counted_share = line["share"]
+                    accrual.counted_base = accrual.base * line["share"]
+                    accrual.counted_reason = line["reason"]
 
     def _search_settlement_id(self, operator, value):
         if operator in ("any", "not any"):

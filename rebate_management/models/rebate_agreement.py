@@ -61,9 +61,14 @@ class RebateAgreement(models.Model):
     user_id = fields.Many2one(
         "res.users",
         string="Salesperson",
+        compute="_compute_user_id",
+        store=True,
+        readonly=False,
+        precompute=True,
         tracking=True,
-        default=lambda self: self.env.user,
         domain="[('share', '=', False)]",
+        help="The customer's salesperson, as on its contact (else whoever "
+        "creates the agreement): the near-tier to-dos go to them.",
     )
     date_start = fields.Date(required=True, tracking=True)
     date_end = fields.Date(required=True, tracking=True)
@@ -272,6 +277,17 @@ class RebateAgreement(models.Model):
         for agreement in self:
             agreement.can_write = not agreement._origin or agreement._origin in writable
 
+    @api.depends("partner_id")
+    def _compute_user_id(self):
+        """The customer's salesperson, as Odoo Sales fills an order's."""
+        for agreement in self:
+            partner = agreement.partner_id
+            salesperson = partner.user_id or partner.commercial_partner_id.user_id
+            if salesperson:
+                agreement.user_id = salesperson
+            elif not agreement.user_id:
+                agreement.user_id = self.env.user
+
     @api.depends("company_id")
     def _compute_journal_id(self):
         for agreement in self:
@@ -365,6 +381,31 @@ class RebateAgreement(models.Model):
                     )
                 )
 
+    @api.constrains("journal_id")
+    def _check_journal(self):
+        """The documents' journal carries them: a sales journal for a
+        customer's credit notes and claw-back invoices."""
+        journal_type = self._get_document_journal_type()
+        for agreement in self:
+            journal = agreement.sudo().journal_id
+            if journal and journal.type != journal_type:
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(name)s cannot issue its documents in journal "
+                        "%(journal)s: choose a %(type)s journal.",
+                        name=agreement.name,
+                        journal=journal.display_name,
+                        type=dict(
+                            journal._fields["type"]._description_selection(self.env)
+                        )[journal_type],
+                    )
+                )
+
+    @api.model
+    def _get_document_journal_type(self):
+        """The type of journal the settlements' documents are issued in."""
+        return "sale"
+
     @api.constrains("payout_method", "payout_journal_id")
     def _check_payout_journal(self):
         for agreement in self.filtered(lambda a: a.payout_method == "bank"):
@@ -395,7 +436,7 @@ class RebateAgreement(models.Model):
         self._check_own_customers(
             [vals["partner_id"] for vals in vals_list if vals.get("partner_id")]
         )
-        return super().create(vals_list)
+        return super(RebateAgreement, self._quiet_without_email()).create(vals_list)
 
     def write(self, vals):
         self._check_rebate_workflow_vals([vals])
@@ -405,7 +446,15 @@ class RebateAgreement(models.Model):
             self._check_terms_editable()
         if vals.get("partner_id"):
             self._check_own_customers([vals["partner_id"]])
-        return super().write(vals)
+        return super(RebateAgreement, self._quiet_without_email()).write(vals)
+
+    def _quiet_without_email(self):
+        """These records, without the "assigned to you" mail to the
+        salesperson when the user has no address to send it from: saving an
+        agreement never depends on the user's email."""
+        if self.env.user.email:
+            return self
+        return self.with_context(mail_auto_subscribe_no_notify=True)
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_used(self):
@@ -471,10 +520,11 @@ class RebateAgreement(models.Model):
     def action_close_periods(self):
         """Settle the ended periods of these agreements (button and server
         action) and say what was closed."""
+        today = fields.Date.context_today(self)
         settlements = self.env["rebate.settlement"].close_periods(
-            fields.Date.context_today(self), agreements=self
+            today, agreements=self
         )
-        return settlements._action_notify_closed(self)
+        return settlements._action_notify_closed(self, today)
 
     def action_view_accruals(self):
         self.ensure_one()

@@ -8,6 +8,8 @@ from odoo.tools import format_date
 
 from ..tools import to_date, write_tracked
 
+APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
+
 
 class RebateAgreementLifecycle(models.AbstractModel):
     """The life of a rebate agreement, inherited by ``rebate.agreement``:
@@ -64,6 +66,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 )
             agreement._check_complete()
         self._rebate_workflow().write({"state": "to_approve"})
+        self._schedule_approval()
         return True
 
     def action_activate(self):
@@ -90,6 +93,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 "approved_date": fields.Datetime.now(),
             }
         )
+        self.activity_feedback([APPROVAL_ACTIVITY])
         self._log_overlaps()
         self._rebuild_accruals()
         return True
@@ -108,6 +112,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 "group_rebate_manager", self.env._("reopen agreements")
             )
         self._rebate_workflow().write({"state": "draft"})
+        self.activity_unlink([APPROVAL_ACTIVITY])
         return True
 
     @api.returns("self")
@@ -177,7 +182,42 @@ class RebateAgreementLifecycle(models.AbstractModel):
             lambda s: s.state == "draft"
         ).sudo()._rebate_workflow().write({"state": "cancelled"})
         self._rebate_workflow().write({"state": "cancelled"})
+        self.activity_unlink([APPROVAL_ACTIVITY])
         return True
+
+    def _schedule_approval(self):
+        """A to-do for each sales manager who may approve these submitted
+        agreements (the managers of its company, but the one who submitted
+        it), as Odoo's apps schedule approvals. (Shown in their activities,
+        not mailed: submitting never depends on the submitter's email
+        address.)"""
+        for agreement in self.with_context(mail_activity_quick_update=True):
+            for manager in agreement._get_approvers():
+                agreement.activity_schedule(
+                    APPROVAL_ACTIVITY,
+                    user_id=manager.id,
+                    note=self.env._(
+                        "%(user)s submitted %(name)s for %(customer)s for approval.",
+                        user=self.env.user.name,
+                        name=agreement.name,
+                        customer=agreement.partner_id.display_name,
+                    ),
+                )
+
+    def _get_approvers(self):
+        """The users who approve this agreement: the active sales managers of
+        its company, but the one submitting it (unless no other)."""
+        self.ensure_one()
+        managers = (
+            self.env.ref("rebate_management.group_rebate_manager")
+            .sudo()
+            .users.filtered(
+                lambda user: user.active
+                and not user.share
+                and self.company_id in user.company_ids
+            )
+        )
+        return (managers - self.env.user) or managers
 
     def _close(self):
         """Close these agreements, their last period settled. A year-end
@@ -318,6 +358,15 @@ class RebateAgreementLifecycle(models.AbstractModel):
 
     def _check_complete(self):
         self.ensure_one()
+        if not self.journal_id:
+            raise UserError(
+                self.env._(
+                    "Rebate agreement %(name)s has no credit note journal: choose "
+                    "the journal its documents are issued in.",
+                    name=self.name,
+                )
+            )
+        self._check_journal()
         if not self.tier_ids:
             raise UserError(
                 self.env._(

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
 import re
 from collections import namedtuple
 from datetime import datetime, time, timedelta
@@ -10,6 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from ..reports.rebate_audit_xlsx import build_audit_workbook
+from ..tools import to_date
 
 # A column of an audit sheet: the key of its value in the rows, its heading
 # and its kind: "text", "note" (wrapped), "date", "datetime", "number",
@@ -37,10 +39,17 @@ class RebateAudit(models.AbstractModel):
     @api.model
     def export_audit_xlsx(self, date_from, date_to):
         """The audit workbook of ``date_from`` to ``date_to`` (included), as
-        the bytes of an .xlsx file."""
-        date_from = fields.Date.to_date(date_from)
-        date_to = fields.Date.to_date(date_to)
-        if not date_from or not date_to or date_from > date_to:
+        an .xlsx file base64 encoded (text, as XML-RPC and JSON-RPC carry
+        it)."""
+        return base64.b64encode(self._get_audit_xlsx(date_from, date_to)).decode()
+
+    @api.model
+    def _get_audit_xlsx(self, date_from, date_to):
+        """The audit workbook of ``date_from`` to ``date_to`` (dates or ISO
+        texts, included), as the bytes of an .xlsx file."""
+        date_from = to_date(self.env, date_from)
+        date_to = to_date(self.env, date_to)
+        if date_from > date_to:
             raise UserError(
                 self.env._("Give an audit range whose start is not after its end.")
             )

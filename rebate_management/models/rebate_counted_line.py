@@ -618,7 +618,8 @@ class RebateCountedLine(models.AbstractModel):
     def _get_unripe_periods(self, periods, terms, date):
         """Those of ``periods`` ((agreement id, date from, date to)) with a
         payment condition whose invoices are not all due by ``date``, grace
-        days included: {(agreement id, date from)}. Their settlement waits."""
+        days included: {(agreement id, date from): the date the last is due,
+        grace days included}. Their settlement waits until then."""
         conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
         if not conditional:
             return set()
@@ -634,11 +635,11 @@ class RebateCountedLine(models.AbstractModel):
                 self._get_window_lines_from("p", PERIOD_COLUMNS, conditional),
             )
         )
-        return {
-            (ag_id, start)
+        ripe_on = {
+            (ag_id, start): last_due + timedelta(days=terms[ag_id].payment_grace_days)
             for ag_id, start, last_due in rows
-            if last_due + timedelta(days=terms[ag_id].payment_grace_days) > date
         }
+        return {key: ripe for key, ripe in ripe_on.items() if ripe > date}
 
     @api.model
     def _count_period_invoices(self, periods):

@@ -3,6 +3,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import format_date
 
 from ..tools import write_tracked
 
@@ -357,18 +358,38 @@ class RebateSettlement(models.Model):
         return True
 
     def action_cancel(self):
+        """Cancel settlements made by mistake, so that their periods close
+        again: drafts, approved ones, and done ones without a document (a
+        period closed at zero). One with a document is undone by reversing
+        the document. An agreement closed by the cancelled settlement of its
+        last period is active again."""
         self._check_accountant(self.env._("cancel settlements"))
-        if any(s.state == "done" for s in self):
+        issued = self.filtered(lambda s: s.state == "done" and s.document_id)
+        if issued:
             raise UserError(
                 self.env._(
-                    "A settlement whose credit note is issued cannot be cancelled; "
-                    "reverse the credit note instead."
+                    "Settlement %(name)s has its document %(document)s: it cannot "
+                    "be cancelled; reverse the document instead.",
+                    name=issued[0].name,
+                    document=issued[0].document_id.display_name,
                 )
             )
         self._check_no_later_part()
         self._check_late_documents_not_paid()
         self._rebate_workflow().write({"state": "cancelled"})
+        self._reopen_agreements()
         return True
+
+    def _reopen_agreements(self):
+        """Make active again the closed agreements of these cancelled
+        settlements whose last period they settled: that period closes
+        again."""
+        agreements = self.filtered(
+            lambda s: not s.is_adjustment and s.date_to == s.agreement_id.date_end
+        ).agreement_id.filtered(lambda a: a.state == "closed")
+        if agreements:
+            # (the accountant's right, as closing them is: not a change of terms)
+            write_tracked(agreements.sudo()._rebate_workflow(), {"state": "active"})
 
     def _check_late_documents_not_paid(self):
         """A settlement whose late documents were carried into a settlement
@@ -433,7 +454,9 @@ class RebateSettlement(models.Model):
         for settlement, _period, drafts in self._interim_neighbours(
             [("state", "=", "draft")]
         ):
-            earlier = drafts.filtered(lambda o, s=settlement: o.date_from < s.date_from)
+            earlier = drafts.filtered(
+                lambda o, s=settlement: o.date_from < s.date_from
+            ).sorted("date_from")
             if earlier:
                 raise UserError(
                     self.env._(
@@ -578,15 +601,22 @@ class RebateSettlement(models.Model):
         out of counts and, by default, of the list."""
         return ["|", ("rebate_total", "!=", 0.0), ("document_id", "!=", False)]
 
-    def _action_notify_closed(self, agreements):
-        """A notification of what a close of ``agreements`` created, then
-        the settlements that matter among them."""
+    def _action_notify_closed(self, agreements, date=None):
+        """A notification of what a close of ``agreements`` on ``date``
+        (today by default) created, and of the periods it left waiting for
+        their invoices to be due, then the settlements that matter among
+        them."""
         to_approve = self.filtered(lambda s: s.state == "draft")
+        waiting = self._describe_waiting_periods(
+            agreements, date or fields.Date.context_today(self)
+        )
         # (the close itself may have closed the agreements: their last period)
         if not self and not agreements.filtered(lambda a: a.state == "active"):
             message = self.env._(
                 "Nothing to close: only active agreements have periods to settle."
             )
+        elif not self and waiting:
+            message = self.env._("Nothing to close yet: %(waiting)s.", waiting=waiting)
         elif not self:
             message = self.env._(
                 "Nothing to close: every ended period of %(agreements)s is already "
@@ -603,6 +633,8 @@ class RebateSettlement(models.Model):
                     self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
                 ),
             )
+            if waiting:
+                message += " " + self.env._("Waiting: %(waiting)s.", waiting=waiting)
         params = {
             "title": self.env._("Close Ended Periods"),
             "message": message,
@@ -618,6 +650,24 @@ class RebateSettlement(models.Model):
             "tag": "display_notification",
             "params": params,
         }
+
+    def _describe_waiting_periods(self, agreements, date):
+        """The periods of ``agreements`` ended by ``date`` that wait for their
+        invoices to be due, each with the date it closes, as one sentence."""
+        waiting = self._get_waiting_periods(agreements, date)
+        return "; ".join(
+            self.env._(
+                "%(agreement)s, %(date_from)s - %(date_to)s, waits until its "
+                "invoices are due and closes on %(date)s",
+                agreement=agreement.display_name,
+                date_from=format_date(self.env, date_from),
+                date_to=format_date(self.env, date_to),
+                date=format_date(self.env, ripe),
+            )
+            for (agreement, date_from, date_to), ripe in sorted(
+                waiting.items(), key=lambda item: (item[1], item[0][0].id)
+            )
+        )
 
     def _action_open(self, name):
         # views given: the action may travel as a notification's "next",

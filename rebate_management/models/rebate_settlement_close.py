@@ -6,6 +6,7 @@ from collections import namedtuple
 from psycopg2.errors import UniqueViolation
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
 from ..rebate_maths import period_of, periods_until, round_base
@@ -55,9 +56,8 @@ class RebateSettlement(models.Model):
         :return: the settlements created (their ids over RPC)
         """
         self._check_accountant(self.env._("close rebate periods"))
-        date = to_date(self.env, date)
-        if agreements is not None and isinstance(agreements, models.BaseModel):
-            agreements = agreements.ids
+        date = self._check_close_date(date)
+        agreements = self._check_close_agreements(agreements)
         if agreements:
             self.env["rebate.agreement"].browse(agreements)._check_not_template()
         late = self._read_late_accruals(agreements)
@@ -99,6 +99,50 @@ class RebateSettlement(models.Model):
         return settlements
 
     @api.model
+    def _check_close_date(self, date):
+        """``date`` as a date, refused when it is after today: a period is
+        settled once it has ended, never ahead of time."""
+        date = to_date(self.env, date)
+        today = fields.Date.context_today(self)
+        if date > today:
+            raise UserError(
+                self.env._(
+                    "Periods are closed once they have ended: %(date)s is after "
+                    "today (%(today)s). Close on or before today.",
+                    date=format_date(self.env, date),
+                    today=format_date(self.env, today),
+                )
+            )
+        return date
+
+    @api.model
+    def _check_close_agreements(self, agreements):
+        """The ids of ``agreements`` (None: every agreement; agreement
+        records or a list of their ids, as RPC sends them), a clear error for
+        anything else."""
+        if agreements is None:
+            return None
+        if isinstance(agreements, models.BaseModel):
+            if agreements._name != "rebate.agreement":
+                agreements = None
+            else:
+                return agreements.ids
+        elif isinstance(agreements, int) and not isinstance(agreements, bool):
+            return [agreements]
+        elif isinstance(agreements, list | tuple) and all(
+            isinstance(ag_id, int) and not isinstance(ag_id, bool)
+            for ag_id in agreements
+        ):
+            return list(agreements)
+        raise UserError(
+            self.env._(
+                "Give the agreements to close as a list of rebate agreement ids "
+                "(or none for every active agreement), not %(value)s.",
+                value=repr(agreements),
+            )
+        )
+
+    @api.model
     def _get_agreements_to_close(self, date, agreements=None, late=()):
         """The active agreements started by ``date`` (among ``agreements``,
         ids), and the closed ones with late documents to carry (LateAccrual
@@ -122,8 +166,20 @@ class RebateSettlement(models.Model):
     @api.model
     def _get_periods_due(self, agreements, terms, date):
         """[(agreement id, date from, date to)] of the periods ended by
-        ``date`` that have no live settlement yet. (A close cuts thousands:
+        ``date`` that have no live settlement yet and do not wait for their
+        invoices to be due (payment conditions). (A close cuts thousands:
         each is one tuple, shared by every later step.)"""
+        due = self._get_unsettled_periods(agreements, terms, date)
+        # a period with a payment condition waits until its invoices are due
+        unripe = self.env["rebate.counted.line"]._get_unripe_periods(due, terms, date)
+        if not unripe:
+            return due
+        return [period for period in due if period[:2] not in unripe]
+
+    @api.model
+    def _get_unsettled_periods(self, agreements, terms, date):
+        """[(agreement id, date from, date to)] of the periods ended by
+        ``date`` that have no live settlement yet."""
         self.flush_model(["agreement_id", "date_from", "state", "is_adjustment"])
         existing = set(
             self.env.execute_query(
@@ -148,11 +204,29 @@ class RebateSettlement(models.Model):
             )
             if (ag_id, date_from) not in existing
         ]
-        # a period with a payment condition waits until its invoices are due
-        unripe = self.env["rebate.counted.line"]._get_unripe_periods(due, terms, date)
-        if not unripe:
-            return due
-        return [period for period in due if period[:2] not in unripe]
+        return due
+
+    @api.model
+    def _get_waiting_periods(self, agreements, date):
+        """{(agreement, date from, date to): the first date it can close} of
+        the ended periods of active ``agreements`` not settled because their
+        invoices are not yet due (payment conditions): what a close that
+        settled nothing tells the accountant."""
+        agreements = agreements.filtered(
+            lambda a: a.state == "active" and a.payment_condition != "none"
+        )
+        if not agreements:
+            return {}
+        terms = agreements._read_accrual_terms()
+        unsettled = self._get_unsettled_periods(agreements, terms, date)
+        unripe = self.env["rebate.counted.line"]._get_unripe_periods(
+            unsettled, terms, date
+        )
+        return {
+            (agreements.browse(ag_id), date_from, date_to): unripe[ag_id, date_from]
+            for ag_id, date_from, date_to in unsettled
+            if (ag_id, date_from) in unripe
+        }
 
     @api.model
     def _prepare_settlement_vals_list(self, due, terms, late=(), date=None):

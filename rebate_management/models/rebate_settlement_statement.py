@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+
 from odoo import fields, models
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..rebate_maths import split_amount
@@ -21,8 +24,13 @@ class RebateSettlementStatement(models.AbstractModel):
     _description = "Rebate Settlement Statement"
 
     def export_xlsx(self):
-        """The rebate statement of these settlements as .xlsx content (bytes):
-        one sheet per settlement, plus a summary sheet when there are several."""
+        """The rebate statement of these settlements as an .xlsx file, base64
+        encoded (text, as XML-RPC and JSON-RPC carry it): one sheet per
+        settlement, plus a summary sheet when there are several."""
+        return base64.b64encode(self._get_statement_xlsx()).decode()
+
+    def _get_statement_xlsx(self):
+        """The statement workbook of these settlements (bytes)."""
         self.check_access("read")
         return build_statement_workbook(self)
 
@@ -55,18 +63,56 @@ class RebateSettlementStatement(models.AbstractModel):
         # sends them (a payout run can mail hundreds of customers)
         to_send = to_send.with_context(mail_notify_force_send=False)
         for settlement, attachment in zip(to_send, attachments, strict=True):
-            settlement.message_post_with_source(
-                template,
-                message_type="comment",
-                subtype_xmlid="mail.mt_comment",
-                attachment_ids=attachment.ids,
+            settlement._post_statement(template, attachment)
+
+    def _post_statement(self, template, attachment):
+        """Post the statement to the customer from the company (never from
+        the accountant, whose address may be missing): a statement that
+        cannot be posted is noted on the settlement, and never undoes the
+        document it follows."""
+        self.ensure_one()
+        author, email_from = self._get_statement_sender()
+        if not email_from:
+            self._message_log(
+                body=self.env._(
+                    "The statement was not mailed: %(company)s has no email "
+                    "address to send it from (Settings > Companies).",
+                    company=self.company_id.name,
+                )
             )
+            return
+        try:
+            with self.env.cr.savepoint():
+                self.message_post_with_source(
+                    template,
+                    message_type="comment",
+                    subtype_xmlid="mail.mt_comment",
+                    attachment_ids=attachment.ids,
+                    author_id=author.id,
+                    email_from=email_from,
+                )
+        except (UserError, ValidationError) as error:
+            self._message_log(
+                body=self.env._(
+                    "The statement was not mailed: %(error)s", error=str(error)
+                )
+            )
+
+    def _get_statement_sender(self):
+        """(author, email from) of the statement mail: the company and its
+        address, else the database's default sender address."""
+        self.ensure_one()
+        company = self.company_id.sudo()
+        email_from = company.email_formatted
+        if not email_from:
+            email_from = self.env["ir.mail_server"].sudo()._get_default_from_address()
+        return company.partner_id, email_from
 
     def _prepare_statement_attachment_vals(self):
         self.ensure_one()
         return {
             "name": statement_filename(self),
-            "raw": self.export_xlsx(),
+            "raw": self._get_statement_xlsx(),
             "mimetype": XLSX_MIMETYPE,
             "res_model": self._name,
             "res_id": self.id,

@@ -285,8 +285,10 @@ def _write_lines(sheet, settlement, fmt, row):
     sheet.worksheet.repeat_rows(header_row)
 
     # Documents posted or changed since the settlement was computed show as
-    # a difference between the lines and the settled base: say so.
-    base = sum(line["base"] for line in lines)
+    # a difference between the lines and the settled base: say so. (Like with
+    # like: under a payment condition, the base counted is each line's paid
+    # share, as the settled base is after what was forfeited.)
+    base = sum(line["base"] * line.get("share", 1.0) for line in lines)
     digits = 6 if on_quantity else currency.decimal_places
     if float_compare(base, settlement.base_total, precision_digits=digits):
         shown = 4 if on_quantity else digits

@@ -22,6 +22,8 @@ class RebateCommon(AccountTestInvoicingCommon):
         cls.env.user.groups_id = [
             Command.link(cls.env.ref("rebate_management.group_rebate_manager").id)
         ]
+        # the address rebate statements are mailed from
+        cls.env.company.email = "rebates@company.example.com"
         Partner = cls.env["res.partner"]
         cls.customer = Partner.create({"name": "Rebate Customer", "is_company": True})
         cls.customer_contact = Partner.create(

@@ -135,7 +135,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
 
     def test_single_statement(self):
         settlement = self.settlement
-        workbook = load(settlement.export_xlsx())
+        workbook = load(settlement._get_statement_xlsx())
         self.assertEqual(
             workbook.sheetnames, [f"Rebate Customer {sheet_key(settlement)}"]
         )
@@ -187,7 +187,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         # totals equal the settlement's, and are formulas
         self.assertEqual(sheet.cell(total, 5).value, settlement.base_total)
         self.assertEqual(sheet.cell(total, 7).value, settlement.rebate_total)
-        formulas = load(settlement.export_xlsx(), data_only=False).active
+        formulas = load(settlement._get_statement_xlsx(), data_only=False).active
         self.assertEqual(
             formulas.cell(total, 5).value, f"=SUM(E{header + 1}:E{total - 1})"
         )
@@ -213,7 +213,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
 
     def test_quantity_basis_statement(self):
         settlement = self.qty_settlement
-        sheet = load(settlement.export_xlsx()).active
+        sheet = load(settlement._get_statement_xlsx()).active
         self.assertTrue(sheet.title.startswith("深圳市某某贸易有限公司"))
         self.assertTrue(sheet.title.endswith(sheet_key(settlement)))
         self.assertEqual(label_value(sheet, "Customer"), LONG_CHINESE_NAME)
@@ -247,7 +247,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         self.assertEqual(sheet.cell(total + 2, 1).value, "Credit note: not issued yet")
 
     def test_flat_statement(self):
-        sheet = load(self.flat_settlement.export_xlsx()).active
+        sheet = load(self.flat_settlement._get_statement_xlsx()).active
         tier_header = find_row(sheet, "From")
         self.assertEqual(sheet.cell(tier_header + 1, 4).value, "✓ Applied")
         header = find_row(sheet, "Date")
@@ -256,7 +256,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
 
     def test_summary_workbook(self):
         settlements = self.settlement + self.qty_settlement + self.flat_settlement
-        workbook = load(settlements.export_xlsx())
+        workbook = load(settlements._get_statement_xlsx())
         names = workbook.sheetnames
         self.assertEqual(len(names), 4)
         self.assertEqual(names[0], "Summary")
@@ -368,7 +368,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
             "2025-03-31", agreements=agreement
         )
         self.assertEqual(euro.rebate_total, 20.0)
-        summary = load((self.settlement + euro).export_xlsx())["Summary"]
+        summary = load((self.settlement + euro)._get_statement_xlsx())["Summary"]
         header = find_row(summary, "Settlement")
         totals = {
             summary.cell(row, 1).value: summary.cell(row, 9).value
@@ -379,9 +379,9 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
             [summary.cell(row, 8).value for row in (header + 3, header + 4)],
             [200.0, 5000.0],
         )
-        formulas = load((self.settlement + euro).export_xlsx(), data_only=False)
+        formulas = load((self.settlement + euro)._get_statement_xlsx(), data_only=False)
         self.assertIn("SUMIF(", formulas["Summary"].cell(header + 3, 9).value)
-        euro_sheet = load(euro.export_xlsx()).active
+        euro_sheet = load(euro._get_statement_xlsx()).active
         euro_header = find_row(euro_sheet, "Date")
         self.assertEqual(
             euro_sheet.cell(euro_header + 1, 5).number_format,
@@ -394,7 +394,7 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         self._create_invoice(
             [(self.product_y, 20, 50.0)], date="2025-03-02", partner=self.cn_customer_2
         )
-        sheet = load(self.flat_settlement.export_xlsx()).active
+        sheet = load(self.flat_settlement._get_statement_xlsx()).active
         total = find_row(sheet, "Total")
         self.assertEqual(sheet.cell(total, 5).value, 2000.0)
         self.assertEqual(sheet.cell(total, 7).value, 30.0)
@@ -410,15 +410,17 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         own, other = salesperson("export_own"), salesperson("export_other")
         self.customer.user_id = own
         self.assertFalse(own.has_group("account.group_account_invoice"))
-        sheet = load(self.settlement.with_user(own).export_xlsx()).active
+        sheet = load(self.settlement.with_user(own)._get_statement_xlsx()).active
         self.assertEqual(
             sheet.cell(find_row(sheet, "Total") + 2, 1).value,
             f"Credit note: {self.settlement.document_id.name}",
         )
         with self.assertRaises(AccessError):
-            self.settlement.with_user(other).export_xlsx()
+            self.settlement.with_user(other)._get_statement_xlsx()
         with self.assertRaises(AccessError):
-            (self.settlement + self.flat_settlement).with_user(own).export_xlsx()
+            (self.settlement + self.flat_settlement).with_user(
+                own
+            )._get_statement_xlsx()
 
     def test_filename(self):
         self.assertEqual(
@@ -574,7 +576,7 @@ class TestRebateExportRoute(
         forbidden = self._get("export_sales_other", self.settlement.id)
         self.assertForbidden(forbidden)
         with self.assertRaises(AccessError):
-            self.settlement.with_user(self.other_salesperson).export_xlsx()
+            self.settlement.with_user(self.other_salesperson)._get_statement_xlsx()
         # one readable, one not: nothing
         mixed = self._get(
             "export_sales", f"{self.settlement.id},{self.flat_settlement.id}"
@@ -583,7 +585,7 @@ class TestRebateExportRoute(
         # another company's user
         self.assertForbidden(self._get("export_c2", self.settlement.id))
         with self.assertRaises(AccessError):
-            self.settlement.with_user(self.user_company_2).export_xlsx()
+            self.settlement.with_user(self.user_company_2)._get_statement_xlsx()
         # a settlement that does not exist: the very same answer
         last = self.env["rebate.settlement"].search([], order="id desc", limit=1)
         missing_id = last.id + 1000

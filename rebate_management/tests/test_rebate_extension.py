@@ -56,7 +56,7 @@ class TestRebateExtension(RebateCommon):
             self.assertEqual(settlement.state, "approved")
             # the statement shows the tier reached and the capped rebate
             self.assertEqual(settlement._get_reached_tier().threshold, 500.0)
-            sheet = load(settlement.export_xlsx()).worksheets[0]
+            sheet = load(settlement._get_statement_xlsx()).worksheets[0]
             self.assertEqual(sheet.cell(find_row(sheet, "Total"), 7).value, CAP)
             agreement.action_refresh_effect()
             self.assertEqual(agreement.effect_rebate, CAP)

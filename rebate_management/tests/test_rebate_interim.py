@@ -263,7 +263,7 @@ class TestRebateInterim(RebateCommon):
         self._sell(50000.0, "2025-05-15")
         __, q2 = self._close("2025-06-30").sorted("date_from")
         self.assertEqual(q2._get_reached_tier().threshold, 100000.0)
-        content = q2.export_xlsx()
+        content = q2._get_statement_xlsx()
         sheet = load_workbook(io.BytesIO(content)).worksheets[0]
         values = {
             row[0].value: row[1].value

@@ -89,7 +89,7 @@ class TestRebateLateDocuments(RebateCommon):
                 }
             ],
         )
-        sheet = load_workbook(io.BytesIO(q2.export_xlsx())).worksheets[0]
+        sheet = load_workbook(io.BytesIO(q2._get_statement_xlsx())).worksheets[0]
         texts = [cell.value for row in sheet.iter_rows() for cell in row if cell.value]
         self.assertIn("Late documents", texts)
         self.assertIn(refund.name, texts)

@@ -97,7 +97,9 @@ class TestRebatePaymentCondition(RebateCommon):
             ],
         )
         self.assertEqual(sum(line["rebate"] for line in lines), 130.0)
-        sheet = load_workbook(io.BytesIO(settlement.export_xlsx())).worksheets[0]
+        sheet = load_workbook(io.BytesIO(settlement._get_statement_xlsx())).worksheets[
+            0
+        ]
         texts = [cell.value for row in sheet.iter_rows() for cell in row]
         self.assertIn("50.0 % paid by 03/17/2025", texts)
 

@@ -85,7 +85,9 @@ class TestRebatePenalty(RebateCommon):
             sorted([(self.rebate_product, 450.0), (self.penalty_product, -200.0)]),
         )
         # the statement: the lines earned 450.00, the penalty takes 200.00
-        sheet = load_workbook(io.BytesIO(settlement.export_xlsx())).worksheets[0]
+        sheet = load_workbook(io.BytesIO(settlement._get_statement_xlsx())).worksheets[
+            0
+        ]
         rows = list(sheet.iter_rows(values_only=True))
         values = {row[0]: row[1] for row in rows if row[0]}
         self.assertEqual(values["Penalty"], -200.0)

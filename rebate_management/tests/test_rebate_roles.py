@@ -216,7 +216,7 @@ class TestRebateRoles(RebateCommon):
             ).action_cancel(),
             "settlement: statement": lambda env: cls._as(
                 env, cls.settlement
-            ).export_xlsx(),
+            )._get_statement_xlsx(),
             "analysis: read": lambda env: cls._read(
                 env,
                 env["rebate.analysis"]

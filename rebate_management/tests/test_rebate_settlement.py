@@ -124,7 +124,8 @@ class TestRebateSettlement(RebateCommon):
         # the credit note (dated in Q3) never counts in the rebate base
         self.assertFalse(credit_note.rebate_accrual_ids)
         self._create_invoice([(self.product_x, 10, 100.0)], date="2025-08-01")
-        q3 = self.Settlement.close_periods("2025-09-30")
+        with freeze_time("2025-10-05"):
+            q3 = self.Settlement.close_periods("2025-09-30")
         self.assertEqual(q3.base_total, 1000.0)
         self.assertEqual(q3.rebate_total, 20.0)
 

@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import base64
 from urllib.parse import quote
 
 from odoo import api, fields, models
@@ -53,7 +52,7 @@ class RebateAuditWorkbook(models.TransientModel):
         data = self.env["rebate.audit"].export_audit_xlsx(self.date_from, self.date_to)
         self.write(
             {
-                "file": base64.b64encode(data),
+                "file": data,
                 "filename": safe_filename(
                     self.env._(
                         "Rebate audit %(start)s to %(end)s",
