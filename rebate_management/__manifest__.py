@@ -5,8 +5,8 @@
     "to credit notes",
     "version": "18.0.1.4.0",
     "category": "Accounting/Accounting",
-    "website": "https://github.com/rebate-management/rebate_management",
-    "author": "rebate_management developers",
+    "website": "https://github.com/OCA/account-invoicing",
+    "author": "rebate_management developers, Odoo Community Association (OCA)",
     "license": "LGPL-3",
     "depends": ["account", "portal"],
     "data": [
