@@ -47,18 +47,15 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        customer_docs = posted.filtered(
-            lambda m: m.move_type in ("out_invoice", "out_refund")
-            and not m.rebate_settlement_id
-        )
+        customer_docs = self.env["rebate.counted.line"]._filter_counted_moves(posted)
         if customer_docs:
             self.env["rebate.accrual"].sudo()._accrue_moves(customer_docs)
         return posted
 
     def button_draft(self):
+        move_types = self.env["rebate.counted.line"]._get_counted_move_types()
         was_posted = self.filtered(
-            lambda m: m.state == "posted"
-            and m.move_type in ("out_invoice", "out_refund")
+            lambda m: m.state == "posted" and m.move_type in move_types
         )
         Accrual = self.env["rebate.accrual"].sudo()
         if was_posted:

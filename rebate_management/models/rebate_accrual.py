@@ -270,9 +270,10 @@ class RebateAccrual(models.Model):
         terms = agreements._read_accrual_terms()
         period_of_line = agreements._period_finder(terms)
         period_starts = {period_of_line(row[0], row[5])[0] for row in rows}
-        bases, tiers, settled = self._lock_agreements(agreements, period_starts)
+        bases, settled = self._lock_agreements(agreements, period_starts)
+        # (the tiers read after the lock, by the one tier reader)
         return self._insert_accruals(
-            self._prepare_accrual_vals_list(rows, bases, tiers, terms, settled)
+            self._prepare_accrual_vals_list(rows, bases, None, terms, settled)
         )
 
     @api.model
@@ -350,7 +351,6 @@ class RebateAccrual(models.Model):
 
         :param period_starts: the period starts to read
         :return: ({(agreement id, period start): base accrued so far},
-            {agreement id: [(threshold, rate), ...]},
             {agreement id: [(date from, date to, id) of its approved or done
             settlements, in date order]})
         """
@@ -374,10 +374,6 @@ class RebateAccrual(models.Model):
                           FROM rebate_accrual a
                          WHERE a.agreement_id = locked.id
                            AND a.period_start = p.period_start),
-                       (SELECT array_agg(ARRAY[t.threshold, t.rate]
-                                         ORDER BY t.threshold)
-                          FROM rebate_agreement_tier t
-                         WHERE t.agreement_id = locked.id),
                        (SELECT json_agg(json_build_array(s.date_from, s.date_to, s.id)
                                         ORDER BY s.date_from)
                           FROM rebate_settlement s
@@ -392,17 +388,15 @@ class RebateAccrual(models.Model):
             )
         )
         periods = {}
-        tiers = {}
         settled = {}
-        for ag_id, period_start, base, agreement_tiers, ranges in rows:
-            tiers[ag_id] = [(float(t), float(r)) for t, r in agreement_tiers or []]
+        for ag_id, period_start, base, ranges in rows:
             settled[ag_id] = [
                 (to_date(self.env, start), to_date(self.env, end), settlement_id)
                 for start, end, settlement_id in ranges or []
             ]
             if period_start:
                 periods[ag_id, period_start] = float(base)
-        return periods, tiers, settled
+        return periods, settled
 
     @api.model
     def _prepare_accrual_vals_list(

@@ -1,5 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict, namedtuple
+from types import SimpleNamespace
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -13,23 +14,24 @@ WINDOW_COLUMNS = (("agreement_id", "int4"), ("date_from", "date"), ("date_to", "
 
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half_year": 6, "year": 12}
 
-# What accruing a line and summing a period need of an agreement, as plain
-# values (see _read_accrual_terms); currency is a res.currency record.
-# ``months``: the length of a tier period; ``settlement_months``: that of a
-# settlement (the same, or shorter for interim settlements).
-# ``payment_condition`` and ``payment_grace_days``: which invoices count at
-# settlement, by the share of them paid (see rebate.counted.line).
-# ``commitment_base``, ``penalty_type``, ``penalty_value``: the penalty of a
-# tier period short of the commitment; ``min_invoice_count``: the invoices a
-# tier period needs to earn its rebate (see rebate.agreement.reward).
-AccrualTerms = namedtuple(
-    "AccrualTerms",
-    "date_start date_end months currency basis tier_mode "
-    "partner_id commercial_partner_id company_id settlement_months "
-    "payment_condition payment_grace_days "
-    "commitment_base penalty_type penalty_value min_invoice_count",
-    defaults=("none", 0, 0.0, "none", 0.0, 0),
-)
+
+class AccrualTerms(SimpleNamespace):
+    """What accruing a line and summing a period need of an agreement, as
+    plain values (see _prepare_accrual_terms); ``currency`` is a
+    res.currency record, ``months`` the length of a tier period and
+    ``settlement_months`` that of a settlement (the same, or shorter for
+    interim settlements); ``payment_condition`` and ``payment_grace_days``:
+    which invoices count at settlement, by the share of them paid (see
+    rebate.counted.line); ``commitment_base``, ``penalty_type``,
+    ``penalty_value``: the penalty of a tier period short of the commitment;
+    ``min_invoice_count``: the invoices a tier period needs to earn its rebate
+    (see rebate.agreement.reward). A module adds its own terms by extending
+    _get_accrual_term_fields and _prepare_accrual_terms."""
+
+    def _replace(self, **changes):
+        """A copy with ``changes``, as a namedtuple's _replace."""
+        return type(self)(**{**vars(self), **changes})
+
 
 # A period's rebate: the amount rounded to the agreement currency, and the
 # index of the tier whose rate applies (None when none is reached).
@@ -48,12 +50,25 @@ class RebateTermsMixin(models.AbstractModel):
     def _get_periods(self, date_to=None):
         """All periods of the agreement, in order, ending on or before date_to."""
         self.ensure_one()
-        return periods_until(
+        return self._cut_periods(
             self.date_start,
             self.date_end,
             self._get_period_months(self.period),
             date_to,
         )
+
+    @api.model
+    def _cut_periods(self, date_start, date_end, months, date_to=None):
+        """The periods (start, end) of ``months`` months cut from an
+        agreement's dates, in order, ending on or before ``date_to``: how
+        tier periods and settlement periods are cut, everywhere."""
+        return periods_until(date_start, date_end, months, date_to)
+
+    @api.model
+    def _find_period(self, date_start, date_end, months, date):
+        """The period (start, end) of ``months`` months, cut from an
+        agreement's dates, that holds ``date`` (see _cut_periods)."""
+        return period_of(date_start, date_end, months, date)
 
     def _compute_rebate(self, base, tiers=None):
         """The rebate R(base) of this agreement for a period's base, rounded
@@ -109,8 +124,12 @@ class RebateTermsMixin(models.AbstractModel):
         return 0.01 if basis == "amount" else 1.0
 
     def _get_tier_pairs(self):
-        """This agreement's tiers as (threshold, rate) pairs in threshold order."""
+        """This agreement's tiers as (threshold, rate) pairs in threshold
+        order: as _read_tiers reads them, or from the form for a record not
+        saved yet."""
         self.ensure_one()
+        if isinstance(self.id, int):
+            return self._read_tiers().get(self.id, [])
         return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
 
     @api.model
@@ -121,23 +140,62 @@ class RebateTermsMixin(models.AbstractModel):
     def _get_terms(self):
         """This agreement's AccrualTerms, from its fields (a new record's too)."""
         self.ensure_one()
+        return self._prepare_accrual_terms(
+            {
+                name: value.id if isinstance(value, models.BaseModel) else value
+                for name in self._get_accrual_term_fields()
+                for value in [self[name]]
+            }
+        )
+
+    @api.model
+    def _get_accrual_term_fields(self):
+        """The fields of an agreement its AccrualTerms are built from: read
+        in one query for thousands of agreements (_read_accrual_terms), or
+        from one record (_get_terms)."""
+        return [
+            "date_start",
+            "date_end",
+            "period",
+            "settlement_period",
+            "currency_id",
+            "basis",
+            "tier_mode",
+            "partner_id",
+            "commercial_partner_id",
+            "company_id",
+            "payment_condition",
+            "payment_grace_days",
+            "commitment_base",
+            "penalty_type",
+            "penalty_value",
+            "min_invoice_count",
+        ]
+
+    @api.model
+    def _prepare_accrual_terms(self, values):
+        """The inheritable method: an agreement's AccrualTerms from the values
+        of its _get_accrual_term_fields (many2one as ids), the one place
+        terms are built (a module adding a term sets it here)."""
         return AccrualTerms(
-            self.date_start,
-            self.date_end,
-            self._get_period_months(self.period),
-            self.currency_id,
-            self.basis,
-            self.tier_mode,
-            self.partner_id.id,
-            self.commercial_partner_id.id,
-            self.company_id.id,
-            self._get_period_months(self.settlement_period or self.period),
-            self.payment_condition or "none",
-            self.payment_grace_days or 0,
-            self.commitment_base or 0.0,
-            self.penalty_type or "none",
-            self.penalty_value or 0.0,
-            self.min_invoice_count or 0,
+            date_start=values["date_start"],
+            date_end=values["date_end"],
+            months=self._get_period_months(values["period"]),
+            currency=self.env["res.currency"].browse(values["currency_id"]),
+            basis=values["basis"],
+            tier_mode=values["tier_mode"],
+            partner_id=values["partner_id"] or False,
+            commercial_partner_id=values["commercial_partner_id"] or False,
+            company_id=values["company_id"] or False,
+            settlement_months=self._get_period_months(
+                values["settlement_period"] or values["period"]
+            ),
+            payment_condition=values["payment_condition"] or "none",
+            payment_grace_days=values["payment_grace_days"] or 0,
+            commitment_base=values["commitment_base"] or 0.0,
+            penalty_type=values["penalty_type"] or "none",
+            penalty_value=values["penalty_value"] or 0.0,
+            min_invoice_count=values["min_invoice_count"] or 0,
         )
 
     @api.model
@@ -157,7 +215,7 @@ class RebateTermsMixin(models.AbstractModel):
         def period(ag_id, date):
             if (ag_id, date) not in periods:
                 agreement_terms = terms[ag_id]
-                periods[ag_id, date] = period_of(
+                periods[ag_id, date] = self._find_period(
                     agreement_terms.date_start,
                     agreement_terms.date_end,
                     agreement_terms.months,
@@ -171,54 +229,24 @@ class RebateTermsMixin(models.AbstractModel):
         """{agreement id: AccrualTerms} of these agreements, in one query: the
         few terms accruing and closing need as plain values, instead of the
         ORM reading every field of the agreements."""
-        columns = ["date_start", "date_end", "period", "settlement_period"]
-        columns += ["currency_id", "basis", "tier_mode", "partner_id"]
-        columns += ["commercial_partner_id", "company_id"]
-        columns += ["payment_condition", "payment_grace_days"]
-        columns += ["commitment_base", "penalty_type", "penalty_value"]
-        columns += ["min_invoice_count"]
+        columns = self._get_accrual_term_fields()
         self.flush_recordset(columns)
-        currencies = self.env["res.currency"]
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
+                SQL(", ").join(map(SQL.identifier, columns)),
+                self.ids,
+            )
+        )
         return {
-            ag_id: AccrualTerms(
-                start,
-                end,
-                self._get_period_months(period),
-                currencies.browse(currency_id),
-                *rest,
-                self._get_period_months(settlement_period or period),
-                payment_condition or "none",
-                grace_days or 0,
-                commitment or 0.0,
-                penalty_type or "none",
-                penalty_value or 0.0,
-                min_invoices or 0,
-            )
-            for (
-                ag_id,
-                start,
-                end,
-                period,
-                settlement_period,
-                currency_id,
-                *rest,
-                payment_condition,
-                grace_days,
-                commitment,
-                penalty_type,
-                penalty_value,
-                min_invoices,
-            ) in self.env.execute_query(
-                SQL(
-                    "SELECT id, %s FROM rebate_agreement WHERE id = ANY(%s)",
-                    SQL(", ").join(map(SQL.identifier, columns)),
-                    self.ids,
-                )
-            )
+            ag_id: self._prepare_accrual_terms(dict(zip(columns, values, strict=True)))
+            for ag_id, *values in rows
         }
 
     def _read_tiers(self):
-        """{agreement id: [(threshold, rate), ...] in threshold order}."""
+        """{agreement id: [(threshold, rate), ...] in threshold order}: the
+        one reader of tiers, for posting, rebuild, close, recompute, the
+        statement and the portal alike (an override reaches them all)."""
         self.env["rebate.agreement.tier"].flush_model(
             ["agreement_id", "threshold", "rate"]
         )

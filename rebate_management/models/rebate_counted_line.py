@@ -15,7 +15,7 @@ from ..tools import values_table
 # close, so the three can never disagree on what counts.
 _COUNTED_LINES = """
            am.state = 'posted'
-       AND am.move_type IN ('out_invoice', 'out_refund')
+       AND am.move_type IN %(move_types)s
        AND am.rebate_settlement_id IS NULL
        AND NOT EXISTS (
             SELECT 1 FROM account_move rev
@@ -100,11 +100,6 @@ _FACTOR_FEW = (
 PERIOD_COLUMNS = (("agreement_id", "int4"), ("date_from", "date"), ("date_to", "date"))
 WINDOW_COLUMNS = (("agreement_id", "int4"), ("key", "varchar"), *PERIOD_COLUMNS[1:])
 
-_SIGN = "CASE WHEN am.move_type = 'out_refund' THEN -1 ELSE 1 END"
-_QTY = f"{_SIGN} * aml.quantity * {_FACTOR}"
-_QTY_FEW = f"{_SIGN} * aml.quantity * {_FACTOR_FEW}"
-_AMOUNT = f"{_SIGN} * aml.price_subtotal"
-
 
 class RebateCountedLine(models.AbstractModel):
     """Which invoice lines count for an agreement, and the bases they add up
@@ -127,7 +122,64 @@ class RebateCountedLine(models.AbstractModel):
         besides customer, company, dates and products. It reads the line and
         its move only: a rule that depends on the agreement (``ag``) extends
         _get_lines_from and narrows _get_plain_agreements."""
-        return SQL(_COUNTED_LINES)
+        return SQL(_COUNTED_LINES, move_types=tuple(self._get_counted_move_types()))
+
+    # What a line adds: the one definition of the documents that count, of
+    # the sign of their lines, and of the amount and quantity a line adds,
+    # read by every query of the engine (and, for the move types and the
+    # rebate's own documents, by posting's Python pre-filter).
+
+    @api.model
+    def _get_counted_move_types(self):
+        """The move types whose lines count: invoices and refunds."""
+        return self._get_invoice_move_types() + self._get_refund_move_types()
+
+    @api.model
+    def _get_invoice_move_types(self):
+        """The move types that add to a base (and are purchases, for the
+        invoice counts and the payment conditions)."""
+        return ("out_invoice",)
+
+    @api.model
+    def _get_refund_move_types(self):
+        """The move types that take from a base, and count in full whatever
+        the payment condition."""
+        return ("out_refund",)
+
+    @api.model
+    def _filter_counted_moves(self, moves):
+        """Those of ``moves`` whose lines may count: the Python form of the
+        move conditions of _get_counted_condition, for posting's pre-filter
+        (the SQL decides line by line)."""
+        move_types = self._get_counted_move_types()
+        return moves.filtered(
+            lambda move: move.move_type in move_types and not move.rebate_settlement_id
+        )
+
+    @api.model
+    def _get_line_sign(self):
+        """SQL: the sign of a line's amount and quantity in a base."""
+        return SQL(
+            "CASE WHEN am.move_type IN %s THEN -1 ELSE 1 END",
+            tuple(self._get_refund_move_types()),
+        )
+
+    @api.model
+    def _get_line_amount(self):
+        """SQL: the signed amount a line adds, untaxed, in its document's
+        currency."""
+        return SQL("%s * aml.price_subtotal", self._get_line_sign())
+
+    @api.model
+    def _get_line_quantity(self, few=False):
+        """SQL: the signed quantity a line adds, in its product's unit (the
+        unit looked up line by line for the lines of a few invoices, on the
+        product joins otherwise: see _get_lines_from)."""
+        return SQL(
+            "%s * aml.quantity * %s",
+            self._get_line_sign(),
+            SQL(_FACTOR_FEW if few else _FACTOR),
+        )
 
     @api.model
     def _get_lines_from(
@@ -137,7 +189,7 @@ class RebateCountedLine(models.AbstractModel):
         within their agreement's dates; a window (joined relation giving the
         bounds) counts the same lines over other dates. ``few``: the lines of
         a few invoices, whose products are looked up line by line (their
-        quantity is then _QTY_FEW, else _QTY)."""
+        quantity is then _get_line_quantity(few=True))."""
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
@@ -208,8 +260,8 @@ class RebateCountedLine(models.AbstractModel):
               %s AND %s
           ORDER BY am.invoice_date, am.id, aml.id
             """,
-            SQL(_AMOUNT),
-            SQL(_QTY_FEW if few else _QTY),
+            self._get_line_amount(),
+            self._get_line_quantity(few),
             self._get_lines_from(few=few),
             SQL(" AND ").join(conditions),
         )
@@ -300,7 +352,7 @@ class RebateCountedLine(models.AbstractModel):
                    AND s.invoice_date BETWEEN p.date_from AND p.date_to
               GROUP BY 1, 2, 3, 4, 7
                 """,
-                amount=SQL(_AMOUNT),
+                amount=self._get_line_amount(),
                 counted=self._get_counted_condition(),
                 partners=list(set(plain.values())),
                 first=min(period[1] for period in periods),
@@ -350,8 +402,8 @@ class RebateCountedLine(models.AbstractModel):
                   %s
               GROUP BY 1, 2, 3, 4
                 """,
-                SQL(_AMOUNT),
-                SQL(_QTY),
+                self._get_line_amount(),
+                self._get_line_quantity(),
                 self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
             )
         )
@@ -370,7 +422,7 @@ class RebateCountedLine(models.AbstractModel):
               %s
           GROUP BY ag.id, w.key, am.invoice_date, am.currency_id
             """,
-            SQL(_AMOUNT),
+            self._get_line_amount(),
             self._get_window_lines_from("w", WINDOW_COLUMNS, windows),
         )
         return self.env.execute_query(query)
@@ -415,10 +467,11 @@ class RebateCountedLine(models.AbstractModel):
         if conditional:
             rows = self._query_move_bases(conditional)
             date = date or fields.Date.context_today(self)
+            invoice_types = self._get_invoice_move_types()
             cutoffs = {
                 move_id: self._get_payment_cutoff(terms[ag_id], due, date)
                 for ag_id, _start, move_id, move_type, _cur, _date, due, *_rest in rows
-                if move_type == "out_invoice"
+                if move_type in invoice_types
             }
             shares = self._get_paid_shares(cutoffs)
             for (
@@ -432,7 +485,9 @@ class RebateCountedLine(models.AbstractModel):
                 amount,
                 qty,
             ) in rows:
-                share = 1.0 if move_type == "out_refund" else shares.get(move_id, 0.0)
+                share = (
+                    1.0 if move_type not in invoice_types else shares.get(move_id, 0.0)
+                )
                 add(ag_id, start, cur, inv_date, amount, qty, share)
         if forfeited is not None:
             forfeited.update(
@@ -483,12 +538,13 @@ class RebateCountedLine(models.AbstractModel):
                             THEN am.invoice_date END,
                        SUM(%s), SUM(%s)
                   %s
-                   AND am.move_type = 'out_refund'
+                   AND am.move_type IN %s
               GROUP BY 1, 2, 3, 4
                 """,
-                SQL(_AMOUNT),
-                SQL(_QTY),
+                self._get_line_amount(),
+                self._get_line_quantity(),
                 self._get_window_lines_from("p", PERIOD_COLUMNS, windows),
+                tuple(self._get_refund_move_types()),
             )
         )
         convert = self._get_amount_converter()
@@ -515,11 +571,12 @@ class RebateCountedLine(models.AbstractModel):
                 SELECT DISTINCT am.commercial_partner_id, am.company_id,
                        am.invoice_date
                   FROM account_move am
-                 WHERE am.move_type = 'out_refund'
+                 WHERE am.move_type IN %s
                    AND am.state = 'posted'
                    AND am.commercial_partner_id = ANY(%s)
                    AND am.invoice_date BETWEEN %s AND %s
                 """,
+                tuple(self._get_refund_move_types()),
                 list({terms[window[0]].commercial_partner_id for window in windows}),
                 min(window[1] for window in windows),
                 max(window[2] for window in windows),
@@ -563,8 +620,8 @@ class RebateCountedLine(models.AbstractModel):
                   %s
               GROUP BY 1, 2, 3, 4, 5, 6, 7
                 """,
-                SQL(_AMOUNT),
-                SQL(_QTY),
+                self._get_line_amount(),
+                self._get_line_quantity(),
                 self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
             )
         )
@@ -586,7 +643,7 @@ class RebateCountedLine(models.AbstractModel):
                           FROM account_move_line l
                           JOIN account_account acc ON acc.id = l.account_id
                          WHERE l.move_id = c.move_id
-                           AND acc.account_type = 'asset_receivable'),
+                           AND acc.account_type IN %(accounts)s),
                        (SELECT SUM(apr.debit_amount_currency)
                           FROM account_move_line l
                           JOIN account_account acc ON acc.id = l.account_id
@@ -595,12 +652,13 @@ class RebateCountedLine(models.AbstractModel):
                           JOIN account_move_line cl ON cl.id = apr.credit_move_id
                           JOIN account_move cm ON cm.id = cl.move_id
                          WHERE l.move_id = c.move_id
-                           AND acc.account_type = 'asset_receivable'
+                           AND acc.account_type IN %(accounts)s
                            AND cm.rebate_settlement_id IS NULL
                            AND cl.date <= c.cutoff)
-                  FROM %s
+                  FROM %(cutoffs)s
                 """,
-                values_table(
+                accounts=tuple(self._get_paid_account_types()),
+                cutoffs=values_table(
                     "c",
                     (("move_id", "int4"), ("cutoff", "date")),
                     list(cutoffs.items()),
@@ -615,6 +673,12 @@ class RebateCountedLine(models.AbstractModel):
         }
 
     @api.model
+    def _get_paid_account_types(self):
+        """The account types of the invoice lines whose reconciliation pays
+        an invoice (payment conditions): the receivable."""
+        return ("asset_receivable",)
+
+    @api.model
     def _get_unripe_periods(self, periods, terms, date):
         """Those of ``periods`` ((agreement id, date from, date to)) with a
         payment condition whose invoices are not all due by ``date``, grace
@@ -622,17 +686,18 @@ class RebateCountedLine(models.AbstractModel):
         grace days included}. Their settlement waits until then."""
         conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
         if not conditional:
-            return set()
+            return {}
         self.env.flush_all()
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT ag.id, p.date_from,
                        MAX(COALESCE(am.invoice_date_due, am.invoice_date))
-                  %s AND am.move_type = 'out_invoice'
+                  %s AND am.move_type IN %s
               GROUP BY 1, 2
                 """,
                 self._get_window_lines_from("p", PERIOD_COLUMNS, conditional),
+                tuple(self._get_invoice_move_types()),
             )
         )
         ripe_on = {
@@ -653,10 +718,11 @@ class RebateCountedLine(models.AbstractModel):
             SQL(
                 """
                 SELECT ag.id, p.date_from, COUNT(DISTINCT am.id)
-                  %s AND am.move_type = 'out_invoice'
+                  %s AND am.move_type IN %s
               GROUP BY 1, 2
                 """,
                 self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
+                tuple(self._get_invoice_move_types()),
             )
         )
         return {(ag_id, start): count for ag_id, start, count in rows}

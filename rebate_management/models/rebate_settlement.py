@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date
 
 from ..tools import write_tracked
+from .rebate_settlement_late import Adjustment
 
 # What an approved settlement pays: frozen once approved.
 LOCKED_FIELDS = (
@@ -494,11 +495,12 @@ class RebateSettlement(models.Model):
             "group_rebate_accountant", action
         )
 
-    def _fresh_totals(self):
-        """{settlement: (values, [Adjustment])}: the amounts computed afresh
-        from the source documents as the close computes them
-        (_compute_settlement_amounts), with the late documents each carries
-        (_compute_adjustments)."""
+    def _fresh_totals(self, with_accrued=False):
+        """{settlement: (values, [Adjustment])}: the values computed afresh
+        from the source documents as the close computes and prepares them
+        (_compute_settlement_amounts, _prepare_settlement_vals), with the
+        late documents each carries (_compute_adjustments); what the
+        period's accruals add up to only ``with_accrued`` (else 0)."""
         agreements = self.agreement_id
         terms = agreements._read_accrual_terms()
         tiers = agreements._read_tiers()
@@ -507,6 +509,7 @@ class RebateSettlement(models.Model):
         amounts = self._compute_settlement_amounts(
             periods, terms, tiers, exclude=self.ids
         )
+        accrued = self._read_accrued(periods, terms) if with_accrued else None
         late = self._read_late_accruals(agreements.ids)
         carried, alone = self._place_adjustments(
             self._compute_adjustments(late, terms, tiers, carriers=self.ids),
@@ -520,7 +523,7 @@ class RebateSettlement(models.Model):
         totals = {}
         for settlement in self:
             ag_id = settlement.agreement_id.id
-            currency = settlement.currency_id
+            period = (ag_id, settlement.date_from, settlement.date_to)
             # what it carries already, and the late documents no settlement
             # carries yet that fall to it (to one adjustment settlement only)
             adjustments = list(carried.get(settlement.id, []))
@@ -528,48 +531,62 @@ class RebateSettlement(models.Model):
                 adjustments += carried.pop(
                     (ag_id, settlement.date_from, "adjustment"), []
                 )
-                adjustment = currency.round(sum(a.amount for a in adjustments))
-                values = {
-                    "base_total": sum(a.base for a in adjustments),
-                    "base_forfeited": 0.0,
-                    "base_cumulative": 0.0,
-                    "rebate_previous": 0.0,
-                    "penalty_total": 0.0,
-                    "invoice_count": 0,
-                    "rebate_withheld": False,
-                    "base_last_days": 0.0,
-                    "rebate_total": adjustment,
-                }
+                values = self._prepare_adjustment_vals(
+                    terms[ag_id],
+                    period,
+                    Adjustment(
+                        ag_id,
+                        None,
+                        settlement.currency_id.round(
+                            sum(a.amount for a in adjustments)
+                        ),
+                        sum(a.base for a in adjustments),
+                        [],
+                        settlement.id,
+                    ),
+                )
             else:
-                adjustments += carried.get((ag_id, settlement.date_from), [])
-                adjustment = currency.round(sum(a.amount for a in adjustments))
-                own = amounts[ag_id, settlement.date_from]
-                values = {
-                    "base_total": own.base,
-                    "base_forfeited": own.base_forfeited,
-                    "base_cumulative": own.base_cumulative,
-                    "rebate_previous": own.rebate_previous,
-                    "penalty_total": own.penalty,
-                    "invoice_count": own.invoice_count,
-                    "rebate_withheld": own.withheld,
-                    "base_last_days": own.base_last_days,
-                    "rebate_total": currency.round(own.rebate + adjustment),
-                }
-            values["adjustment_total"] = adjustment
-            totals[settlement] = (values, adjustments)
+                adjustments += carried.get(period[:2], [])
+                values = self._prepare_settlement_vals(
+                    terms[ag_id],
+                    period,
+                    amounts[period[:2]],
+                    accrued.get(period[:2], 0.0) if accrued is not None else 0.0,
+                )
+                self._add_adjustments(values, adjustments, terms[ag_id])
+            totals[settlement] = (self._strip_identity_vals(values), adjustments)
         return totals
 
+    @api.model
+    def _strip_identity_vals(self, vals):
+        """Settlement values (_prepare_settlement_vals) without those that
+        say which period of which agreement it settles, and its state: what
+        recomputing a settlement writes afresh."""
+        identity = self._get_identity_fields()
+        return {key: value for key, value in vals.items() if key not in identity}
+
+    @api.model
+    def _get_identity_fields(self):
+        """The settlement values that a recompute keeps: which period of
+        which agreement it settles, and its state."""
+        return {
+            "agreement_id",
+            "partner_id",
+            "company_id",
+            "currency_id",
+            "date_from",
+            "date_to",
+            "is_adjustment",
+            "state",
+        }
+
     def _recompute_totals(self):
-        agreements = self.agreement_id
-        accrued = self._read_accrued(
-            [(s.agreement_id.id, s.date_from, s.date_to) for s in self],
-            agreements._read_accrual_terms(),
-        )
+        """Write the settlements' values afresh from the source documents, as
+        the close writes them (_prepare_settlement_vals)."""
         carried = {}
-        for settlement, (values, adjustments) in self._fresh_totals().items():
-            key = (settlement.agreement_id.id, settlement.date_from)
-            if not settlement.is_adjustment:
-                values["accrued_total"] = accrued.get(key, 0.0)
+        for settlement, (values, adjustments) in self._fresh_totals(
+            with_accrued=True
+        ).items():
             settlement._rebate_workflow().write(
                 dict(values, computed_by_id=self.env.uid)
             )

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
-from ..rebate_maths import period_of, periods_until, round_base
+from ..rebate_maths import round_base
 from ..tools import insert_records, log_notes, to_date
 
 _logger = logging.getLogger(__name__)
@@ -193,7 +193,9 @@ class RebateSettlement(models.Model):
         )
         # agreements of the same dates and period length (most of them, at a
         # year end) share their periods: each set is cut once
-        periods_of = functools.cache(functools.partial(periods_until, date_to=date))
+        periods_of = functools.cache(
+            functools.partial(self.env["rebate.agreement"]._cut_periods, date_to=date)
+        )
         due = [
             (ag_id, date_from, date_to)
             for ag_id in agreements.ids
@@ -481,7 +483,9 @@ class RebateSettlement(models.Model):
         if terms.settlement_months == terms.months:
             return True
         return (
-            period_of(terms.date_start, terms.date_end, terms.months, date_to)[1]
+            self.env["rebate.agreement"]._find_period(
+                terms.date_start, terms.date_end, terms.months, date_to
+            )[1]
             == date_to
         )
 
@@ -491,12 +495,13 @@ class RebateSettlement(models.Model):
         period up to and including it} for those of ``periods`` whose
         agreement settles its tier periods in parts. Both are cut from the
         agreement's start, so a tier period's bounds are bounds of parts."""
+        Agreement = self.env["rebate.agreement"]
         parts = {}
         for ag_id, date_from, date_to in periods:
             agreement_terms = terms[ag_id]
             if agreement_terms.settlement_months == agreement_terms.months:
                 continue
-            tier_start, _tier_end = period_of(
+            tier_start, _tier_end = Agreement._find_period(
                 agreement_terms.date_start,
                 agreement_terms.date_end,
                 agreement_terms.months,
@@ -504,7 +509,7 @@ class RebateSettlement(models.Model):
             )
             parts[ag_id, date_from] = [
                 part
-                for part in periods_until(
+                for part in Agreement._cut_periods(
                     agreement_terms.date_start,
                     agreement_terms.date_end,
                     agreement_terms.settlement_months,

@@ -28,6 +28,14 @@ class RebateSettlementPayout(models.AbstractModel):
         help="What pays the settlement out: the customer credit note of a "
         "rebate, or the customer invoice of a negative one (a claw-back).",
     )
+    # Deprecated alias: the document was ``credit_note_id`` before 18.0.1.3
+    # (a claw-back's document is an invoice); integrators' scripts that read
+    # it keep working. To be removed in 19.0: read ``document_id``.
+    credit_note_id = fields.Many2one(
+        related="document_id",
+        string="Credit Note (deprecated)",
+        help="Deprecated: the settlement's document, as Document (document_id).",
+    )
     payout_payment_id = fields.Many2one(
         "account.payment",
         string="Payout Payment",

@@ -116,6 +116,98 @@ class TestRebateExtension(RebateCommon):
             self.assertEqual(flat._compute_rebate(1000.0), 5.0)
         self.assertEqual(flat._compute_rebate(1000.0), 20.0)
 
+    @freeze_time("2025-04-10")
+    def test_settlement_value_hook_reaches_recompute(self):
+        """A module adding a settlement value in _prepare_settlement_vals sees
+        it on the settlements a close writes and on those recomputed (here:
+        the base of the last days set to half the base)."""
+        Settlement = type(self.env["rebate.settlement"])
+        original = Settlement._prepare_settlement_vals
+
+        def _prepare_settlement_vals(model, terms, period, amounts, accrued):
+            vals = original(model, terms, period, amounts, accrued)
+            vals["base_last_days"] = vals["base_total"] / 2
+            return vals
+
+        agreement = self._create_agreement([(0.0, 2.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-10")
+        with patch.object(
+            Settlement, "_prepare_settlement_vals", _prepare_settlement_vals
+        ):
+            settlement = self.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreement
+            )
+            self.assertEqual(settlement.base_last_days, 500.0)
+            self._create_invoice([(self.product_x, 4, 100.0)], date="2025-03-10")
+            settlement.action_recompute()
+        self.assertRecordValues(
+            settlement,
+            [{"base_total": 1400.0, "base_last_days": 700.0, "rebate_total": 28.0}],
+        )
+
+    @freeze_time("2025-04-10")
+    def test_line_amount_hook_reaches_every_path(self):
+        """What a line adds is one method: a module counting each line at
+        half its amount sees posting, rebuild, close and effect agree."""
+        Lines = type(self.env["rebate.counted.line"])
+
+        def _get_line_amount(model):
+            return SQL("%s * aml.price_subtotal / 2", model._get_line_sign())
+
+        with patch.object(Lines, "_get_line_amount", _get_line_amount):
+            plain = self._create_agreement([(0.0, 10.0)])
+            scoped = self._create_agreement(
+                [(0.0, 10.0)], product_ids=[Command.set(self.product_x.ids)]
+            )
+            self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-10")
+            self._create_invoice(
+                [(self.product_x, 2, 100.0)], date="2025-02-20", move_type="out_refund"
+            )
+            for agreement in plain + scoped:
+                self.assertAccrued(agreement, 40.0)
+                agreement.action_recompute_accruals()
+                self.assertAccrued(agreement, 40.0)
+            settlements = self.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=plain + scoped
+            )
+            self.assertEqual(settlements.mapped("base_total"), [400.0, 400.0])
+            self.assertEqual(settlements.mapped("rebate_total"), [40.0, 40.0])
+            (plain + scoped).action_refresh_effect()
+            self.assertEqual((plain + scoped).mapped("effect_sales"), [400.0, 400.0])
+
+    def test_tier_reader_reaches_posting(self):
+        """Tiers are read by one method: an override of _read_tiers (here:
+        every rate doubled) reaches posting, rebuild, close and R(base)."""
+        Agreement = type(self.env["rebate.agreement"])
+        original = Agreement._read_tiers
+
+        def _read_tiers(model):
+            return {
+                ag_id: [(threshold, rate * 2) for threshold, rate in tiers]
+                for ag_id, tiers in original(model).items()
+            }
+
+        with patch.object(Agreement, "_read_tiers", _read_tiers):
+            agreement = self._create_agreement([(0.0, 2.0)])
+            self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-10")
+            self.assertAccrued(agreement, 40.0)
+            agreement.action_recompute_accruals()
+            self.assertAccrued(agreement, 40.0)
+            self.assertEqual(agreement._compute_rebate(1000.0), 40.0)
+            with freeze_time("2025-04-10"):
+                settlement = self.env["rebate.settlement"].close_periods(
+                    "2025-03-31", agreements=agreement
+                )
+            self.assertEqual(settlement.rebate_total, 40.0)
+        self.assertEqual(agreement._compute_rebate(1000.0), 20.0)
+
+    def test_deprecated_credit_note_link_still_reads(self):
+        """credit_note_id, renamed document_id in 18.0.1.3, stays readable."""
+        self.assertEqual(
+            self.env["rebate.settlement"]._fields["credit_note_id"].related,
+            "document_id",
+        )
+
 
 @tagged("post_install", "-at_install")
 class TestRebateEngineGuarantees(RebateCommon):
