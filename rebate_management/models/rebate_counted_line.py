@@ -72,7 +72,7 @@ _TEMPLATE_OF_LINE = """(
         SELECT pt.%s FROM product_product pp
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
          WHERE pp.id = aml.product_id)"""
-_PRODUCT_FILTER_FEW = (
+_PRODUCT_FILTER_PER_LINE = (
     """
        AND NOT EXISTS (
             SELECT 1 FROM rebate_agreement_excluded_product_rel x
@@ -91,7 +91,7 @@ _PRODUCT_FILTER_FEW = (
     + """))
 """
 )
-_FACTOR_FEW = (
+_FACTOR_PER_LINE = (
     "COALESCE((SELECT factor FROM uom_uom WHERE id = "
     + _TEMPLATE_OF_LINE % "uom_id"
     + ") / NULLIF((SELECT factor FROM uom_uom WHERE id = aml.product_uom_id), 0), 1)"
@@ -171,44 +171,44 @@ class RebateCountedLine(models.AbstractModel):
         return SQL("%s * aml.price_subtotal", self._get_line_sign())
 
     @api.model
-    def _get_line_quantity(self, few=False):
+    def _get_line_quantity(self, per_line=False):
         """SQL: the signed quantity a line adds, in its product's unit (the
-        unit looked up line by line for the lines of a few invoices, on the
-        product joins otherwise: see _get_lines_from)."""
+        unit looked up line by line for the lines of a few invoices,
+        ``per_line``; on the product joins otherwise: see _get_lines_from)."""
         return SQL(
             "%s * aml.quantity * %s",
             self._get_line_sign(),
-            SQL(_FACTOR_FEW if few else _FACTOR),
+            SQL(_FACTOR_PER_LINE if per_line else _FACTOR),
         )
 
     @api.model
     def _get_lines_from(
-        self, window_join=None, window_from=None, window_to=None, few=False
+        self, window_join=None, window_from=None, window_to=None, per_line=False
     ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
-        bounds) counts the same lines over other dates. ``few``: the lines of
+        bounds) counts the same lines over other dates. ``per_line``: the lines of
         a few invoices, whose products are looked up line by line (their
-        quantity is then _get_line_quantity(few=True))."""
+        quantity is then _get_line_quantity(per_line=True))."""
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
-            product_joins=SQL("" if few else _PRODUCT_JOINS),
-            product_filter=self._get_product_scope_condition(few),
+            product_joins=SQL("" if per_line else _PRODUCT_JOINS),
+            product_filter=self._get_product_scope_condition(per_line),
         )
 
     @api.model
-    def _get_product_scope_condition(self, few=False):
+    def _get_product_scope_condition(self, per_line=False):
         """The SQL condition a line meets to be in its agreement's product
         scope (its products, categories and subcategories, minus its
         exclusions), one rule in two physical shapes: looked up line by line
-        for the lines of a few invoices (``few``), hashed once per query
+        for the lines of a few invoices (``per_line``), hashed once per query
         otherwise (on the product joins of _get_lines_from). An override
         changes both shapes alike."""
-        return SQL(_PRODUCT_FILTER_FEW if few else _PRODUCT_FILTER)
+        return SQL(_PRODUCT_FILTER_PER_LINE if per_line else _PRODUCT_FILTER)
 
     @api.model
     def _get_window_lines_from(self, alias, columns, rows):
@@ -252,7 +252,7 @@ class RebateCountedLine(models.AbstractModel):
         if date_to:
             conditions.append(SQL("am.invoice_date <= %s", date_to))
         self.env.flush_all()
-        few = move_ids is not None
+        per_line = move_ids is not None
         query = SQL(
             """
             SELECT ag.id, aml.id, am.id, am.partner_id, aml.product_id,
@@ -261,8 +261,8 @@ class RebateCountedLine(models.AbstractModel):
           ORDER BY am.invoice_date, am.id, aml.id
             """,
             self._get_line_amount(),
-            self._get_line_quantity(few),
-            self._get_lines_from(few=few),
+            self._get_line_quantity(per_line),
+            self._get_lines_from(per_line=per_line),
             SQL(" AND ").join(conditions),
         )
         return self.env.execute_query(query)
