@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date
 from xmlrpc.client import Fault
 
 from freezegun import freeze_time
@@ -81,11 +82,58 @@ class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
         # 7,500 / 45 days * 91 days = 15,166.67 -> 2 %
         self.assertAlmostEqual(progress["forecast_base"], 15166.6667, places=3)
         self.assertEqual(progress["forecast_rebate"], 303.33)
-        self.assertIsNone(
-            self.agreement._get_portal_progress(
-                self.agreement.date_end.replace(year=2026)
-            )
+        self.assertFalse(progress["is_final"])
+        self.assertEqual((progress["elapsed_days"], progress["days"]), (45, 91))
+        self.assertEqual(progress["penalty"], 0.0)
+        # before the agreement starts, nothing to show
+        self.assertIsNone(self.agreement._get_portal_progress(date(2024, 12, 31)))
+
+    def test_an_ended_period_shows_its_final_figures(self):
+        """#23, 10.1: the pace no longer applies once the period has ended."""
+        self._create_invoice([(self.product_x, 1, 21000.0)], date="2025-11-20")
+        # Q4 on 2025-11-30, running: 21,000 in 61 of 92 days
+        running = self.agreement._get_portal_progress(date(2025, 11, 30))
+        self.assertFalse(running["is_final"])
+        self.assertEqual(running["base"], 21000.0)
+        self.assertEqual(running["rebate"], 630.0)
+        # 21,000 / 61 days * 92 days = 31,672.13 -> 3 %
+        self.assertAlmostEqual(running["forecast_base"], 31672.1311, places=3)
+        self.assertEqual(running["forecast_rebate"], 950.16)
+        # after the agreement's end: its last period, final
+        ended = self.agreement._get_portal_progress(date(2026, 12, 7))
+        self.assertEqual(str(ended["date_from"]), "2025-10-01")
+        self.assertEqual(str(ended["date_to"]), "2025-12-31")
+        self.assertTrue(ended["is_final"])
+        self.assertEqual(ended["base"], 21000.0)
+        self.assertEqual(ended["tier"], (20000.0, 3.0))
+        self.assertEqual(ended["rebate"], 630.0)
+        self.assertEqual(ended["forecast_base"], 21000.0)
+        self.assertEqual(ended["forecast_rebate"], 630.0)
+        self.assertEqual((ended["elapsed_days"], ended["days"]), (92, 92))
+        # nothing left to reach in an ended period
+        self.assertIsNone(ended["next_threshold"])
+        self.assertIsNone(ended["to_next"])
+        self.assertEqual(ended["to_next_label"], "")
+        self.assertEqual(ended["penalty"], 0.0)
+        # on its last day a period still runs: its forecast is its figure
+        last_day = self.agreement._get_portal_progress(date(2025, 12, 31))
+        self.assertFalse(last_day["is_final"])
+        self.assertEqual(last_day["forecast_rebate"], 630.0)
+
+    @freeze_time("2026-01-15")
+    def test_agreement_page_of_an_ended_period(self):
+        self._create_invoice([(self.product_x, 1, 21000.0)], date="2025-11-20")
+        page = self._get(f"/my/rebates/{self.agreement.id}").text
+        self.assertIn("<strong>Last period</strong>", page)
+        self.assertIn("Final figures", page)
+        self.assertIn("Rebate of the period", page)
+        self.assertIn("630.00", page)
+        self.assertIn(
+            "The period has ended: these are its final figures, settled below.", page
         )
+        for running in ("This period", "Forecast for the period", "current pace"):
+            self.assertNotIn(running, page)
+        self.assertNotIn("more reaches the next tier", page)
 
     def test_my_rebates_lists_only_the_customers_approved_agreements(self):
         response = self._get("/my/rebates")
