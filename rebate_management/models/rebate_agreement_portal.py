@@ -297,3 +297,114 @@ class RebateAgreementPortal(models.AbstractModel):
                 next_rate_label=self._format_rate(env, next_tier[1]),
             )
         return labels
+
+    def _get_portal_penalty_clause(self):
+        """The penalty clause as the customer reads it in the terms, in the
+        env's language: what a period short of the commitment costs; "" when
+        the agreement has no penalty."""
+        self.ensure_one()
+        env = self.env
+        if self.penalty_type == "fixed":
+            return env._(
+                "%(amount)s for a period short of the commitment, deducted from "
+                "its rebate (any excess is invoiced)",
+                amount=formatLang(
+                    env, self.penalty_value, currency_obj=self.currency_id
+                ),
+            )
+        if self.penalty_type == "shortfall_percent":
+            return env._(
+                "%(percent)s of what a period falls short of the commitment, "
+                "deducted from its rebate (any excess is invoiced)",
+                percent=f"{formatLang(env, self.penalty_value)} %",
+            )
+        return ""
+
+    def _get_portal_settlement_notes(self, settlements):
+        """{settlement id: [(label, amount)]}: how each of ``settlements`` (of
+        this agreement) comes to its rebate, as the customer reads it on the
+        portal, in the env's language; [] when its rebate is plain.
+
+        An interim part: the rebate on the base of its tier period to date
+        (that base in the label) and, less, what was settled before in the
+        tier period. Then a penalty for falling short of the commitment and
+        the late documents of periods settled before (two different things),
+        each on its own line. The amounts add up to the settlement's rebate."""
+        self.ensure_one()
+        terms = self.sudo()._get_terms()
+        return {
+            settlement.id: self._get_portal_settlement_lines(settlement, terms)
+            for settlement in settlements
+        }
+
+    def _get_portal_settlement_lines(self, settlement, terms):
+        """[(label, amount)] of one settlement (_get_portal_settlement_notes)."""
+        env = self.env
+        currency = settlement.currency_id
+        penalty = not currency.is_zero(settlement.penalty_total)
+        late = not currency.is_zero(settlement.adjustment_total)
+        # the rebate the tiers gave this settlement, before penalty and late
+        # documents (for an interim part: less what was settled before)
+        earned = currency.round(
+            settlement.rebate_total
+            - settlement.adjustment_total
+            + settlement.penalty_total
+        )
+        lines = []
+        if settlement.is_interim and not settlement.is_adjustment:
+            lines += self._get_portal_interim_lines(settlement, terms, earned)
+        elif not settlement.is_adjustment and (penalty or late):
+            lines.append(
+                (env._("Rebate on the base"), self._format_amount(env, earned))
+            )
+        if penalty:
+            lines.append(self._get_portal_penalty_line(settlement, terms))
+        if late:
+            lines.append(
+                (
+                    env._("Late documents of periods settled before"),
+                    self._format_amount(env, settlement.adjustment_total),
+                )
+            )
+        return lines
+
+    def _get_portal_interim_lines(self, settlement, terms, earned):
+        """An interim part's lines: the rebate on the base of its tier period
+        to date, and what was settled before in that tier period."""
+        env = self.env
+        start = period_of(
+            terms.date_start, terms.date_end, terms.months, settlement.date_to
+        )[0]
+        return [
+            (
+                env._(
+                    "Rebate on the base of the period to date, %(base)s "
+                    "(%(start)s - %(end)s)",
+                    base=self._format_base(env, settlement.base_cumulative),
+                    start=format_date(env, start),
+                    end=format_date(env, settlement.date_to),
+                ),
+                self._format_amount(env, earned + settlement.rebate_previous),
+            ),
+            (
+                env._("Less settled before in the period"),
+                self._format_amount(env, -settlement.rebate_previous),
+            ),
+        ]
+
+    def _get_portal_penalty_line(self, settlement, terms):
+        """The penalty's line: what was counted against what was committed."""
+        env = self.env
+        return (
+            env._(
+                "Penalty for the commitment shortfall (%(base)s counted, "
+                "%(commitment)s committed)",
+                base=self._format_base(env, settlement.base_cumulative),
+                commitment=self._format_base(env, terms.commitment_base),
+            ),
+            self._format_amount(env, -settlement.penalty_total),
+        )
+
+    def _format_amount(self, env, amount):
+        # (nothing settled before reads 0.00, never -0.00)
+        return formatLang(env, amount or 0.0, currency_obj=self.currency_id)
