@@ -109,6 +109,8 @@ class RebatePortal(CustomerPortal):
                 settlement.id: settlement.sudo().document_id.id
                 for settlement in settlements
             },
+            "settlement_notes": agreement._get_portal_settlement_notes(settlements),
+            "penalty_clause": agreement._get_portal_penalty_clause(),
             "scope": self._get_rebate_scope(agreement),
             "page_name": "rebate",
         }

@@ -214,51 +214,38 @@ class RebateAgreementPortal(models.AbstractModel):
         threshold and how much more reaches it, and a forecast of the
         period's rebate at the current run rate.
 
+        Once the agreement has ended (``date`` past its end) or is closed,
+        its last period instead, with its final figures (``is_final``): its
+        forecast is its figure (no pace extrapolates an ended period), no
+        next tier is left to reach, and ``penalty`` is what it owes for
+        falling short of the commitment (0.0 while a period runs).
+
         Computed from the source documents, as the close would count them
         today (the engine's queries, as superuser: the caller checked the
         customer may read the agreement).
 
-        :return: a dict, or None when ``date`` is outside the agreement
+        :return: a dict, or None when ``date`` is before the agreement
         """
         self.ensure_one()
         agreement = self.sudo()
         terms = agreement._get_terms()
-        if not terms.date_start <= date <= terms.date_end:
+        if date < terms.date_start:
             return None
-        start, end = period_of(terms.date_start, terms.date_end, terms.months, date)
-        bases = (
-            self.env["rebate.counted.line"]
-            .sudo()
-            ._compute_period_bases(
-                [(agreement.id, start, date)], {agreement.id: terms}, date=date
-            )
-        )
-        base = bases.get((agreement.id, start), 0.0)
+        start, end = agreement._get_portal_period(terms, date)
+        is_final = date > end or agreement.state == "closed"
+        base = agreement._get_portal_base(terms, start, end if is_final else date, date)
         tiers = agreement._get_tier_pairs()
         reached = agreement._compute_period_rebate(base, tiers, terms)
-        next_tier = agreement._get_next_tier(tiers, base)
-        elapsed = (date - start).days + 1
-        days = (end - start).days + 1
-        forecast_base = base * days / elapsed
         tier = tiers[reached.tier_index] if reached.tier_index is not None else None
-        env = self.env
-        labels = {
-            "base_label": agreement._format_base(env, base),
-            "tier_label": agreement._format_rate(env, tier[1]) if tier else "",
-            "to_next_label": "",
-            "next_threshold_label": "",
-            "next_rate_label": "",
-        }
-        if next_tier:
-            labels.update(
-                to_next_label=agreement._format_base(env, next_tier[0] - base),
-                next_threshold_label=agreement._format_base(env, next_tier[0]),
-                next_rate_label=agreement._format_rate(env, next_tier[1]),
-            )
+        next_tier = None if is_final else agreement._get_next_tier(tiers, base)
+        days = (end - start).days + 1
+        elapsed = days if is_final else (date - start).days + 1
+        forecast_base = base if is_final else base * days / elapsed
         return {
-            **labels,
+            **agreement._get_portal_progress_labels(base, tier, next_tier),
             "date_from": start,
             "date_to": end,
+            "is_final": is_final,
             "base": base,
             "rebate": reached.amount,
             "tier": tier,
@@ -266,9 +253,158 @@ class RebateAgreementPortal(models.AbstractModel):
             "next_rate": next_tier[1] if next_tier else None,
             "to_next": next_tier[0] - base if next_tier else None,
             "forecast_base": forecast_base,
-            "forecast_rebate": agreement._compute_period_rebate(
-                forecast_base, tiers, terms
-            ).amount,
+            "forecast_rebate": reached.amount
+            if is_final
+            else agreement._compute_period_rebate(forecast_base, tiers, terms).amount,
+            "penalty": agreement._get_penalty(terms, base) if is_final else 0.0,
             "elapsed_days": elapsed,
             "days": days,
         }
+
+    def _get_portal_period(self, terms, date):
+        """The tier period (start, end) the portal shows on ``date``: the one
+        holding it; the agreement's last once it has ended or is closed."""
+        self.ensure_one()
+        if date > terms.date_end or self.state == "closed":
+            date = terms.date_end
+        return period_of(terms.date_start, terms.date_end, terms.months, date)
+
+    def _get_portal_base(self, terms, start, date_to, date):
+        """The base of the tier period from ``start`` to ``date_to``, payments
+        counted as of ``date`` (the engine's period bases)."""
+        self.ensure_one()
+        bases = self.env["rebate.counted.line"]._compute_period_bases(
+            [(self.id, start, date_to)], {self.id: terms}, date=date
+        )
+        return bases.get((self.id, start), 0.0)
+
+    def _get_portal_progress_labels(self, base, tier, next_tier):
+        """The progress's figures as the customer reads them (amounts in the
+        currency, quantities in units, rates in percent or per unit)."""
+        self.ensure_one()
+        env = self.env
+        labels = {
+            "base_label": self._format_base(env, base),
+            "tier_label": self._format_rate(env, tier[1]) if tier else "",
+            "to_next_label": "",
+            "next_threshold_label": "",
+            "next_rate_label": "",
+        }
+        if next_tier:
+            labels.update(
+                to_next_label=self._format_base(env, next_tier[0] - base),
+                next_threshold_label=self._format_base(env, next_tier[0]),
+                next_rate_label=self._format_rate(env, next_tier[1]),
+            )
+        return labels
+
+    def _get_portal_penalty_clause(self):
+        """The penalty clause as the customer reads it in the terms, in the
+        env's language: what a period short of the commitment costs; "" when
+        the agreement has no penalty."""
+        self.ensure_one()
+        env = self.env
+        if self.penalty_type == "fixed":
+            return env._(
+                "%(amount)s for a period short of the commitment, deducted from "
+                "its rebate (any excess is invoiced)",
+                amount=formatLang(
+                    env, self.penalty_value, currency_obj=self.currency_id
+                ),
+            )
+        if self.penalty_type == "shortfall_percent":
+            return env._(
+                "%(percent)s of what a period falls short of the commitment, "
+                "deducted from its rebate (any excess is invoiced)",
+                percent=f"{formatLang(env, self.penalty_value)} %",
+            )
+        return ""
+
+    def _get_portal_settlement_notes(self, settlements):
+        """{settlement id: [(label, amount)]}: how each of ``settlements`` (of
+        this agreement) comes to its rebate, as the customer reads it on the
+        portal, in the env's language; [] when its rebate is plain.
+
+        An interim part: the rebate on the base of its tier period to date
+        (that base in the label) and, less, what was settled before in the
+        tier period. Then a penalty for falling short of the commitment and
+        the late documents of periods settled before (two different things),
+        each on its own line. The amounts add up to the settlement's rebate."""
+        self.ensure_one()
+        terms = self.sudo()._get_terms()
+        return {
+            settlement.id: self._get_portal_settlement_lines(settlement, terms)
+            for settlement in settlements
+        }
+
+    def _get_portal_settlement_lines(self, settlement, terms):
+        """[(label, amount)] of one settlement (_get_portal_settlement_notes)."""
+        env = self.env
+        currency = settlement.currency_id
+        penalty = not currency.is_zero(settlement.penalty_total)
+        late = not currency.is_zero(settlement.adjustment_total)
+        # the rebate the tiers gave this settlement, before penalty and late
+        # documents (for an interim part: less what was settled before)
+        earned = currency.round(
+            settlement.rebate_total
+            - settlement.adjustment_total
+            + settlement.penalty_total
+        )
+        lines = []
+        if settlement.is_interim and not settlement.is_adjustment:
+            lines += self._get_portal_interim_lines(settlement, terms, earned)
+        elif not settlement.is_adjustment and (penalty or late):
+            lines.append(
+                (env._("Rebate on the base"), self._format_amount(env, earned))
+            )
+        if penalty:
+            lines.append(self._get_portal_penalty_line(settlement, terms))
+        if late:
+            lines.append(
+                (
+                    env._("Late documents of periods settled before"),
+                    self._format_amount(env, settlement.adjustment_total),
+                )
+            )
+        return lines
+
+    def _get_portal_interim_lines(self, settlement, terms, earned):
+        """An interim part's lines: the rebate on the base of its tier period
+        to date, and what was settled before in that tier period."""
+        env = self.env
+        start = period_of(
+            terms.date_start, terms.date_end, terms.months, settlement.date_to
+        )[0]
+        return [
+            (
+                env._(
+                    "Rebate on the base of the period to date, %(base)s "
+                    "(%(start)s - %(end)s)",
+                    base=self._format_base(env, settlement.base_cumulative),
+                    start=format_date(env, start),
+                    end=format_date(env, settlement.date_to),
+                ),
+                self._format_amount(env, earned + settlement.rebate_previous),
+            ),
+            (
+                env._("Less settled before in the period"),
+                self._format_amount(env, -settlement.rebate_previous),
+            ),
+        ]
+
+    def _get_portal_penalty_line(self, settlement, terms):
+        """The penalty's line: what was counted against what was committed."""
+        env = self.env
+        return (
+            env._(
+                "Penalty for the commitment shortfall (%(base)s counted, "
+                "%(commitment)s committed)",
+                base=self._format_base(env, settlement.base_cumulative),
+                commitment=self._format_base(env, terms.commitment_base),
+            ),
+            self._format_amount(env, -settlement.penalty_total),
+        )
+
+    def _format_amount(self, env, amount):
+        # (nothing settled before reads 0.00, never -0.00)
+        return formatLang(env, amount or 0.0, currency_obj=self.currency_id)

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import date
 from xmlrpc.client import Fault
 
 from freezegun import freeze_time
@@ -81,11 +82,88 @@ class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
         # 7,500 / 45 days * 91 days = 15,166.67 -> 2 %
         self.assertAlmostEqual(progress["forecast_base"], 15166.6667, places=3)
         self.assertEqual(progress["forecast_rebate"], 303.33)
-        self.assertIsNone(
-            self.agreement._get_portal_progress(
-                self.agreement.date_end.replace(year=2026)
-            )
+        self.assertFalse(progress["is_final"])
+        self.assertEqual((progress["elapsed_days"], progress["days"]), (45, 91))
+        self.assertEqual(progress["penalty"], 0.0)
+        # before the agreement starts, nothing to show
+        self.assertIsNone(self.agreement._get_portal_progress(date(2024, 12, 31)))
+
+    def test_an_ended_period_shows_its_final_figures(self):
+        """#23, 10.1: the pace no longer applies once the period has ended."""
+        self._create_invoice([(self.product_x, 1, 21000.0)], date="2025-11-20")
+        # Q4 on 2025-11-30, running: 21,000 in 61 of 92 days
+        running = self.agreement._get_portal_progress(date(2025, 11, 30))
+        self.assertFalse(running["is_final"])
+        self.assertEqual(running["base"], 21000.0)
+        self.assertEqual(running["rebate"], 630.0)
+        # 21,000 / 61 days * 92 days = 31,672.13 -> 3 %
+        self.assertAlmostEqual(running["forecast_base"], 31672.1311, places=3)
+        self.assertEqual(running["forecast_rebate"], 950.16)
+        # after the agreement's end: its last period, final
+        ended = self.agreement._get_portal_progress(date(2026, 12, 7))
+        self.assertEqual(str(ended["date_from"]), "2025-10-01")
+        self.assertEqual(str(ended["date_to"]), "2025-12-31")
+        self.assertTrue(ended["is_final"])
+        self.assertEqual(ended["base"], 21000.0)
+        self.assertEqual(ended["tier"], (20000.0, 3.0))
+        self.assertEqual(ended["rebate"], 630.0)
+        self.assertEqual(ended["forecast_base"], 21000.0)
+        self.assertEqual(ended["forecast_rebate"], 630.0)
+        self.assertEqual((ended["elapsed_days"], ended["days"]), (92, 92))
+        # nothing left to reach in an ended period
+        self.assertIsNone(ended["next_threshold"])
+        self.assertIsNone(ended["to_next"])
+        self.assertEqual(ended["to_next_label"], "")
+        self.assertEqual(ended["penalty"], 0.0)
+        # on its last day a period still runs: its forecast is its figure
+        last_day = self.agreement._get_portal_progress(date(2025, 12, 31))
+        self.assertFalse(last_day["is_final"])
+        self.assertEqual(last_day["forecast_rebate"], 630.0)
+
+    @freeze_time("2026-01-15")
+    def test_agreement_page_of_an_ended_period(self):
+        self._create_invoice([(self.product_x, 1, 21000.0)], date="2025-11-20")
+        page = self._get(f"/my/rebates/{self.agreement.id}").text
+        self.assertIn("<strong>Last period</strong>", page)
+        self.assertIn("Final figures", page)
+        self.assertIn("Rebate of the period", page)
+        self.assertIn("630.00", page)
+        self.assertIn(
+            "The period has ended: these are its final figures, settled below.", page
         )
+        for running in ("This period", "Forecast for the period", "current pace"):
+            self.assertNotIn(running, page)
+        self.assertNotIn("more reaches the next tier", page)
+
+    def test_late_documents_are_labelled_apart_from_a_penalty(self):
+        """#23, 10.2: late documents of a period settled before are not a
+        penalty (and the settlement lines add up to its rebate)."""
+        # an invoice of Q1 posted after Q1 was credited: 13,000 -> 260.00
+        self._create_invoice([(self.product_x, 1, 1000.0)], date="2025-03-20")
+        q2 = self.env["rebate.settlement"].close_periods(
+            "2025-06-30", agreements=self.agreement
+        )
+        self.assertRecordValues(
+            q2, [{"base_total": 7500.0, "adjustment_total": 20.0, "rebate_total": 95.0}]
+        )
+        q2.action_approve()
+        notes = self.agreement.with_user(self.portal)._get_portal_settlement_notes(
+            (self.settlement | q2).with_user(self.portal)
+        )
+        self.assertEqual(
+            notes,
+            {
+                self.settlement.id: [],
+                q2.id: [
+                    ("Rebate on the base", "$\xa075.00"),
+                    ("Late documents of periods settled before", "$\xa020.00"),
+                ],
+            },
+        )
+        page = self._get(f"/my/rebates/{self.agreement.id}").text
+        self.assertIn("Late documents of periods settled before", page)
+        self.assertNotIn("Penalty", page)
+        self.assertNotIn("Adjustments", page)
 
     def test_my_rebates_lists_only_the_customers_approved_agreements(self):
         response = self._get("/my/rebates")
@@ -207,6 +285,212 @@ class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
                 agreements=self.agreement.ids,
             )
         self.assertEqual(self.agreement.name, "Volume 2025")
+
+
+@tagged("post_install", "-at_install")
+class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
+    """What the portal explains (issue #23, item 10): an ended period's final
+    figures, the penalty clause and a penalty paid, an interim part's base
+    to date and what was settled before."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.product_x.taxes_id = False
+        cls.product_y.taxes_id = False
+        cls.rebate_product.taxes_id = False
+        cls.env.ref("rebate_management.product_rebate_penalty").taxes_id = False
+        cls.portal = new_test_user(
+            cls.env,
+            login="rebate_portal",
+            password="rebate_portal-pass",
+            groups="base.group_portal",
+            partner_id=cls.customer_contact.id,
+        )
+        Settlement = cls.env["rebate.settlement"]
+        # 2025 on Product X, measured on the year, 15,000 committed
+        cls.ended = cls._create_agreement(
+            [(0.0, 1.0), (10000.0, 2.0)],
+            name="Committed 2025",
+            period="year",
+            tier_mode="retroactive",
+            product_ids=cls.product_x.ids,
+            commitment_base=15000.0,
+            penalty_type="fixed",
+            penalty_value=100.0,
+        )
+        # 2025 on Product Y, measured on the year, paid every quarter
+        cls.interim = cls._create_agreement(
+            [(0.0, 2.0), (100000.0, 3.0)],
+            name="Yearly, Paid Quarterly",
+            period="year",
+            settlement_period="quarter",
+            tier_mode="retroactive",
+            product_ids=cls.product_y.ids,
+        )
+        cls._create_invoice([(cls.product_x, 1, 12000.0)], date="2025-02-10")
+        cls._create_invoice([(cls.product_y, 1200, 50.0)], date="2025-02-10")
+        cls._create_invoice([(cls.product_y, 1000, 50.0)], date="2025-05-15")
+        # the year settled: 240.00 less the penalty of 100.00; closed
+        cls.ended_settlement = Settlement.close_periods(
+            "2025-12-31", agreements=cls.ended
+        )
+        cls.ended_settlement.action_approve()
+        cls.ended_settlement.action_create_credit_note()
+        # Q1: 60,000 -> 1,200.00; Q2: 110,000 to date -> 3,300.00 - 1,200.00
+        cls.q1 = Settlement.close_periods("2025-03-31", agreements=cls.interim)
+        cls.q1.action_approve()
+        cls.q1.action_create_credit_note()
+        cls.q2 = Settlement.close_periods("2025-06-30", agreements=cls.interim)
+        cls.q2.action_approve()
+
+    def _page(self, agreement):
+        self.authenticate("rebate_portal", "rebate_portal-pass")
+        response = self.url_open(f"/my/rebates/{agreement.id}", allow_redirects=False)
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    def test_the_figures_settled(self):
+        self.assertEqual(self.ended.state, "closed")
+        self.assertRecordValues(
+            self.ended_settlement,
+            [{"base_total": 12000.0, "penalty_total": 100.0, "rebate_total": 140.0}],
+        )
+        self.assertRecordValues(
+            self.q1 | self.q2,
+            [
+                {"base_cumulative": 60000.0, "rebate_previous": 0.0},
+                {"base_cumulative": 110000.0, "rebate_previous": 1200.0},
+            ],
+        )
+        self.assertEqual(self.q2.rebate_total, 2100.0)
+
+    def test_an_ended_period_with_a_penalty(self):
+        # after the end, and inside the period once the agreement is closed
+        for on in (date(2026, 12, 7), date(2025, 5, 15)):
+            progress = self.ended.with_user(self.portal)._get_portal_progress(on)
+            self.assertTrue(progress["is_final"], on)
+            self.assertEqual(str(progress["date_from"]), "2025-01-01")
+            self.assertEqual(str(progress["date_to"]), "2025-12-31")
+            self.assertEqual(progress["base"], 12000.0)
+            self.assertEqual(progress["rebate"], 240.0)
+            self.assertEqual(progress["forecast_base"], 12000.0)
+            self.assertEqual(progress["forecast_rebate"], 240.0)
+            self.assertEqual(progress["penalty"], 100.0)
+            self.assertEqual((progress["elapsed_days"], progress["days"]), (365, 365))
+            self.assertIsNone(progress["next_threshold"])
+
+    def test_the_penalty_clause(self):
+        self.assertEqual(
+            self.ended.with_user(self.portal)._get_portal_penalty_clause(),
+            "$\xa0100.00 for a period short of the commitment, deducted from its "
+            "rebate (any excess is invoiced)",
+        )
+        percent = self._create_agreement(
+            [(0.0, 1.0)],
+            activate=False,
+            commitment_base=10000.0,
+            penalty_type="shortfall_percent",
+            penalty_value=5.0,
+        )
+        self.assertEqual(
+            percent._get_portal_penalty_clause(),
+            "5.00 % of what a period falls short of the commitment, deducted "
+            "from its rebate (any excess is invoiced)",
+        )
+        self.assertEqual(self.interim._get_portal_penalty_clause(), "")
+
+    def test_a_penalty_is_labelled_as_such(self):
+        notes = self.ended.with_user(self.portal)._get_portal_settlement_notes(
+            self.ended_settlement.with_user(self.portal)
+        )
+        self.assertEqual(
+            notes[self.ended_settlement.id],
+            [
+                ("Rebate on the base", "$\xa0240.00"),
+                (
+                    "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
+                    "$\xa015,000.00 committed)",
+                    "$\xa0-100.00",
+                ),
+            ],
+        )
+
+    @freeze_time("2026-01-15")
+    def test_the_page_of_an_ended_agreement_with_a_penalty(self):
+        page = self._page(self.ended)
+        # the terms: the commitment and its penalty
+        self.assertIn("Committed per period", page)
+        self.assertIn("Penalty if short", page)
+        self.assertIn(
+            "$\xa0100.00 for a period short of the commitment, deducted from its "
+            "rebate (any excess is invoiced)",
+            page,
+        )
+        # the last period, final, with its penalty; no forecast
+        self.assertIn("Final figures", page)
+        self.assertIn("Penalty for the commitment shortfall</div>", page)
+        self.assertNotIn("Forecast for the period", page)
+        # the settlement: its rebate, the penalty, what was credited
+        self.assertIn("Rebate on the base", page)
+        self.assertIn(
+            "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
+            "$\xa015,000.00 committed)",
+            page,
+        )
+        self.assertIn("$\xa0-100.00", page)
+        self.assertNotIn("Adjustments", page)
+        self.assertNotIn("Late documents", page)
+        self.assertNotIn("each payment", page)
+
+    def test_interim_parts_are_explained(self):
+        notes = self.interim.with_user(self.portal)._get_portal_settlement_notes(
+            (self.q1 | self.q2).with_user(self.portal)
+        )
+        self.assertEqual(
+            notes,
+            {
+                self.q1.id: [
+                    (
+                        "Rebate on the base of the period to date, $\xa060,000.00 "
+                        "(01/01/2025 - 03/31/2025)",
+                        "$\xa01,200.00",
+                    ),
+                    ("Less settled before in the period", "$\xa00.00"),
+                ],
+                self.q2.id: [
+                    (
+                        "Rebate on the base of the period to date, $\xa0110,000.00 "
+                        "(01/01/2025 - 06/30/2025)",
+                        "$\xa03,300.00",
+                    ),
+                    ("Less settled before in the period", "$\xa0-1,200.00"),
+                ],
+            },
+        )
+
+    @freeze_time("2025-07-10")
+    def test_the_page_of_an_interim_agreement(self):
+        page = self._page(self.interim)
+        self.assertIn("Paid every", page)
+        self.assertIn(
+            "each payment: the rebate on the period's base to date, less what "
+            "was paid before in the period",
+            page,
+        )
+        for text in (
+            "Rebate on the base of the period to date, $\xa0110,000.00 "
+            "(01/01/2025 - 06/30/2025)",
+            "$\xa03,300.00",
+            "Less settled before in the period",
+            "$\xa0-1,200.00",
+        ):
+            self.assertIn(text, page)
+        self.assertNotIn("Penalty", page)
+        # the year runs: 110,000 in 191 of 365 days -> 210,209.42 -> 3 %
+        self.assertIn("This period", page)
+        self.assertIn("Forecast for the period", page)
+        self.assertIn("6,306.28", page)
 
 
 @tagged("post_install", "-at_install")

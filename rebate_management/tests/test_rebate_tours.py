@@ -149,7 +149,7 @@ class TestRebateTours(RebateCommon, AccountTestInvoicingHttpCommon):
         self.assertEqual(settlement.approved_by_id, self.accountant)
         self.assertEqual(settlement.document_id.amount_total, 240.0)
         # 3. the customer sees it on the portal and downloads the statement
-        # (on a day of its period: where the customer stands shows too)
+        # (on a day of its period, closed: its final figures show, no forecast)
         with freeze_time("2025-05-15 10:00:00"):
             self._tour(
                 "/my/rebates", "rebate_portal_tour", "tour_portal", "portal_agreement"
