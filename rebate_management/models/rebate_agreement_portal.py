@@ -4,7 +4,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import format_date, formatLang
 
-from ..rebate_maths import period_of
 from ..tools import to_date
 
 
@@ -79,10 +78,8 @@ class RebateAgreementPortal(models.AbstractModel):
         holding ``date`` is close below their next tier."""
         terms = self._read_accrual_terms()
         tiers = self._read_tiers()
-        windows = [
-            (ag_id, *period_of(t.date_start, t.date_end, t.months, date))
-            for ag_id, t in terms.items()
-        ]
+        period_of = self._period_finder(terms)
+        windows = [(ag_id, *period_of(ag_id, date)) for ag_id in terms]
         bases = self.env["rebate.counted.line"]._compute_period_bases(
             [(ag_id, start, date) for ag_id, start, _end in windows], terms, date=date
         )
@@ -162,12 +159,17 @@ class RebateAgreementPortal(models.AbstractModel):
             self._get_portal_url(),
             env._("Where you stand"),
         )
+        author, email_from = self.company_id._get_rebate_mail_sender()
+        if not email_from:
+            return
         self.with_context(mail_notify_force_send=False).message_post(
             body=body,
             subject=env._("Close to your next rebate tier"),
             partner_ids=customer.ids,
             message_type="comment",
             subtype_xmlid="mail.mt_comment",
+            author_id=author.id,
+            email_from=email_from,
         )
 
     def _format_base(self, env, value):
@@ -267,7 +269,7 @@ class RebateAgreementPortal(models.AbstractModel):
         self.ensure_one()
         if date > terms.date_end or self.state == "closed":
             date = terms.date_end
-        return period_of(terms.date_start, terms.date_end, terms.months, date)
+        return self._find_period(terms.date_start, terms.date_end, terms.months, date)
 
     def _get_portal_base(self, terms, start, date_to, date):
         """The base of the tier period from ``start`` to ``date_to``, payments
@@ -372,7 +374,7 @@ class RebateAgreementPortal(models.AbstractModel):
         """An interim part's lines: the rebate on the base of its tier period
         to date, and what was settled before in that tier period."""
         env = self.env
-        start = period_of(
+        start = self._find_period(
             terms.date_start, terms.date_end, terms.months, settlement.date_to
         )[0]
         return [

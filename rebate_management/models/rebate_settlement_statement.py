@@ -99,14 +99,10 @@ class RebateSettlementStatement(models.AbstractModel):
             )
 
     def _get_statement_sender(self):
-        """(author, email from) of the statement mail: the company and its
-        address, else the database's default sender address."""
+        """(author, email from) of the statement mail: the company's (see
+        res.company._get_rebate_mail_sender)."""
         self.ensure_one()
-        company = self.company_id.sudo()
-        email_from = company.email_formatted
-        if not email_from:
-            email_from = self.env["ir.mail_server"].sudo()._get_default_from_address()
-        return company.partner_id, email_from
+        return self.company_id._get_rebate_mail_sender()
 
     def _prepare_statement_attachment_vals(self):
         self.ensure_one()

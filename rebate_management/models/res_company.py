@@ -84,3 +84,15 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The near-tier percent must be between 0 and 100.")
                 )
+
+    def _get_rebate_mail_sender(self):
+        """(author, email from) of the mails the rebates send customers
+        (statements, near-tier nudges): the company and its address, else the
+        database's default sender; never the user who clicked, whose address
+        may be missing. An empty address: the mail cannot be sent."""
+        self.ensure_one()
+        company = self.sudo()
+        email_from = company.email_formatted or (
+            self.env["ir.mail_server"].sudo()._get_default_from_address()
+        )
+        return company.partner_id, email_from
