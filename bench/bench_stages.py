@@ -41,10 +41,10 @@ CREDIT_NOTE_STEPS = [
     ("account.move", "_track_finalize"),
 ]
 CLOSE_STEPS = [
-    ("rebate.counted.line", "_compute_period_bases"),
+    ("rebate.counted.line", "_get_period_bases"),
     ("rebate.counted.line", "_query_period_bases"),
     ("rebate.agreement", "_accrued_totals"),
-    ("rebate.agreement", "_compute_period_rebate"),
+    ("rebate.agreement", "_get_period_rebate"),
     ("rebate.settlement", "_create_once"),
     ("rebate.settlement", "_log_created"),
     ("rebate.settlement", "create"),

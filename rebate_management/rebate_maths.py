@@ -3,7 +3,7 @@
 
 Plain Python on plain values (dates, floats, (threshold, rate) pairs): no
 ORM, no database. The models call these through overridable methods
-(``rebate.agreement._compute_period_rebate`` and its tier modes
+(``rebate.agreement._get_period_rebate`` and its tier modes
 ``_rebate_<mode>``, ``_cut_periods``, ``_find_period``), which is where
 another module changes a rule; these
 functions are what the rules are made of, and are tested on their own

@@ -498,7 +498,7 @@ class RebateAccrual(models.Model):
         change R(after) - R(before) it makes to the period's rebate, spread
         over its lines in proportion to their base."""
         ag_id, (period_start, period_end), move_id = key
-        rebate = self.env["rebate.agreement"]._compute_period_rebate
+        rebate = self.env["rebate.agreement"]._get_period_rebate
         delta = rebate(after, tiers, terms).amount - rebate(before, tiers, terms).amount
         amounts = split_amount(
             delta, [line["base"] for line in lines], terms.currency.rounding

@@ -106,10 +106,10 @@ class RebateAgreement(models.Model):
             terms = measured._read_accrual_terms()
             for ag_id, key, date, cur, amount in Lines._query_window_sales(windows):
                 sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
-            bases = Lines._compute_period_bases(elapsed, terms)
+            bases = Lines._get_period_bases(elapsed, terms)
             tiers = measured._read_tiers()
             for (ag_id, _start), base in bases.items():
-                rebates[ag_id] += self._compute_period_rebate(
+                rebates[ag_id] += self._get_period_rebate(
                     base, tiers.get(ag_id, []), terms[ag_id]
                 ).amount
         for agreement in self:

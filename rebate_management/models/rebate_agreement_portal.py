@@ -80,7 +80,7 @@ class RebateAgreementPortal(models.AbstractModel):
         tiers = self._read_tiers()
         period_of = self._period_finder(terms)
         windows = [(ag_id, *period_of(ag_id, date)) for ag_id in terms]
-        bases = self.env["rebate.counted.line"]._compute_period_bases(
+        bases = self.env["rebate.counted.line"]._get_period_bases(
             [(ag_id, start, date) for ag_id, start, _end in windows], terms, date=date
         )
         percents = {
@@ -237,7 +237,7 @@ class RebateAgreementPortal(models.AbstractModel):
         is_final = date > end or agreement.state == "closed"
         base = agreement._get_portal_base(terms, start, end if is_final else date, date)
         tiers = agreement._get_tier_pairs()
-        reached = agreement._compute_period_rebate(base, tiers, terms)
+        reached = agreement._get_period_rebate(base, tiers, terms)
         tier = tiers[reached.tier_index] if reached.tier_index is not None else None
         next_tier = None if is_final else agreement._get_next_tier(tiers, base)
         days = (end - start).days + 1
@@ -257,7 +257,7 @@ class RebateAgreementPortal(models.AbstractModel):
             "forecast_base": forecast_base,
             "forecast_rebate": reached.amount
             if is_final
-            else agreement._compute_period_rebate(forecast_base, tiers, terms).amount,
+            else agreement._get_period_rebate(forecast_base, tiers, terms).amount,
             "penalty": agreement._get_penalty(terms, base) if is_final else 0.0,
             "elapsed_days": elapsed,
             "days": days,
@@ -275,7 +275,7 @@ class RebateAgreementPortal(models.AbstractModel):
         """The base of the tier period from ``start`` to ``date_to``, payments
         counted as of ``date`` (the engine's period bases)."""
         self.ensure_one()
-        bases = self.env["rebate.counted.line"]._compute_period_bases(
+        bases = self.env["rebate.counted.line"]._get_period_bases(
             [(self.id, start, date_to)], {self.id: terms}, date=date
         )
         return bases.get((self.id, start), 0.0)

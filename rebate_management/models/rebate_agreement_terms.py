@@ -70,9 +70,9 @@ class RebateTermsMixin(models.AbstractModel):
         agreement's dates, that holds ``date`` (see _cut_periods)."""
         return period_of(date_start, date_end, months, date)
 
-    def _compute_rebate(self, base, tiers=None):
+    def _get_rebate(self, base, tiers=None):
         """The rebate R(base) of this agreement for a period's base, rounded
-        to the currency (see _compute_period_rebate).
+        to the currency (see _get_period_rebate).
 
         :param tiers: (threshold, rate) pairs in threshold order; read from the
             agreement's tiers when not given
@@ -80,10 +80,10 @@ class RebateTermsMixin(models.AbstractModel):
         self.ensure_one()
         if tiers is None:
             tiers = self._get_tier_pairs()
-        return self._compute_period_rebate(base, tiers, self._get_terms()).amount
+        return self._get_period_rebate(base, tiers, self._get_terms()).amount
 
     @api.model
-    def _compute_period_rebate(self, base, tiers, terms):
+    def _get_period_rebate(self, base, tiers, terms):
         """The inheritable method: a period's rebate R(base) and the tier
         applied. Accrual (R(after) - R(before)), close, approval, effect and
         the statement all compute the rebate here, so an override changes
@@ -97,6 +97,19 @@ class RebateTermsMixin(models.AbstractModel):
         function = self._get_tier_mode_function(terms.tier_mode)
         amount, tier_index = function(base, tiers, self._get_rate_factor(terms.basis))
         return PeriodRebate(terms.currency.round(amount), tier_index)
+
+    # Deprecated names (until 19.0): the rebate methods were called
+    # _compute_rebate and _compute_period_rebate, names Odoo keeps for field
+    # computes. Calls still work; an override must name the new methods.
+
+    def _compute_rebate(self, base, tiers=None):
+        """Deprecated: _get_rebate."""
+        return self._get_rebate(base, tiers)
+
+    @api.model
+    def _compute_period_rebate(self, base, tiers, terms):
+        """Deprecated: _get_period_rebate (override that one)."""
+        return self._get_period_rebate(base, tiers, terms)
 
     @api.model
     def _get_tier_mode_function(self, tier_mode):

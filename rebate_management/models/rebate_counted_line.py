@@ -428,7 +428,7 @@ class RebateCountedLine(models.AbstractModel):
         return self.env.execute_query(query)
 
     @api.model
-    def _compute_period_bases(self, periods, terms=None, date=None, forfeited=None):
+    def _get_period_bases(self, periods, terms=None, date=None, forfeited=None):
         """{(agreement id, period start): base} computed from the source
         documents, for ``periods``: (agreement id, date from, date to);
         ``terms``: the agreements' AccrualTerms if already read.
@@ -521,7 +521,7 @@ class RebateCountedLine(models.AbstractModel):
         }
 
     @api.model
-    def _compute_refund_bases(self, windows, terms):
+    def _get_refund_bases(self, windows, terms):
         """{(agreement id, date from): base} of the refunds alone that count
         in ``windows`` (agreement id, date from, date to): negative, summed
         in one query (refunds count in full, whatever the payment

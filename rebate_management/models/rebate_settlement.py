@@ -498,21 +498,19 @@ class RebateSettlement(models.Model):
     def _fresh_totals(self, with_accrued=False):
         """{settlement: (values, [Adjustment])}: the values computed afresh
         from the source documents as the close computes and prepares them
-        (_compute_settlement_amounts, _prepare_settlement_vals), with the
-        late documents each carries (_compute_adjustments); what the
+        (_get_settlement_amounts, _prepare_settlement_vals), with the
+        late documents each carries (_get_adjustments); what the
         period's accruals add up to only ``with_accrued`` (else 0)."""
         agreements = self.agreement_id
         terms = agreements._read_accrual_terms()
         tiers = agreements._read_tiers()
         regular = self.filtered(lambda s: not s.is_adjustment)
         periods = [(s.agreement_id.id, s.date_from, s.date_to) for s in regular]
-        amounts = self._compute_settlement_amounts(
-            periods, terms, tiers, exclude=self.ids
-        )
+        amounts = self._get_settlement_amounts(periods, terms, tiers, exclude=self.ids)
         accrued = self._read_accrued(periods, terms) if with_accrued else None
         late = self._read_late_accruals(agreements.ids)
         carried, alone = self._place_adjustments(
-            self._compute_adjustments(late, terms, tiers, carriers=self.ids),
+            self._get_adjustments(late, terms, tiers, carriers=self.ids),
             periods,
             late,
             terms,

@@ -245,7 +245,7 @@ class RebateSettlement(models.Model):
         )
         periods = due
         tiers = agreements._read_tiers()
-        amounts = self._compute_settlement_amounts(periods, terms, tiers, date=date)
+        amounts = self._get_settlement_amounts(periods, terms, tiers, date=date)
         accrued = self._read_accrued(periods, terms)
         vals_list = [
             self._prepare_settlement_vals(
@@ -267,7 +267,7 @@ class RebateSettlement(models.Model):
         )
         tiers.update(late_agreements._read_tiers())
         carried, alone = self._place_adjustments(
-            self._compute_adjustments(late, terms, tiers),
+            self._get_adjustments(late, terms, tiers),
             periods,
             late,
             terms,
@@ -313,7 +313,7 @@ class RebateSettlement(models.Model):
 
         :param terms: the agreement's AccrualTerms
         :param period: (agreement id, date from, date to)
-        :param amounts: its SettlementAmounts (_compute_settlement_amounts)
+        :param amounts: its SettlementAmounts (_get_settlement_amounts)
         :param accrued: what the period's accruals add up to
         """
         ag_id, date_from, date_to = period
@@ -341,7 +341,7 @@ class RebateSettlement(models.Model):
         }
 
     @api.model
-    def _compute_settlement_amounts(self, periods, terms, tiers, exclude=(), date=None):
+    def _get_settlement_amounts(self, periods, terms, tiers, exclude=(), date=None):
         """The amounts of the settlements of ``periods``, computed from the
         source documents: what the close writes, and what recomputing and
         approving compare with.
@@ -372,9 +372,7 @@ class RebateSettlement(models.Model):
         windows = self._get_amount_windows(periods, parts, last_days)
         Lines = self.env["rebate.counted.line"]
         forfeited = {}
-        bases = Lines._compute_period_bases(
-            windows, terms, date=date, forfeited=forfeited
-        )
+        bases = Lines._get_period_bases(windows, terms, date=date, forfeited=forfeited)
         counts = Lines._count_period_invoices(
             [window for window in windows if terms[window[0]].min_invoice_count]
         )
@@ -383,7 +381,7 @@ class RebateSettlement(models.Model):
         for period in sorted(periods):
             key = period[:2]
             interim = key in parts
-            amounts[key] = self._compute_period_amounts(
+            amounts[key] = self._get_period_amounts(
                 terms[period[0]],
                 tiers.get(period[0], []),
                 period,
@@ -411,7 +409,7 @@ class RebateSettlement(models.Model):
         return sorted(windows)
 
     @api.model
-    def _compute_period_amounts(
+    def _get_period_amounts(
         self,
         terms,
         tiers,
@@ -424,7 +422,7 @@ class RebateSettlement(models.Model):
         base_last_days=0.0,
     ):
         """One period's SettlementAmounts from the bases and invoice counts
-        of the windows (_compute_settlement_amounts).
+        of the windows (_get_settlement_amounts).
 
         :param terms: its agreement's AccrualTerms; ``tiers``: its tiers
         :param period: (agreement id, date from, date to)
@@ -456,7 +454,7 @@ class RebateSettlement(models.Model):
             withheld = invoice_count < terms.min_invoice_count
         Agreement = self.env["rebate.agreement"]
         if not withheld:
-            rebate = Agreement._compute_period_rebate(cumulative, tiers, terms).amount
+            rebate = Agreement._get_period_rebate(cumulative, tiers, terms).amount
         rebate = currency.round(rebate - previous)
         if own:
             earlier[date_from] = rebate

@@ -88,7 +88,7 @@ class RebateSettlementLate(models.AbstractModel):
         ]
 
     @api.model
-    def _compute_adjustments(self, late, terms, tiers, carriers=()):
+    def _get_adjustments(self, late, terms, tiers, carriers=()):
         """The Adjustment of each settled period with late documents to carry:
         those not carried by a live settlement, and those carried by
         ``carriers`` (settlements being recomputed, which carry them again).
@@ -123,7 +123,7 @@ class RebateSettlementLate(models.AbstractModel):
                 base = round_base(
                     base, agreement_terms.basis, agreement_terms.currency.rounding
                 )
-                return Agreement._compute_period_rebate(
+                return Agreement._get_period_rebate(
                     base, tiers.get(ag_id, []), agreement_terms
                 ).amount
 

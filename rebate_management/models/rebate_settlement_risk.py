@@ -128,7 +128,7 @@ class RebateSettlementRisk(models.AbstractModel):
             for vals in vals_list
             if not vals["is_adjustment"]
         ]
-        found = self._compute_alerts(facts, terms)
+        found = self._get_alerts(facts, terms)
         for vals in vals_list:
             if not vals["is_adjustment"]:
                 vals["has_alerts"] = (vals["agreement_id"], vals["date_from"]) in found
@@ -151,7 +151,7 @@ class RebateSettlementRisk(models.AbstractModel):
         new acknowledgement."""
         if not self:
             return
-        found = self._compute_alerts(self._read_alert_facts())
+        found = self._get_alerts(self._read_alert_facts())
         old = {
             settlement.id: set(settlement.sudo().alert_ids.mapped("code"))
             for settlement in self
@@ -228,7 +228,7 @@ class RebateSettlementRisk(models.AbstractModel):
         return windows
 
     @api.model
-    def _compute_alerts(self, facts, terms=None):
+    def _get_alerts(self, facts, terms=None):
         """{settlement id: [alert values]} of the checks the settlements of
         ``facts`` (SettlementFacts) fail, each check a query or two for
         all of them, and only where the company turned it on: with every
@@ -268,7 +268,7 @@ class RebateSettlementRisk(models.AbstractModel):
         ag_tiers = tiers.get(fact.agreement_id, [])
 
         def index(value):
-            tier = Agreement._compute_period_rebate(value, ag_tiers, ag_terms)
+            tier = Agreement._get_period_rebate(value, ag_tiers, ag_terms)
             return -1 if tier.tier_index is None else tier.tier_index
 
         return index(lower) < index(base)
@@ -306,7 +306,7 @@ class RebateSettlementRisk(models.AbstractModel):
     def _check_returns_after_period(self, facts, terms, tiers, settings):
         """Refunds dated within the company's days after the period would
         have put its base in a lower tier: the refunds summed over the
-        windows where the customer has one (_compute_refund_bases)."""
+        windows where the customer has one (_get_refund_bases)."""
         windows = {}
         for fact in facts:
             days = settings[fact.company_id].return_days
@@ -316,7 +316,7 @@ class RebateSettlementRisk(models.AbstractModel):
                     fact.date_to + timedelta(days=1),
                     fact.date_to + timedelta(days=days),
                 )
-        returns = self.env["rebate.counted.line"]._compute_refund_bases(
+        returns = self.env["rebate.counted.line"]._get_refund_bases(
             list(set(windows.values())), terms
         )
         alerts = {}
@@ -348,7 +348,7 @@ class RebateSettlementRisk(models.AbstractModel):
             if terms[fact.agreement_id].basis == "quantity"
         }
         forfeited = {}
-        sales = self.env["rebate.counted.line"]._compute_period_bases(
+        sales = self.env["rebate.counted.line"]._get_period_bases(
             list(on_quantity),
             {
                 period[0]: terms[period[0]]._replace(basis="amount")

@@ -194,7 +194,7 @@ class TestRebateConcurrency(BaseCase):
             self.assertEqual(
                 sorted(agreement.accrual_ids.mapped("base")), [1200.0, 1200.0]
             )
-            self.assertEqual(agreement._compute_rebate(2400.0), 120.0)
+            self.assertEqual(agreement._get_rebate(2400.0), 120.0)
             self.assertAlmostEqual(sum(agreement.accrual_ids.mapped("amount")), 120.0)
 
     def test_concurrent_closes_settle_once(self):

@@ -22,17 +22,17 @@ class TestRebateExtension(RebateCommon):
     one rebate method changes every path that computes a rebate."""
 
     def _capped(self):
-        """An override of rebate.agreement._compute_period_rebate, as another
+        """An override of rebate.agreement._get_period_rebate, as another
         module would write it (super(), then its own rule): the rebate of a
         period never exceeds CAP."""
         Agreement = type(self.env["rebate.agreement"])
-        original = Agreement._compute_period_rebate
+        original = Agreement._get_period_rebate
 
-        def _compute_period_rebate(model, base, tiers, terms):
+        def _get_period_rebate(model, base, tiers, terms):
             result = original(model, base, tiers, terms)
             return PeriodRebate(min(result.amount, CAP), result.tier_index)
 
-        return patch.object(Agreement, "_compute_period_rebate", _compute_period_rebate)
+        return patch.object(Agreement, "_get_period_rebate", _get_period_rebate)
 
     @freeze_time("2025-04-10")
     def test_override_reaches_every_path(self):
@@ -44,7 +44,7 @@ class TestRebateExtension(RebateCommon):
             self._create_invoice([(self.product_x, 6, 100.0)], date="2025-02-10")
             self._create_invoice([(self.product_x, 4, 100.0)], date="2025-03-10")
             self.assertAccrued(agreement, CAP)
-            self.assertEqual(agreement._compute_rebate(1000.0), CAP)
+            self.assertEqual(agreement._get_rebate(1000.0), CAP)
             settlement = self.env["rebate.settlement"].close_periods(
                 "2025-03-31", agreements=agreement
             )
@@ -61,7 +61,7 @@ class TestRebateExtension(RebateCommon):
             agreement.action_refresh_effect()
             self.assertEqual(agreement.effect_rebate, CAP)
         # without the override, the same figures come back
-        self.assertEqual(agreement._compute_rebate(1000.0), 30.0)
+        self.assertEqual(agreement._get_rebate(1000.0), 30.0)
         agreement.action_refresh_effect()
         self.assertEqual(agreement.effect_rebate, 30.0)
 
@@ -113,8 +113,8 @@ class TestRebateExtension(RebateCommon):
             return base * 0.5 * factor, 0
 
         with patch.object(type(Agreement), "_rebate_flat", _rebate_flat):
-            self.assertEqual(flat._compute_rebate(1000.0), 5.0)
-        self.assertEqual(flat._compute_rebate(1000.0), 20.0)
+            self.assertEqual(flat._get_rebate(1000.0), 5.0)
+        self.assertEqual(flat._get_rebate(1000.0), 20.0)
 
     @freeze_time("2025-04-10")
     def test_settlement_value_hook_reaches_recompute(self):
@@ -193,13 +193,13 @@ class TestRebateExtension(RebateCommon):
             self.assertAccrued(agreement, 40.0)
             agreement.action_recompute_accruals()
             self.assertAccrued(agreement, 40.0)
-            self.assertEqual(agreement._compute_rebate(1000.0), 40.0)
+            self.assertEqual(agreement._get_rebate(1000.0), 40.0)
             with freeze_time("2025-04-10"):
                 settlement = self.env["rebate.settlement"].close_periods(
                     "2025-03-31", agreements=agreement
                 )
             self.assertEqual(settlement.rebate_total, 40.0)
-        self.assertEqual(agreement._compute_rebate(1000.0), 20.0)
+        self.assertEqual(agreement._get_rebate(1000.0), 20.0)
 
     def test_deprecated_credit_note_link_still_reads(self):
         """credit_note_id, renamed document_id in 18.0.1.3, stays readable."""

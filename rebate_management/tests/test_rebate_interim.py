@@ -103,7 +103,7 @@ class TestRebateInterim(RebateCommon):
         year = q1 | q2 | q3 | q4
         self.assertEqual(sum(year.mapped("rebate_total")), 1800.0)
         self.assertEqual(
-            self.agreement._compute_rebate(90000.0), sum(year.mapped("rebate_total"))
+            self.agreement._get_rebate(90000.0), sum(year.mapped("rebate_total"))
         )
         self.assertEqual(self.agreement.state, "closed")
 
@@ -199,7 +199,7 @@ class TestRebateInterim(RebateCommon):
         (q1 | q2).action_approve()
         self.assertEqual(
             sum((q1 | q2).mapped("rebate_total")),
-            self.agreement._compute_rebate(120000.0),
+            self.agreement._get_rebate(120000.0),
         )
 
     def test_rebuild_keeps_an_approved_part(self):

@@ -9,7 +9,7 @@ class TestRebateTiers(RebateCommon):
     """R(base) of each tier mode, including bases on and just below thresholds."""
 
     def _rebates(self, agreement, bases):
-        return [agreement._compute_rebate(base) for base in bases]
+        return [agreement._get_rebate(base) for base in bases]
 
     def test_flat(self):
         agreement = self._create_agreement([(0.0, 2.0)], activate=False)
@@ -38,7 +38,7 @@ class TestRebateTiers(RebateCommon):
             activate=False,
         )
         # 100 x 10 % + 200 x 20 % + 3,500 x 30 % = 10 + 40 + 1,050
-        self.assertEqual(agreement._compute_rebate(3800.0), 1100.0)
+        self.assertEqual(agreement._get_rebate(3800.0), 1100.0)
         # a fully passed band adds its width, not its upper bound
         self.assertEqual(
             self._rebates(agreement, [50.0, 100.0, 299.0, 300.0, 301.0, 0.0, -10.0]),
@@ -70,4 +70,4 @@ class TestRebateTiers(RebateCommon):
             tier_mode="stepped",
             activate=False,
         )
-        self.assertEqual(agreement._compute_rebate(3800.0), 1100.0)
+        self.assertEqual(agreement._get_rebate(3800.0), 1100.0)
