@@ -124,7 +124,9 @@ class RebateGrade(models.Model):
         ({partner id: (amount, invoice count)}); return those changed."""
         # every company's customers, whoever grades (the cron, a manager):
         # the notes are still theirs
-        Partner = self.env["res.partner"].sudo().with_company(company)
+        Partner = (
+            self.env["res.partner"].sudo().with_company(company)._rebate_workflow()
+        )
         current = {
             partner.id: partner.rebate_grade_id.id
             for partner in Partner.search([("rebate_grade_id", "!=", False)])

@@ -25,3 +25,4 @@ from . import test_rebate_nudge
 from . import test_rebate_tours
 from . import test_rebate_alert
 from . import test_rebate_audit
+from . import test_rebate_grade_rules
