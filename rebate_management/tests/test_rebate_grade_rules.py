@@ -4,7 +4,7 @@ from xmlrpc.client import Fault
 from freezegun import freeze_time
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -82,7 +82,8 @@ class GradeRulesCommon(RebateCommon):
 
 @tagged("post_install", "-at_install")
 class TestRebateGradeRules(GradeRulesCommon):
-    """Issue #23, item 6: who sets a customer's grade."""
+    """Issue #23, items 6 and 7: who sets a customer's grade, and what a
+    template and a grade must be."""
 
     # 1. The grade: set by the grading, or by a sales manager with a reason
 
@@ -293,6 +294,69 @@ class TestRebateGradeRules(GradeRulesCommon):
         Merge._merge((ungraded | other).ids, ungraded)
         self.assertEqual(self._grade(ungraded), self.grade_a)
 
+    # 2. A template has a grade; a company's grades have their own names
+
+    def _template_vals(self, **vals):
+        return {
+            "name": "Grade A terms",
+            "is_template": True,
+            "grade_id": self.grade_a.id,
+            "date_start": "2026-01-01",
+            "date_end": "2026-12-31",
+            "tier_ids": [Command.create({"threshold": 0.0, "rate": 1.0})],
+            **vals,
+        }
+
+    def test_a_template_needs_a_grade(self):
+        Agreement = self.env["rebate.agreement"].with_user(self.manager)
+        text = (
+            "Template No grade terms needs a customer grade: its agreements are "
+            "generated for the customers of that grade."
+        )
+        with self.assertRaisesText(ValidationError, text):
+            Agreement.create(self._template_vals(name="No grade terms", grade_id=False))
+        template = Agreement.create(self._template_vals(name="No grade terms"))
+        with self.assertRaisesText(ValidationError, text):
+            template.grade_id = False
+        with self.assertRaisesText(UserError, "Grade A has agreement templates"):
+            self.grade_a.unlink()
+        self.assertEqual(template.grade_id, self.grade_a)
+        # archived, the grade stays on its templates
+        self.grade_a.action_archive()
+        self.assertEqual(template.grade_id, self.grade_a)
+        # the demo's templates (if installed) and every other have one
+        self.assertFalse(
+            self.env["rebate.agreement"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_count([("is_template", "=", True), ("grade_id", "=", False)])
+        )
+
+    def test_a_company_names_each_grade_once(self):
+        Grade = self.env["rebate.grade"].with_user(self.manager)
+        text = (
+            f"Company {self.env.company.display_name} already has a grade named "
+            "A: give each grade its own name."
+        )
+        for name in ("A", " a ", "a"):
+            with self.assertRaisesText(ValidationError, text):
+                Grade.create({"name": name})
+        with self.assertRaisesText(ValidationError, "already has a grade named"):
+            self.grade_b.with_user(self.manager).name = "A "
+        self.assertEqual(self.grade_b.name, "B")
+        # another company may have its own A
+        self.assertTrue(
+            self.env["rebate.grade"]
+            .with_company(self.company_2)
+            .create({"name": "A", "company_id": self.company_2.id})
+        )
+        # an archived grade gives its name up; back, it takes it again
+        self.grade_a.action_archive()
+        new_a = Grade.create({"name": "a"})
+        with self.assertRaisesText(ValidationError, "already has a grade named"):
+            self.grade_a.action_unarchive()
+        self.assertTrue(new_a.active)
+
 
 @tagged("post_install", "-at_install")
 class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
@@ -386,4 +450,32 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
         self.assertEqual(
             self._grade_notes(self.buyer),
             [("<p>Rebate grade set by hand: Key account</p>", "", "A")],
+        )
+
+    def test_templates_and_grade_names_over_rpc(self):
+        with self.assertRaises(Fault) as capture:
+            self._as(
+                self.manager,
+                "rebate.agreement",
+                "create",
+                {
+                    "name": "RPC template",
+                    "is_template": True,
+                    "date_start": "2026-01-01",
+                    "date_end": "2026-12-31",
+                },
+            )
+        self.assertIn(
+            "Template RPC template needs a customer grade",
+            capture.exception.faultString,
+        )
+        with self.assertRaises(Fault) as capture:
+            self._as(self.manager, "rebate.grade", "create", {"name": " b"})
+        self.assertIn("already has a grade named B:", capture.exception.faultString)
+        self.assertFalse(
+            self.env["rebate.agreement"].search([("name", "=", "RPC template")])
+        )
+        self.assertEqual(
+            self.env["rebate.grade"].search([("company_id", "=", self.env.company.id)]),
+            self.grade_a | self.grade_b,
         )
