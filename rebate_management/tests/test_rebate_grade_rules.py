@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import os
 from xmlrpc.client import Fault
 
 from freezegun import freeze_time
@@ -6,6 +7,7 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import _find_executable
 from odoo.tools import mute_logger
 
 from .common import RebateCommon
@@ -357,6 +359,15 @@ class TestRebateGradeRules(GradeRulesCommon):
             self.grade_a.action_unarchive()
         self.assertTrue(new_a.active)
 
+    # 3. The grade list reads its headers in full
+
+    def test_grade_list_headers_are_wide_enough(self):
+        arch = self.env["rebate.grade"].get_views([(False, "list")])["views"]["list"][
+            "arch"
+        ]
+        self.assertIn('name="min_sales" width="150px"', arch)
+        self.assertIn('name="min_invoice_count" width="140px"', arch)
+
 
 @tagged("post_install", "-at_install")
 class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
@@ -479,3 +490,38 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
             self.env["rebate.grade"].search([("company_id", "=", self.env.company.id)]),
             self.grade_a | self.grade_b,
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRebateGradeTour(GradeRulesCommon, HttpCase):
+    """The grade list and the Set Rebate Grade wizard, in a real browser, as
+    a sales manager."""
+
+    def test_grade_list_and_wizard_in_the_browser(self):
+        try:
+            _find_executable()
+        except Exception:
+            if os.environ.get("CI"):
+                self.fail("Chromium is required in CI (scripts/setup.sh installs it)")
+            self.skipTest("no Chromium: install Debian's chromium package")
+        company = self.env.company
+        # start_tour logs in with a password equal to the login
+        new_test_user(
+            self.env,
+            login="grade_tour_manager",
+            password="grade_tour_manager",
+            groups="base.group_user,rebate_management.group_rebate_manager",
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
+        )
+        self.start_tour(
+            "/odoo/action-rebate_management.rebate_grade_action",
+            "rebate_grade_list_tour",
+            login="grade_tour_manager",
+        )
+        self.start_tour(
+            f"/odoo/res.partner/{self.buyer.id}",
+            "rebate_grade_set_tour",
+            login="grade_tour_manager",
+        )
+        self.assertEqual(self._grade(self.buyer), self.grade_a)
