@@ -158,6 +158,18 @@ class RebateAgreementReward(models.AbstractModel):
                     )
                 )
 
+    @api.constrains("is_template", "grade_id")
+    def _check_template_grade(self):
+        for agreement in self:
+            if agreement.is_template and not agreement.grade_id:
+                raise ValidationError(
+                    self.env._(
+                        "Template %(name)s needs a customer grade: its agreements "
+                        "are generated for the customers of that grade.",
+                        name=agreement.name,
+                    )
+                )
+
     def action_open_generate_wizard(self):
         self.ensure_one()
         return {

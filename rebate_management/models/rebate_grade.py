@@ -4,7 +4,7 @@ from collections import defaultdict
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import to_date, write_tracked
@@ -54,6 +54,35 @@ class RebateGrade(models.Model):
         if any(not (grade.name or "").strip() for grade in self):
             raise ValidationError(self.env._("A customer grade needs a name."))
 
+    @api.constrains("name", "company_id", "active")
+    def _check_name_unique(self):
+        """One active grade of a name per company, whatever its case and
+        surrounding spaces: customers and templates are told apart by it."""
+        grades = self.filtered(
+            lambda grade: grade.active and (grade.name or "").strip()
+        )
+        if not grades:
+            return
+        named = defaultdict(lambda: self.browse())
+        for grade in self.sudo().search([("company_id", "in", grades.company_id.ids)]):
+            named[grade.company_id, grade._get_name_key()] |= grade
+        for grade in grades:
+            others = named[grade.company_id, grade._get_name_key()] - grade
+            if others:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s already has a grade named "
+                        "%(name)s: give each grade its own name.",
+                        company=grade.company_id.display_name,
+                        name=others[0].name,
+                    )
+                )
+
+    def _get_name_key(self):
+        """The name as grades are told apart: trimmed, case-insensitive."""
+        self.ensure_one()
+        return (self.name or "").strip().casefold()
+
     @api.constrains("min_sales", "min_invoice_count")
     def _check_minimums(self):
         for grade in self:
@@ -65,6 +94,24 @@ class RebateGrade(models.Model):
                         name=grade.name,
                     )
                 )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_template_grade(self):
+        templates = (
+            self.env["rebate.agreement"]
+            .sudo()
+            .with_context(active_test=False)
+            .search([("is_template", "=", True), ("grade_id", "in", self.ids)])
+        )
+        if templates:
+            raise UserError(
+                self.env._(
+                    "Grade %(grade)s has agreement templates (%(templates)s): "
+                    "archive it, or give the templates another grade first.",
+                    grade=templates[0].grade_id.display_name,
+                    templates=", ".join(templates.mapped("display_name")),
+                )
+            )
 
     def action_assign_grades(self):
         """Grade the customers now (the button of the grade list)."""
@@ -124,7 +171,9 @@ class RebateGrade(models.Model):
         ({partner id: (amount, invoice count)}); return those changed."""
         # every company's customers, whoever grades (the cron, a manager):
         # the notes are still theirs
-        Partner = self.env["res.partner"].sudo().with_company(company)
+        Partner = (
+            self.env["res.partner"].sudo().with_company(company)._rebate_workflow()
+        )
         current = {
             partner.id: partner.rebate_grade_id.id
             for partner in Partner.search([("rebate_grade_id", "!=", False)])

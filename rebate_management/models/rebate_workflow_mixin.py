@@ -57,17 +57,20 @@ class RebateWorkflowMixin(models.AbstractModel):
                 self.check_access("write")
             else:
                 self.check_access("create")
-            labels = ", ".join(
-                self._fields[fname]._description_string(self.env) for fname in forged
-            )
-            raise UserError(
-                self.env._(
-                    "%(fields)s of %(model)s can only be set by its workflow "
-                    "actions (approve, activate, cancel...), not written directly.",
-                    fields=labels,
-                    model=self._description,
-                )
-            )
+            raise UserError(self._get_rebate_workflow_error(forged))
+
+    def _get_rebate_workflow_error(self, fnames):
+        """The message refusing a direct write of the workflow fields
+        ``fnames``: a model may say how its fields are set instead."""
+        labels = ", ".join(
+            self._fields[fname]._description_string(self.env) for fname in fnames
+        )
+        return self.env._(
+            "%(fields)s of %(model)s can only be set by its workflow "
+            "actions (approve, activate, cancel...), not written directly.",
+            fields=labels,
+            model=self._description,
+        )
 
     def _is_rebate_initial_value(self, fname, value):
         field = self._fields[fname]
