@@ -171,6 +171,15 @@ class RebateCountedLine(models.AbstractModel):
         return SQL("%s * aml.price_subtotal", self._get_line_sign())
 
     @api.model
+    def _get_line_company_amount(self):
+        """SQL: the amount a line adds (_get_line_amount) in its company's
+        currency, at its document's rate (the grades' sales)."""
+        return SQL(
+            "%s * COALESCE(ABS(aml.balance) / NULLIF(ABS(aml.price_subtotal), 0), 0)",
+            self._get_line_amount(),
+        )
+
+    @api.model
     def _get_line_quantity(self, per_line=False):
         """SQL: the signed quantity a line adds, in its product's unit (the
         unit looked up line by line for the lines of a few invoices,

@@ -205,40 +205,34 @@ class RebateGrade(models.Model):
     @api.model
     def _read_trailing_sales(self, date, company_ids):
         """{company id: {customer id: (untaxed sales, invoice count)}} of the
-        twelve months ending on ``date``: posted customer invoices less
-        refunds, in the company's currency, by commercial entity; the rebate's
-        own documents do not count. Only customers with an invoice in them."""
+        twelve months ending on ``date``: the lines that count for rebates
+        (rebate.counted.line._get_counted_condition: the rebate's own
+        documents and their reversals never do), in the company's currency,
+        by commercial entity. Only customers with an invoice in them."""
         if not company_ids:
             return {}
-        self.env["account.move"].flush_model(
-            [
-                "commercial_partner_id",
-                "company_id",
-                "move_type",
-                "state",
-                "invoice_date",
-                "amount_untaxed_signed",
-                "rebate_settlement_id",
-            ]
-        )
+        self.env.flush_all()
+        Lines = self.env["rebate.counted.line"]
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT am.company_id, am.commercial_partner_id,
-                       SUM(am.amount_untaxed_signed),
-                       COUNT(*) FILTER (WHERE am.move_type = 'out_invoice')
+                       SUM(%(amount)s),
+                       COUNT(DISTINCT am.id) FILTER (WHERE am.move_type IN %(sales)s)
                   FROM account_move am
-                 WHERE am.company_id = ANY(%s)
-                   AND am.state = 'posted'
-                   AND am.move_type IN ('out_invoice', 'out_refund')
-                   AND am.invoice_date > %s AND am.invoice_date <= %s
-                   AND am.rebate_settlement_id IS NULL
+                  JOIN account_move_line aml ON aml.move_id = am.id
+                 WHERE %(counted)s
+                   AND am.company_id = ANY(%(companies)s)
+                   AND am.invoice_date > %(first)s AND am.invoice_date <= %(last)s
               GROUP BY am.company_id, am.commercial_partner_id
-                HAVING COUNT(*) FILTER (WHERE am.move_type = 'out_invoice') > 0
+                HAVING COUNT(*) FILTER (WHERE am.move_type IN %(sales)s) > 0
                 """,
-                company_ids,
-                date - relativedelta(months=12),
-                date,
+                amount=Lines._get_line_company_amount(),
+                sales=tuple(Lines._get_invoice_move_types()),
+                counted=Lines._get_counted_condition(),
+                companies=company_ids,
+                first=date - relativedelta(months=12),
+                last=date,
             )
         )
         sales = defaultdict(dict)

@@ -148,7 +148,8 @@ class TestRebateExtension(RebateCommon):
     @freeze_time("2025-04-10")
     def test_line_amount_hook_reaches_every_path(self):
         """What a line adds is one method: a module counting each line at
-        half its amount sees posting, rebuild, close and effect agree."""
+        half its amount sees posting, rebuild, close, effect and grades
+        agree."""
         Lines = type(self.env["rebate.counted.line"])
 
         def _get_line_amount(model):
@@ -174,6 +175,11 @@ class TestRebateExtension(RebateCommon):
             self.assertEqual(settlements.mapped("rebate_total"), [40.0, 40.0])
             (plain + scoped).action_refresh_effect()
             self.assertEqual((plain + scoped).mapped("effect_sales"), [400.0, 400.0])
+            # the customer's grade measures the same sales
+            sales = self.env["rebate.grade"]._read_trailing_sales(
+                fields.Date.to_date("2025-04-10"), [self.env.company.id]
+            )
+            self.assertEqual(sales[self.env.company.id][self.customer.id], (400.0, 1))
 
     def test_tier_reader_reaches_posting(self):
         """Tiers are read by one method: an override of _read_tiers (here:

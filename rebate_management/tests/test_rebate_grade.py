@@ -2,7 +2,7 @@
 from freezegun import freeze_time
 from psycopg2.errors import NotNullViolation
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
@@ -89,6 +89,36 @@ class TestRebateGrade(RebateCommon):
         self.env["rebate.grade"]._assign_grades("2025-04-30")
         # 10,200.00 of sales, not 9,180.00: still A
         self.assertEqual(self._grade(self.customer), self.grade_a)
+
+    def test_grades_count_the_lines_rebates_count(self):
+        """Grades read the counted lines' definition: the reversal of a
+        rebate credit note (a customer invoice) is no sale, for the grade as
+        for the rebate base (it once counted for the grade: 5,390.00 in 3
+        invoices, grade B)."""
+        agreement = self._create_agreement([(0.0, 10.0)])
+        self._sell(self.customer, 3000.0, date="2025-02-10")
+        self._sell(self.customer, 1900.0, date="2025-02-20")
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+        settlement.action_approve()
+        with freeze_time("2025-04-10"):
+            settlement.action_create_credit_note()
+        credit_note = settlement.document_id
+        self.assertEqual(credit_note.amount_untaxed, 490.0)
+        reversal = credit_note._reverse_moves(
+            [{"invoice_date": "2025-04-12", "ref": "Reversal"}]
+        )
+        reversal.action_post()
+        self.assertEqual(reversal.move_type, "out_invoice")
+        self.assertFalse(reversal.rebate_accrual_ids)
+        self.env["rebate.grade"]._assign_grades("2025-04-30")
+        # 4,900.00 of sales in 2 invoices: C, as its rebate base counts them
+        self.assertEqual(self._grade(self.customer), self.grade_c)
+        sales = self.env["rebate.grade"]._read_trailing_sales(
+            fields.Date.to_date("2025-04-30"), [self.env.company.id]
+        )[self.env.company.id][self.customer.id]
+        self.assertEqual(sales, (4900.0, 2))
 
     def test_a_customer_changing_grade_is_tracked(self):
         buyer = self.buyers[0]
