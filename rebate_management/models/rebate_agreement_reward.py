@@ -34,7 +34,7 @@ class RebateAgreementReward(models.AbstractModel):
         string="Grade",
         check_company=True,
         tracking=True,
-        help="Template: the customer grade whose customers get agreements from " "it.",
+        help="Template: the customer grade whose customers get agreements from it.",
     )
     template_id = fields.Many2one(
         "rebate.agreement",
@@ -76,7 +76,7 @@ class RebateAgreementReward(models.AbstractModel):
         default=_default_penalty_product,
         check_company=True,
         tracking=True,
-        help="Service product of the penalty's line on the settlement's " "document.",
+        help="Service product of the penalty's line on the settlement's document.",
     )
     min_invoice_count = fields.Integer(
         string="Minimum Invoices",
