@@ -6,7 +6,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..tools import to_date, write_tracked
+from ..tools import to_date
 
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
@@ -221,8 +221,8 @@ class RebateAgreementLifecycle(models.AbstractModel):
 
     def _close(self):
         """Close these agreements, their last period settled. A year-end
-        close ends thousands at once: see write_tracked."""
-        write_tracked(self._rebate_workflow(), {"state": "closed"})
+        close ends thousands at once: see _bulk_write_tracked."""
+        self._bulk_write_tracked({"state": "closed"})
         return True
 
     def _log_overlaps(self):

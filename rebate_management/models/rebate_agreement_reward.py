@@ -3,7 +3,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import log_notes, to_date
+from ..tools import to_date
 
 
 class RebateAgreementReward(models.AbstractModel):
@@ -230,7 +230,7 @@ class RebateAgreementReward(models.AbstractModel):
             .with_env(self.env)
         )
         note = self.env._("Generated from template %(name)s.", name=self.name)
-        log_notes(agreements, dict.fromkeys(agreements.ids, note))
+        agreements._log_notes(dict.fromkeys(agreements.ids, note))
         return agreements
 
     def _get_generation_partners(self, date_start, date_end):

@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import to_date, write_tracked
+from ..tools import to_date
 
 
 class RebateGrade(models.Model):
@@ -188,7 +188,7 @@ class RebateGrade(models.Model):
         changed = Partner.browse()
         for grade_id, partner_ids in targets.items():
             partners = Partner.browse(partner_ids)
-            write_tracked(partners, {"rebate_grade_id": grade_id})
+            partners._bulk_write_tracked({"rebate_grade_id": grade_id})
             changed |= partners
         return changed
 

@@ -5,7 +5,6 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from ..tools import write_tracked
 from .rebate_settlement_late import Adjustment
 
 # What an approved settlement pays: frozen once approved.
@@ -341,13 +340,12 @@ class RebateSettlement(models.Model):
         # a document posted meanwhile waits for the approval, or is seen by it
         self.env["rebate.accrual"]._lock_agreements(self.agreement_id)
         self._check_up_to_date()
-        write_tracked(
-            self._rebate_workflow(),
+        self._rebate_workflow().write(
             {
                 "state": "approved",
                 "approved_by_id": self.env.user.id,
                 "approved_date": fields.Datetime.now(),
-            },
+            }
         )
         return True
 
@@ -390,7 +388,7 @@ class RebateSettlement(models.Model):
         ).agreement_id.filtered(lambda a: a.state == "closed")
         if agreements:
             # (the accountant's right, as closing them is: not a change of terms)
-            write_tracked(agreements.sudo()._rebate_workflow(), {"state": "active"})
+            agreements.sudo()._rebate_workflow().write({"state": "active"})
 
     def _check_late_documents_not_paid(self):
         """A settlement whose late documents were carried into a settlement

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
 from ..rebate_maths import round_base
-from ..tools import insert_records, log_notes, to_date
+from ..tools import insert_records, to_date
 
 _logger = logging.getLogger(__name__)
 
@@ -608,7 +608,7 @@ class RebateSettlement(models.Model):
             "Computed by the period close of %(date)s.",
             date=format_date(self.env, date),
         )
-        log_notes(self, dict.fromkeys(self.ids, note))
+        self._bulk_log_notes(dict.fromkeys(self.ids, note))
 
     @api.model
     def _create_once(self, vals_list):

@@ -5,8 +5,6 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
-from ..tools import write_tracked
-
 
 class RebateSettlementPayout(models.AbstractModel):
     """How a settlement pays out, inherited by ``rebate.settlement``: its
@@ -62,7 +60,7 @@ class RebateSettlementPayout(models.AbstractModel):
                 )
         self._check_credit_hold()
         zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-        write_tracked(zero._rebate_workflow(), {"state": "done"})
+        zero._rebate_workflow().write({"state": "done"})
         to_credit = self - zero
         if not to_credit:
             return True
@@ -79,7 +77,7 @@ class RebateSettlementPayout(models.AbstractModel):
         for settlement, move in zip(linking, moves, strict=True):
             settlement.document_id = move
         to_credit._pay_out()
-        write_tracked(to_credit._rebate_workflow(), {"state": "done"})
+        to_credit._rebate_workflow().write({"state": "done"})
         to_credit._send_statements()
         return True
 

@@ -1,6 +1,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from markupsafe import Markup
+
 from odoo import models
 from odoo.exceptions import UserError
+
+from ..tools import log_notes, write_tracked
 
 # The key the workflow methods put in the context to write their fields. It is
 # an object, not a string or a flag: a context sent over RPC is JSON and
@@ -29,6 +33,33 @@ class RebateWorkflowMixin(models.AbstractModel):
         """These records, allowed to write their workflow fields. For the
         workflow methods of this module and of the modules extending it."""
         return self.with_context(rebate_workflow=WORKFLOW_KEY)
+
+    # The chatter of the workflow's writes. Odoo's own tracking and notes,
+    # but for the batches of a period close or a grading (thousands of
+    # records), where Odoo writes one message at a time: 1.6 s for the 4,800
+    # first notes of the default bench's close, against 0.12 s in bulk. Those
+    # call the two _bulk_* methods, which write the rows Odoo would (tests
+    # compare them); a module preferring Odoo's way overrides them.
+
+    def _bulk_write_tracked(self, vals):
+        """Write ``vals`` as the workflow on a batch of thousands, with the
+        notes and tracking values Odoo's tracking would log, in bulk."""
+        write_tracked(self._rebate_workflow(), vals)
+
+    def _bulk_log_notes(self, bodies):
+        """Log a note on each of a batch of thousands (``bodies``: {id: plain
+        text}), the rows _message_log_batch would write, in bulk."""
+        log_notes(self, bodies)
+
+    def _log_notes(self, bodies):
+        """Log a note on each of these records (``bodies``: {id: plain text}),
+        through Odoo's _message_log_batch."""
+        self._message_log_batch(
+            bodies={
+                record_id: Markup("<p>%s</p>") % body
+                for record_id, body in bodies.items()
+            }
+        )
 
     def _is_rebate_workflow(self):
         return self.env.context.get("rebate_workflow") is WORKFLOW_KEY
