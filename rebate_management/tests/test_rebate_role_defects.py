@@ -268,6 +268,45 @@ class TestRebateRoleDefects(RebateCommon, HttpCase):
             ["Paid by 02/09/2025", "Not paid by 02/19/2025", "Refund: counts in full"],
         )
 
+    # 9. Public methods answer what RPC carries
+
+    @freeze_time("2025-04-10")
+    def test_workbooks_and_the_old_document_link_over_rpc(self):
+        agreement = self._create_agreement([(0.0, 2.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)], date="2025-02-01")
+        settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
+        settlement.action_approve()
+        settlement.action_create_credit_note()
+        statement = self._call(
+            self.salesperson, "rebate.settlement", "export_xlsx", settlement.ids
+        )
+        sheet = load_workbook(io.BytesIO(base64.b64decode(statement))).worksheets[0]
+        self.assertEqual(sheet.cell(1, 1).value, f"Rebate statement {settlement.name}")
+        audit = self._call(
+            self.accountant,
+            "rebate.audit",
+            "export_audit_xlsx",
+            "2025-01-01",
+            "2025-12-31",
+        )
+        workbook = load_workbook(io.BytesIO(base64.b64decode(audit)))
+        self.assertIn("Settlements", workbook.sheetnames)
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.accountant, "rebate.audit", "export_audit_xlsx", "x", "2025-12-31"
+            )
+        self.assertIn("x is not a date", capture.exception.faultString)
+        # the document's old name, deprecated, still reads
+        [row] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "read",
+            settlement.ids,
+            ["credit_note_id", "document_id"],
+        )
+        self.assertEqual(row["credit_note_id"], row["document_id"])
+        self.assertEqual(row["document_id"][0], settlement.document_id.id)
+
     # 4. The documents' journal
 
     def test_journal_must_carry_the_documents(self):
