@@ -7,8 +7,6 @@ from odoo import http
 from odoo.exceptions import AccessError
 from odoo.http import content_disposition, request
 
-from ..reports.rebate_statement_xlsx import statement_filename
-
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Positive integers, comma-separated, nothing else (no spaces, signs or empty
 # items); PostgreSQL ids are 32-bit.
@@ -53,13 +51,14 @@ class RebateStatementController(http.Controller):
             data = settlements._get_statement_xlsx()
         except AccessError:
             raise forbidden from None
+        filename = request.env["rebate.statement.xlsx"]._get_filename(settlements)
         return request.make_response(
             data,
             headers=[
                 ("Content-Type", XLSX_MIMETYPE),
                 (
                     "Content-Disposition",
-                    content_disposition(statement_filename(settlements)),
+                    content_disposition(filename),
                 ),
             ],
         )

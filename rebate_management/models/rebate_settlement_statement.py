@@ -6,10 +6,6 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..rebate_maths import split_amount
-from ..reports.rebate_statement_xlsx import (
-    build_statement_workbook,
-    statement_filename,
-)
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -32,7 +28,7 @@ class RebateSettlementStatement(models.AbstractModel):
     def _get_statement_xlsx(self):
         """The statement workbook of these settlements (bytes)."""
         self.check_access("read")
-        return build_statement_workbook(self)
+        return self.env["rebate.statement.xlsx"]._get_workbook(self)
 
     def action_export_xlsx(self):
         return {
@@ -107,7 +103,7 @@ class RebateSettlementStatement(models.AbstractModel):
     def _prepare_statement_attachment_vals(self):
         self.ensure_one()
         return {
-            "name": statement_filename(self),
+            "name": self.env["rebate.statement.xlsx"]._get_filename(self),
             "raw": self._get_statement_xlsx(),
             "mimetype": XLSX_MIMETYPE,
             "res_model": self._name,

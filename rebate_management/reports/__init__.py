@@ -1,1 +1,2 @@
 from . import rebate_analysis
+from . import rebate_statement_xlsx

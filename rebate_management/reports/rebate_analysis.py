@@ -107,9 +107,23 @@ class RebateAnalysis(models.Model):
 
     @property
     def _table_query(self):
+        """The accrual rows, then the settled rows."""
+        return SQL(
+            "%s UNION ALL %s", self._query_accrual_rows(), self._query_settled_rows()
+        )
+
+    # One row per accrual: what the counted line sold and accrued, in the
+    # settlement (if any, not cancelled, not an adjustment) of its period.
+
+    def _query_accrual_rows(self):
+        return SQL(
+            "SELECT %s FROM %s", self._select_accrual_rows(), self._from_accrual_rows()
+        )
+
+    def _select_accrual_rows(self):
         return SQL(
             """
-            SELECT a.id * 2 AS id,
+                   a.id * 2 AS id,
                    a.commercial_partner_id AS partner_id,
                    a.agreement_id,
                    ag.user_id,
@@ -128,7 +142,13 @@ class RebateAnalysis(models.Model):
                    a.quantity AS sales_quantity,
                    a.amount AS rebate_accrued,
                    0.0 AS rebate_settled
-              FROM rebate_accrual a
+            """
+        )
+
+    def _from_accrual_rows(self):
+        return SQL(
+            """
+                   rebate_accrual a
               JOIN rebate_agreement ag ON ag.id = a.agreement_id
               JOIN product_product pp ON pp.id = a.product_id
               JOIN product_template pt ON pt.id = pp.product_tmpl_id
@@ -138,8 +158,24 @@ class RebateAnalysis(models.Model):
                AND a.date BETWEEN s.date_from AND s.date_to
                AND s.state != 'cancelled'
                AND s.is_adjustment IS NOT TRUE
-         UNION ALL
-            SELECT s.id * 2 + 1 AS id,
+            """
+        )
+
+    # One row per settlement done: the rebate its credit note paid, dated at
+    # the end of its period, without a product.
+
+    def _query_settled_rows(self):
+        return SQL(
+            "SELECT %s FROM %s WHERE %s",
+            self._select_settled_rows(),
+            self._from_settled_rows(),
+            self._where_settled_rows(),
+        )
+
+    def _select_settled_rows(self):
+        return SQL(
+            """
+                   s.id * 2 + 1 AS id,
                    ag.commercial_partner_id AS partner_id,
                    s.agreement_id,
                    ag.user_id,
@@ -158,9 +194,17 @@ class RebateAnalysis(models.Model):
                    0.0 AS sales_quantity,
                    0.0 AS rebate_accrued,
                    s.rebate_total AS rebate_settled
-              FROM rebate_settlement s
-              JOIN rebate_agreement ag ON ag.id = s.agreement_id
-              JOIN res_partner rp ON rp.id = ag.commercial_partner_id
-             WHERE s.state = 'done'
             """
         )
+
+    def _from_settled_rows(self):
+        return SQL(
+            """
+                   rebate_settlement s
+              JOIN rebate_agreement ag ON ag.id = s.agreement_id
+              JOIN res_partner rp ON rp.id = ag.commercial_partner_id
+            """
+        )
+
+    def _where_settled_rows(self):
+        return SQL("s.state = 'done'")

@@ -9,19 +9,19 @@ as a formula or a link), so customer and product names go through untouched.
 
 import io
 
+from odoo import api, models
 from odoo.tools import float_compare
 from odoo.tools.misc import xlsxwriter
 
 # make_sheet_name, money_format and statement_filename are imported from here
 from .xlsx_sheet import (  # noqa: F401
-    DATE_FORMAT,
-    HEADER_STYLE,
-    QUANTITY_FORMAT,
-    RATE_FORMAT,
     TOTAL_STYLE,
+    TableColumn,
     _Formats,
     _selection_label,
     _Sheet,
+    cell_kind,
+    column_total,
     make_sheet_name,
     money_format,
     statement_filename,
@@ -29,477 +29,549 @@ from .xlsx_sheet import (  # noqa: F401
 
 xl_range = xlsxwriter.utility.xl_range
 
-# Rows of the settlement sheet's lines table: Date, Document, Product,
-# Quantity, Untaxed Amount, Rate, Rebate.
+# The columns of the settlement sheet's lines table as this module writes
+# them: Date, Document, Product, Quantity, Untaxed Amount, Rate, Rebate.
 COL_DATE, COL_DOCUMENT, COL_PRODUCT, COL_QTY, COL_AMOUNT, COL_RATE, COL_REBATE = range(
     7
 )
 
 
-# Settlement sheet
-
-
-def _applied_tier(settlement):
-    """The tier whose rate applies, as the rebate computes it."""
-    return settlement._get_reached_tier()
-
-
-def _applied_rate(settlement, applied):
-    """The rate the rebate was computed at: the applied tier's, or on stepped
-    tiers the effective rate (rebate / base); in percent on the amount basis,
-    in currency per unit on the quantity basis."""
-    agreement = settlement.agreement_id
-    if agreement.tier_mode != "stepped":
-        return applied.rate if applied else 0.0
-    # an interim settlement's tiers apply to the base to date
-    base = settlement.base_total
-    rebate = (
-        settlement.rebate_total - settlement.adjustment_total + settlement.penalty_total
-    )
-    if settlement.is_interim:
-        base = settlement.base_cumulative
-        rebate += settlement.rebate_previous
-    if not float_compare(base, 0.0, precision_digits=6):
-        return 0.0
-    factor = 100.0 if agreement.basis == "amount" else 1.0
-    return round(rebate / base * factor, 6)
-
-
-def _rate_label(settlement):
-    env = settlement.env
-    agreement = settlement.agreement_id
-    stepped = agreement.tier_mode == "stepped"
-    if agreement.basis == "amount":
-        return env._("Effective rate (%)") if stepped else env._("Rate (%)")
-    if stepped:
-        return env._(
-            "Effective rate (%(currency)s per unit)",
-            currency=settlement.currency_id.name,
-        )
-    return env._("Rate (%(currency)s per unit)", currency=settlement.currency_id.name)
-
-
 def _credit_note_text(settlement):
-    env = settlement.env
-    # Whoever reads the settlement may know its credit note's number, even
-    # without access to invoicing.
-    number = settlement.document_id.sudo().name
-    if settlement.is_negative:
-        if number:
-            return env._("Claw-back invoice: %(number)s", number=number)
-        if settlement.state == "cancelled":
-            return env._("Claw-back invoice: none")
-        return env._("Claw-back invoice: not issued yet")
-    if number:
-        return env._("Credit note: %(number)s", number=number)
-    if settlement.state in ("done", "cancelled"):
-        return env._("Credit note: none")
-    return env._("Credit note: not issued yet")
+    """What the statement says of the settlement's document (the function
+    kept for its callers: rebate.statement.xlsx._get_document_text)."""
+    return settlement.env["rebate.statement.xlsx"]._get_document_text(settlement)
 
 
-def _write_terms(sheet, settlement, fmt, row):
-    """The settlement's header block; returns the next free row."""
-    env = settlement.env
-    agreement = settlement.agreement_id
-    currency = settlement.currency_id
-    label_fmt = fmt(bold=True)
-    base_fmt = (
-        fmt.money(currency, align="left")
-        if agreement.basis == "amount"
-        else fmt(num_format=QUANTITY_FORMAT, align="left")
-    )
-    date_fmt = fmt(num_format=DATE_FORMAT, align="left")
-    texts = [
-        (env._("Customer"), settlement.partner_id.display_name),
-        (
-            env._("Agreement"),
-            env._(
-                "%(name)s (version %(version)s)",
-                name=agreement.name,
-                version=agreement.version,
-            ),
-        ),
-    ]
-    for label, value in texts:
-        sheet.text(row, 0, label, label_fmt)
-        sheet.text(row, 1, value, measure=False)
-        row += 1
-    for label, value in (
-        (env._("Period start"), settlement.date_from),
-        (env._("Period end"), settlement.date_to),
-    ):
-        sheet.text(row, 0, label, label_fmt)
-        sheet.date(row, 1, value, date_fmt)
-        row += 1
-    for label, value in (
-        (env._("Currency"), currency.name),
-        (env._("Basis"), _selection_label(agreement, "basis")),
-        (env._("Tier mode"), _selection_label(agreement, "tier_mode")),
-        (env._("Status"), _selection_label(settlement, "state")),
-    ):
-        sheet.text(row, 0, label, label_fmt)
-        sheet.text(row, 1, value, measure=False)
-        row += 1
-    money_fmt = fmt.money(currency, align="left")
-    amounts = [(env._("Base"), settlement.base_total, base_fmt)]
-    if settlement.is_interim:
-        amounts += [
-            (env._("Base to date"), settlement.base_cumulative, base_fmt),
-            (env._("Settled before"), settlement.rebate_previous, money_fmt),
+class RebateStatementXlsx(models.AbstractModel):
+    """The rebate statement workbook, written in steps another module extends
+    with ``super()``: the sections of a settlement's sheet
+    (``_get_statement_sections``), its terms (``_prepare_terms``), the columns
+    and rows of its tables (``_get_line_columns`` / ``_prepare_line_rows``,
+    ``_get_tier_columns``, ``_get_late_columns``, ``_get_summary_columns`` /
+    ``_prepare_summary_row``) and the file's name (``_get_filename``).
+
+    The settlements are read with the environment of this model (user,
+    language, companies): reach it as ``settlements.env[...]``."""
+
+    _name = "rebate.statement.xlsx"
+    _description = "Rebate Statement Workbook"
+
+    # Workbook
+
+    @api.model
+    def _get_workbook(self, settlements):
+        """The rebate statement of ``settlements`` as the bytes of an .xlsx
+        file; the caller has checked that the user may read them."""
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        self._write_workbook(workbook, settlements)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _get_filename(self, settlements):
+        """The download name of the workbook of ``settlements``."""
+        return statement_filename(settlements)
+
+    @api.model
+    def _write_workbook(self, workbook, settlements):
+        """A summary sheet unless there is one settlement, then one sheet per
+        settlement, named after its customer and its number."""
+        fmt = _Formats(workbook)
+        taken = set()
+        if len(settlements) != 1:
+            name = make_sheet_name(self.env._("Summary"), taken, default="Summary")
+            sheet = _Sheet(workbook.add_worksheet(name))
+            self._write_summary_sheet(sheet, settlements, fmt)
+        for settlement in settlements:
+            name = make_sheet_name(
+                settlement.partner_id.display_name, taken, tail=settlement.name
+            )
+            sheet = _Sheet(workbook.add_worksheet(name))
+            self._write_settlement_sheet(sheet, settlement, fmt)
+
+    # Settlement sheet
+
+    @api.model
+    def _get_statement_sections(self, settlement):
+        """The sections of a settlement's sheet, in order: methods
+        ``(sheet, settlement, fmt, row)`` that write from ``row`` on and
+        return the next free row; a blank row parts them. A module adds its
+        own here (or leaves one out)."""
+        sections = [
+            self._write_title,
+            self._write_terms,
+            self._write_tiers,
+            self._write_lines,
         ]
-    if settlement.adjustment_total:
-        amounts.append(
-            (env._("Late documents"), settlement.adjustment_total, money_fmt)
-        )
-    if settlement.penalty_total:
-        amounts.append((env._("Penalty"), -settlement.penalty_total, money_fmt))
-    amounts.append((env._("Rebate"), settlement.rebate_total, money_fmt))
-    for label, value, value_fmt in amounts:
-        sheet.text(row, 0, label, label_fmt)
-        sheet.worksheet.write_number(row, 1, value, value_fmt)
-        row += 1
-    if settlement.reward_note:
-        sheet.text(row, 0, settlement.reward_note, fmt(italic=True), measure=False)
-        row += 1
-    return row
+        if not settlement.is_adjustment and settlement.sudo().late_accrual_ids:
+            sections.append(self._write_late_documents)
+        sections.append(self._write_document)
+        return sections
 
+    @api.model
+    def _write_settlement_sheet(self, sheet, settlement, fmt):
+        """The sections of the settlement, one under the other, landscape."""
+        sheet.worksheet.set_landscape()
+        sheet.worksheet.fit_to_pages(1, 0)
+        row = -1
+        for section in self._get_statement_sections(settlement):
+            row = section(sheet, settlement, fmt, row + 1)
+        sheet.fit_columns()
 
-def _write_tiers(sheet, settlement, fmt, row):
-    """The tier table, the reached tier(s) marked; returns the next free row."""
-    env = settlement.env
-    agreement = settlement.agreement_id
-    stepped = agreement.tier_mode == "stepped"
-    threshold_fmt = (
-        fmt.money(settlement.currency_id)
-        if agreement.basis == "amount"
-        else fmt(num_format=QUANTITY_FORMAT)
-    )
-    rate_fmt = fmt(num_format=RATE_FORMAT)
-    applied = _applied_tier(settlement)
-    marks = {
-        "flat": env._("✓ Applied"),
-        "retroactive": env._("✓ Reached"),
-        "stepped": env._("✓ Highest reached"),
-    }
-    sheet.text(row, 0, env._("Tiers"), fmt(bold=True, font_size=12))
-    row += 1
-    header = fmt(**HEADER_STYLE)
-    rate_label = (
-        env._("Rate (%)")
-        if agreement.basis == "amount"
-        else env._("Rate (%(currency)s per unit)", currency=settlement.currency_id.name)
-    )
-    for col, label in enumerate(
-        (env._("From"), env._("Up to"), rate_label, env._("Reached"))
-    ):
-        sheet.text(row, col, label, header)
-    row += 1
-    tiers = agreement.tier_ids.sorted("threshold")
-    uppers = tiers.mapped("threshold")[1:] + [None]
-    for tier, upper in zip(tiers, uppers, strict=True):
-        mark = ""
+    @api.model
+    def _write_title(self, sheet, settlement, fmt, row):
+        title = self.env._("Rebate statement %(name)s", name=settlement.name)
+        sheet.text(row, 0, title, fmt(bold=True, font_size=14), measure=False)
+        return row + 1
+
+    # Terms
+
+    @api.model
+    def _prepare_terms(self, settlement):
+        """The rows of the settlement's header block: (label, value, kind),
+        kind "text", "date", "money" or "quantity"."""
+        _ = self.env._
+        agreement = settlement.agreement_id
+        return [
+            (_("Customer"), settlement.partner_id.display_name, "text"),
+            (_("Agreement"), self._get_agreement_label(agreement), "text"),
+            (_("Period start"), settlement.date_from, "date"),
+            (_("Period end"), settlement.date_to, "date"),
+            (_("Currency"), settlement.currency_id.name, "text"),
+            (_("Basis"), _selection_label(agreement, "basis"), "text"),
+            (_("Tier mode"), _selection_label(agreement, "tier_mode"), "text"),
+            (_("Status"), _selection_label(settlement, "state"), "text"),
+            *self._prepare_amount_terms(settlement),
+        ]
+
+    @api.model
+    def _prepare_amount_terms(self, settlement):
+        """The figures of the header block, down to the rebate."""
+        _ = self.env._
+        base_kind = self._get_base_kind(settlement.agreement_id)
+        terms = [(_("Base"), settlement.base_total, base_kind)]
+        if settlement.is_interim:
+            terms += [
+                (_("Base to date"), settlement.base_cumulative, base_kind),
+                (_("Settled before"), settlement.rebate_previous, "money"),
+            ]
+        if settlement.adjustment_total:
+            terms.append((_("Late documents"), settlement.adjustment_total, "money"))
+        if settlement.penalty_total:
+            terms.append((_("Penalty"), -settlement.penalty_total, "money"))
+        terms.append((_("Rebate"), settlement.rebate_total, "money"))
+        return terms
+
+    @api.model
+    def _write_terms(self, sheet, settlement, fmt, row):
+        """The header block: a label and its value a row, then the reward's
+        note. Only the labels and dates size the columns."""
+        label_fmt = fmt(bold=True)
+        currency = settlement.currency_id
+        for label, value, kind in self._prepare_terms(settlement):
+            sheet.text(row, 0, label, label_fmt)
+            if kind == "text":
+                sheet.text(row, 1, value, measure=False)
+            elif kind == "date":
+                sheet.date(row, 1, value, fmt.of_kind(kind, align="left"))
+            else:
+                value_fmt = fmt.of_kind(kind, currency, align="left")
+                sheet.worksheet.write_number(row, 1, value, value_fmt)
+            row += 1
+        if settlement.reward_note:
+            sheet.text(row, 0, settlement.reward_note, fmt(italic=True), measure=False)
+            row += 1
+        return row
+
+    # Tiers
+
+    @api.model
+    def _get_tier_columns(self, settlement):
+        _ = self.env._
+        kind = self._get_base_kind(settlement.agreement_id)
+        return [
+            TableColumn("threshold", _("From"), kind),
+            TableColumn("upper", _("Up to"), kind),
+            TableColumn("rate", self._get_rate_label(settlement), "rate"),
+            TableColumn("mark", _("Reached"), "mark"),
+        ]
+
+    @api.model
+    def _prepare_tier_rows(self, settlement):
+        """The agreement's tiers by threshold: ``threshold``, ``upper`` (the
+        next tier's threshold, None on the last), ``rate`` and ``mark``."""
+        tiers = settlement.agreement_id.tier_ids.sorted("threshold")
+        uppers = tiers.mapped("threshold")[1:] + [None]
+        applied = settlement._get_reached_tier()
+        return [
+            {
+                "currency": settlement.currency_id,
+                "threshold": tier.threshold,
+                "upper": upper,
+                "rate": tier.rate,
+                "mark": self._get_tier_mark(settlement, tier, applied),
+            }
+            for tier, upper in zip(tiers, uppers, strict=True)
+        ]
+
+    @api.model
+    def _get_tier_mark(self, settlement, tier, applied):
+        """What the tier table says of ``tier``, ``applied`` being the tier
+        whose rate applies."""
+        _ = self.env._
+        tier_mode = settlement.agreement_id.tier_mode
         if applied and tier.id == applied.id:
-            mark = marks.get(agreement.tier_mode, env._("✓ Applied"))
-        elif stepped and applied and tier.threshold < applied.threshold:
+            marks = {
+                "flat": _("✓ Applied"),
+                "retroactive": _("✓ Reached"),
+                "stepped": _("✓ Highest reached"),
+            }
+            return marks.get(tier_mode, _("✓ Applied"))
+        if tier_mode == "stepped" and applied and tier.threshold < applied.threshold:
             # a lower band the base went through
-            mark = "✓"
-        sheet.number(row, 0, tier.threshold, threshold_fmt)
-        if upper is None:
-            sheet.worksheet.write_blank(row, 1, None)
-        else:
-            sheet.number(row, 1, upper, threshold_fmt)
-        sheet.number(row, 2, tier.rate, rate_fmt)
-        sheet.text(row, 3, mark, fmt(bold=True) if mark else None)
-        row += 1
-    return row
+            return "✓"
+        return ""
 
+    @api.model
+    def _write_tiers(self, sheet, settlement, fmt, row):
+        """The tier table, the reached tier(s) marked."""
+        sheet.text(row, 0, self.env._("Tiers"), fmt(bold=True, font_size=12))
+        columns = self._get_tier_columns(settlement)
+        sheet.header(row + 1, columns, fmt)
+        rows = self._prepare_tier_rows(settlement)
+        for index, values in enumerate(rows, start=row + 2):
+            sheet.table_row(index, columns, values, fmt)
+        return row + 2 + len(rows)
 
-def _write_lines(sheet, settlement, fmt, row):
-    """Header, counted lines and totals; returns the row of the totals."""
-    env = settlement.env
-    agreement = settlement.agreement_id
-    currency = settlement.currency_id
-    on_quantity = agreement.basis == "quantity"
-    lines = settlement._get_statement_lines()
-    rate = _applied_rate(settlement, _applied_tier(settlement))
+    # Lines
 
-    headers = {
-        COL_DATE: env._("Date"),
-        COL_DOCUMENT: env._("Document"),
-        COL_PRODUCT: env._("Product"),
-        COL_QTY: env._("Quantity"),
-        COL_AMOUNT: env._("Untaxed Amount (%(currency)s)", currency=currency.name),
-        COL_RATE: _rate_label(settlement),
-        COL_REBATE: env._("Rebate (%(currency)s)", currency=currency.name),
-    }
-    conditional = any("share" in line for line in lines)
-    if conditional:
-        headers[COL_REBATE + 1] = env._("Counted (%)")
-        headers[COL_REBATE + 2] = env._("Payment")
-    header_row = row
-    header = fmt(**HEADER_STYLE)
-    for col, label in headers.items():
-        sheet.text(header_row, col, label, header)
+    @api.model
+    def _prepare_line_rows(self, settlement):
+        """The settlement's statement lines (``_get_statement_lines``), with
+        what the table shows besides: ``currency``, ``rate`` (the rate
+        applied) and, under a payment condition, ``counted`` (the share of
+        the line counted, in percent)."""
+        rate = self._get_applied_rate(settlement)
+        rows = []
+        for line in settlement._get_statement_lines():
+            values = dict(line, currency=settlement.currency_id, rate=rate)
+            if "share" in line:
+                values["counted"] = round(line["share"] * 100, 2)
+            rows.append(values)
+        return rows
 
-    date_fmt = fmt(num_format=DATE_FORMAT)
-    qty_fmt = fmt(num_format=QUANTITY_FORMAT)
-    money = fmt.money(currency)
-    rate_fmt = fmt(num_format=RATE_FORMAT)
-    for index, line in enumerate(lines, start=header_row + 1):
-        sheet.date(index, COL_DATE, line["date"], date_fmt)
-        sheet.text(index, COL_DOCUMENT, line["move_name"])
-        sheet.text(index, COL_PRODUCT, line["product_name"])
-        sheet.number(index, COL_QTY, line["quantity"], qty_fmt)
-        sheet.number(index, COL_AMOUNT, line["amount"], money)
-        sheet.number(index, COL_RATE, rate, rate_fmt)
-        sheet.number(index, COL_REBATE, line["rebate"], money)
-        if conditional:
-            sheet.number(index, COL_REBATE + 1, round(line["share"] * 100, 2), rate_fmt)
-            sheet.text(index, COL_REBATE + 2, line["reason"])
+    @api.model
+    def _get_line_columns(self, settlement, rows):
+        """The columns of the lines table (``rows``: its rows); the quantity
+        is added up on the quantity basis, the amounts always."""
+        _ = self.env._
+        currency = settlement.currency_id.name
+        on_quantity = settlement.agreement_id.basis == "quantity"
+        columns = [
+            TableColumn("date", _("Date"), "date", "label"),
+            TableColumn("move_name", _("Document"), "text", "blank"),
+            TableColumn("product_name", _("Product"), "text", "blank"),
+            TableColumn(
+                "quantity",
+                _("Quantity"),
+                "quantity",
+                "sum" if on_quantity else "blank",
+            ),
+            TableColumn(
+                "amount",
+                _("Untaxed Amount (%(currency)s)", currency=currency),
+                "money",
+                "sum",
+            ),
+            TableColumn(
+                "rate",
+                self._get_rate_label(settlement, effective=True),
+                "rate",
+                "blank",
+            ),
+            TableColumn(
+                "rebate", _("Rebate (%(currency)s)", currency=currency), "money", "sum"
+            ),
+        ]
+        if any("share" in values for values in rows):
+            columns += [
+                TableColumn("counted", _("Counted (%)"), "rate"),
+                TableColumn("reason", _("Payment"), "text"),
+            ]
+        return columns
 
-    first, last = header_row + 1, header_row + len(lines)
-    total_row = last + 1
-    sheet.text(total_row, COL_DATE, env._("Total"), fmt(**TOTAL_STYLE))
-    for col in (COL_DOCUMENT, COL_PRODUCT, COL_RATE):
-        sheet.worksheet.write_blank(total_row, col, None, fmt(**TOTAL_STYLE))
-    if on_quantity:
-        quantity = round(sum(line["quantity"] for line in lines), 6)
-        sheet.total(
-            total_row,
-            COL_QTY,
-            first,
-            last,
-            quantity,
-            fmt(num_format=QUANTITY_FORMAT, **TOTAL_STYLE),
-        )
-    else:
-        sheet.worksheet.write_blank(total_row, COL_QTY, None, fmt(**TOTAL_STYLE))
-    money_total = fmt.money(currency, **TOTAL_STYLE)
-    amount = currency.round(sum(line["amount"] for line in lines))
-    sheet.total(total_row, COL_AMOUNT, first, last, amount, money_total)
-    rebate = currency.round(sum(line["rebate"] for line in lines))
-    sheet.total(total_row, COL_REBATE, first, last, rebate, money_total)
+    @api.model
+    def _write_lines(self, sheet, settlement, fmt, row):
+        """The counted lines: a heading row, a row a line, their totals (the
+        filter spans the columns the totals row spans), and a warning when
+        the documents changed since the settlement was computed."""
+        rows = self._prepare_line_rows(settlement)
+        columns = self._get_line_columns(settlement, rows)
+        sheet.header(row, columns, fmt)
+        for index, values in enumerate(rows, start=row + 1):
+            sheet.table_row(index, columns, values, fmt)
+        total_row = row + len(rows) + 1
+        currency = settlement.currency_id
+        sheet.totals(total_row, columns, rows, self.env._("Total"), fmt, currency)
+        totalled = [col for col, column in enumerate(columns) if column.total]
+        sheet.table_view(row, total_row - 1, max(totalled, default=0))
+        sheet.worksheet.repeat_rows(row)
+        row = total_row + 1
+        return self._write_changed_documents(sheet, settlement, rows, fmt, row)
 
-    sheet.worksheet.freeze_panes(header_row + 1, 0)
-    sheet.worksheet.autofilter(header_row, COL_DATE, max(last, header_row), COL_REBATE)
-    sheet.worksheet.repeat_rows(header_row)
-
-    # Documents posted or changed since the settlement was computed show as
-    # a difference between the lines and the settled base: say so. (Like with
-    # like: under a payment condition, the base counted is each line's paid
-    # share, as the settled base is after what was forfeited.)
-    base = sum(line["base"] * line.get("share", 1.0) for line in lines)
-    digits = 6 if on_quantity else currency.decimal_places
-    if float_compare(base, settlement.base_total, precision_digits=digits):
+    @api.model
+    def _write_changed_documents(self, sheet, settlement, rows, fmt, row):
+        """Documents posted or changed since the settlement was computed show
+        as a difference between the lines and the settled base: say so. (Like
+        with like: under a payment condition, the base counted is each line's
+        paid share, as the settled base is after what was forfeited.)"""
+        currency = settlement.currency_id
+        on_quantity = settlement.agreement_id.basis == "quantity"
+        base = sum(line["base"] * line.get("share", 1.0) for line in rows)
+        digits = 6 if on_quantity else currency.decimal_places
+        if not float_compare(base, settlement.base_total, precision_digits=digits):
+            return row
         shown = 4 if on_quantity else digits
-        # formatted before the call: the term extractor cannot read
-        # f-strings given to a translation function
+        # formatted before the call: the term extractor cannot read f-strings
+        # given to a translation function
         now = f"{base:,.{shown}f}"
         then = f"{settlement.base_total:,.{shown}f}"
-        sheet.text(
-            total_row + 1,
-            COL_DATE,
-            env._(
-                "The documents of this period changed since the settlement was "
-                "computed: their base is now %(now)s instead of %(then)s.",
-                now=now,
-                then=then,
-            ),
-            fmt(italic=True, font_color="#C00000"),
-            measure=False,
+        text = self.env._(
+            "The documents of this period changed since the settlement was "
+            "computed: their base is now %(now)s instead of %(then)s.",
+            now=now,
+            then=then,
         )
-        total_row += 1
-    return total_row
+        warning_fmt = fmt(italic=True, font_color="#C00000")
+        sheet.text(row, 0, text, warning_fmt, measure=False)
+        return row + 1
 
+    # Late documents
 
-def _write_late_documents(sheet, settlement, fmt, row):
-    """The late documents the settlement carries, with their period and what
-    the adjustment of each period adds up to; returns the last row."""
-    env = settlement.env
-    currency = settlement.currency_id
-    sheet.text(
-        row,
-        0,
-        env._(
+    @api.model
+    def _get_late_columns(self, settlement):
+        _ = self.env._
+        currency = settlement.currency_id.name
+        return [
+            TableColumn("date", _("Date"), "date"),
+            TableColumn("move_name", _("Document"), "text"),
+            TableColumn("period_from", _("Period start"), "date"),
+            TableColumn("period_to", _("Period end"), "date"),
+            TableColumn("base", _("Base"), "quantity"),
+            TableColumn(
+                "rebate", _("Rebate (%(currency)s)", currency=currency), "money"
+            ),
+        ]
+
+    @api.model
+    def _write_late_documents(self, sheet, settlement, fmt, row):
+        """The late documents the settlement carries
+        (``_get_late_statement_lines``), with their period, and the
+        adjustment they add up to under the last column."""
+        heading = self.env._(
             "Late documents: posted after the settlement of their period was "
             "approved, counted here"
-        ),
-        fmt(bold=True),
-        measure=False,
-    )
-    row += 1
-    header = fmt(**HEADER_STYLE)
-    for col, label in enumerate(
-        (
-            env._("Date"),
-            env._("Document"),
-            env._("Period start"),
-            env._("Period end"),
-            env._("Base"),
-            env._("Rebate (%(currency)s)", currency=currency.name),
         )
-    ):
-        sheet.text(row, col, label, header)
-    date_fmt = fmt(num_format=DATE_FORMAT)
-    money = fmt.money(currency)
-    for line in settlement._get_late_statement_lines():
-        row += 1
-        sheet.date(row, 0, line["date"], date_fmt)
-        sheet.text(row, 1, line["move_name"])
-        sheet.date(row, 2, line["period_from"], date_fmt)
-        sheet.date(row, 3, line["period_to"], date_fmt)
-        sheet.number(row, 4, line["base"], fmt(num_format=QUANTITY_FORMAT))
-        sheet.number(row, 5, line["rebate"], money)
-    row += 1
-    sheet.text(row, 4, env._("Adjustment"), fmt(**TOTAL_STYLE))
-    sheet.number(
-        row, 5, settlement.adjustment_total, fmt.money(currency, **TOTAL_STYLE)
-    )
-    return row
-
-
-def _write_settlement_sheet(sheet, settlement, fmt):
-    env = settlement.env
-    worksheet = sheet.worksheet
-    worksheet.set_landscape()
-    worksheet.fit_to_pages(1, 0)
-    sheet.text(
-        0,
-        0,
-        env._("Rebate statement %(name)s", name=settlement.name),
-        fmt(bold=True, font_size=14),
-        measure=False,
-    )
-    row = _write_terms(sheet, settlement, fmt, 2)
-    row = _write_tiers(sheet, settlement, fmt, row + 1)
-    row = _write_lines(sheet, settlement, fmt, row + 1)
-    if not settlement.is_adjustment and settlement.sudo().late_accrual_ids:
-        row = _write_late_documents(sheet, settlement, fmt, row + 2)
-    sheet.text(row + 2, 0, _credit_note_text(settlement), fmt(bold=True), False)
-    sheet.fit_columns()
-
-
-# Summary sheet
-
-
-def _write_summary_sheet(sheet, settlements, fmt):
-    env = settlements.env
-    worksheet = sheet.worksheet
-    worksheet.set_landscape()
-    worksheet.fit_to_pages(1, 0)
-    sheet.text(0, 0, env._("Rebate statements"), fmt(bold=True, font_size=14), False)
-    columns = [
-        env._("Settlement"),
-        env._("Customer"),
-        env._("Agreement"),
-        env._("Period start"),
-        env._("Period end"),
-        env._("Currency"),
-        env._("Basis"),
-        env._("Base"),
-        env._("Rebate"),
-        env._("Status"),
-        env._("Credit note"),
-    ]
-    col_currency, col_base, col_rebate = 5, 7, 8
-    header_row = 2
-    header = fmt(**HEADER_STYLE)
-    for col, label in enumerate(columns):
-        sheet.text(header_row, col, label, header)
-    date_fmt = fmt(num_format=DATE_FORMAT)
-    qty_fmt = fmt(num_format=QUANTITY_FORMAT)
-    row = header_row
-    for row, settlement in enumerate(settlements, start=header_row + 1):
-        agreement = settlement.agreement_id
+        sheet.text(row, 0, heading, fmt(bold=True), measure=False)
+        columns = self._get_late_columns(settlement)
+        sheet.header(row + 1, columns, fmt)
         currency = settlement.currency_id
-        sheet.text(row, 0, settlement.name)
-        sheet.text(row, 1, settlement.partner_id.display_name)
-        sheet.text(
-            row,
-            2,
-            env._(
-                "%(name)s (version %(version)s)",
-                name=agreement.name,
-                version=agreement.version,
-            ),
-        )
-        sheet.date(row, 3, settlement.date_from, date_fmt)
-        sheet.date(row, 4, settlement.date_to, date_fmt)
-        sheet.text(row, col_currency, currency.name)
-        sheet.text(row, 6, _selection_label(agreement, "basis"))
-        sheet.number(
-            row,
-            col_base,
-            settlement.base_total,
-            fmt.money(currency) if agreement.basis == "amount" else qty_fmt,
-        )
-        sheet.number(row, col_rebate, settlement.rebate_total, fmt.money(currency))
-        sheet.text(row, 9, _selection_label(settlement, "state"))
-        # the credit note's number, even to readers without invoicing rights
-        sheet.text(row, 10, settlement.document_id.sudo().name)
-    first, last = header_row + 1, row
-    worksheet.freeze_panes(header_row + 1, 0)
-    worksheet.autofilter(header_row, 0, max(last, header_row), len(columns) - 1)
+        rows = settlement._get_late_statement_lines()
+        for index, values in enumerate(rows, start=row + 2):
+            sheet.table_row(index, columns, dict(values, currency=currency), fmt)
+        row += 2 + len(rows)
+        last = len(columns) - 1
+        sheet.text(row, last - 1, self.env._("Adjustment"), fmt(**TOTAL_STYLE))
+        total_fmt = fmt.money(currency, **TOTAL_STYLE)
+        sheet.number(row, last, settlement.adjustment_total, total_fmt)
+        return row + 1
 
-    # One totals row per currency (SUMIF on the currency column when there
-    # are several); the base is added up where its settlements share a basis.
-    currencies = settlements.currency_id.sorted("name")
-    single = len(currencies) <= 1
+    # Document
 
-    def write_total(row, col, currency, value, cell_format):
-        if single:
-            sheet.total(row, col, first, last, value, cell_format)
+    @api.model
+    def _get_document_text(self, settlement):
+        """What the statement says of the credit note (or claw-back invoice)
+        that pays the settlement."""
+        _ = self.env._
+        # Whoever reads the settlement may know its credit note's number, even
+        # without access to invoicing.
+        number = settlement.document_id.sudo().name
+        if settlement.is_negative:
+            if number:
+                return _("Claw-back invoice: %(number)s", number=number)
+            if settlement.state == "cancelled":
+                return _("Claw-back invoice: none")
+            return _("Claw-back invoice: not issued yet")
+        if number:
+            return _("Credit note: %(number)s", number=number)
+        if settlement.state in ("done", "cancelled"):
+            return _("Credit note: none")
+        return _("Credit note: not issued yet")
+
+    @api.model
+    def _write_document(self, sheet, settlement, fmt, row):
+        text = self._get_document_text(settlement)
+        sheet.text(row, 0, text, fmt(bold=True), measure=False)
+        return row + 1
+
+    # Summary sheet
+
+    @api.model
+    def _get_summary_columns(self, settlements):
+        _ = self.env._
+        return [
+            TableColumn("name", _("Settlement"), "text", "label"),
+            TableColumn("customer", _("Customer"), "text"),
+            TableColumn("agreement", _("Agreement"), "text"),
+            TableColumn("date_from", _("Period start"), "date"),
+            TableColumn("date_to", _("Period end"), "date"),
+            TableColumn("currency_name", _("Currency"), "text"),
+            TableColumn("basis", _("Basis"), "text"),
+            # the row of a settlement on the quantity basis says "quantity"
+            TableColumn("base", _("Base"), "money", "sum"),
+            TableColumn("rebate", _("Rebate"), "money", "sum"),
+            TableColumn("state", _("Status"), "text"),
+            TableColumn("document", _("Credit note"), "text"),
+        ]
+
+    @api.model
+    def _prepare_summary_row(self, settlement):
+        agreement = settlement.agreement_id
+        return {
+            "currency": settlement.currency_id,
+            "name": settlement.name,
+            "customer": settlement.partner_id.display_name,
+            "agreement": self._get_agreement_label(agreement),
+            "date_from": settlement.date_from,
+            "date_to": settlement.date_to,
+            "currency_name": settlement.currency_id.name,
+            "basis": _selection_label(agreement, "basis"),
+            "base": settlement.base_total,
+            "base_kind": self._get_base_kind(agreement),
+            "rebate": settlement.rebate_total,
+            "state": _selection_label(settlement, "state"),
+            # the credit note's number, even to readers without invoicing rights
+            "document": settlement.document_id.sudo().name,
+        }
+
+    @api.model
+    def _write_summary_sheet(self, sheet, settlements, fmt):
+        """A row per settlement, then the totals of each currency."""
+        sheet.worksheet.set_landscape()
+        sheet.worksheet.fit_to_pages(1, 0)
+        title = self.env._("Rebate statements")
+        sheet.text(0, 0, title, fmt(bold=True, font_size=14), measure=False)
+        header_row = 2
+        columns = self._get_summary_columns(settlements)
+        sheet.header(header_row, columns, fmt)
+        rows = [self._prepare_summary_row(settlement) for settlement in settlements]
+        for index, values in enumerate(rows, start=header_row + 1):
+            sheet.table_row(index, columns, values, fmt)
+        sheet.table_view(header_row, header_row + len(rows), len(columns) - 1)
+        self._write_summary_totals(sheet, columns, rows, header_row + 1, fmt)
+        sheet.fit_columns()
+
+    @api.model
+    def _write_summary_totals(self, sheet, columns, rows, first, fmt):
+        """A totals row per currency, by name, under the table's ``rows``
+        (from row ``first`` on). With several currencies, each total is a
+        SUMIF on the currency column (the key "currency_name")."""
+        currencies = self.env["res.currency"].union(
+            *(values["currency"] for values in rows)
+        )
+        last = first + len(rows) - 1
+        criteria = None
+        if len(currencies) > 1:
+            col = [column.key for column in columns].index("currency_name")
+            criteria = xl_range(first, col, last, col)
+        for row, currency in enumerate(currencies.sorted("name"), start=last + 1):
+            label = self.env._("Total")
+            if criteria:
+                label = self.env._("Total %(currency)s", currency=currency.name)
+            of_currency = [values for values in rows if values["currency"] == currency]
+            for col, column in enumerate(columns):
+                if column.total == "label":
+                    sheet.text(row, col, label, fmt(**TOTAL_STYLE))
+                elif column.total == "sum":
+                    span = (first, last, criteria)
+                    cell = (row, col)
+                    self._write_summary_total(
+                        sheet, cell, column, of_currency, span, fmt
+                    )
+
+    @api.model
+    def _write_summary_total(self, sheet, cell, column, rows, span, fmt):
+        """At ``cell`` (row, column), the total of ``column`` over the
+        ``rows`` of one currency; ``span``: the first and last row of the
+        table and the criteria range of a SUMIF (or None for a SUM).
+        Amounts and units are not added up."""
+        kinds = {cell_kind(column, values) for values in rows}
+        if len(kinds) != 1:
+            return
+        (row, col), (first, last, criteria) = cell, span
+        kind, currency = kinds.pop(), rows[0]["currency"]
+        total = column_total(kind, [values[column.key] for values in rows], currency)
+        total_fmt = fmt.of_kind(kind, currency, **TOTAL_STYLE)
+        if not criteria:
+            sheet.total(row, col, first, last, total, total_fmt)
             return
         formula = '=SUMIF({criteria},"{name}",{values})'.format(
-            criteria=xl_range(first, col_currency, last, col_currency),
+            criteria=criteria,
             name=currency.name.replace('"', ""),
             values=xl_range(first, col, last, col),
         )
-        worksheet.write_formula(row, col, formula, cell_format, value)
+        sheet.worksheet.write_formula(row, col, formula, total_fmt, total)
 
-    for row, currency in enumerate(currencies, start=last + 1):
-        of_currency = settlements.filtered(lambda s, c=currency: s.currency_id == c)
-        label = (
-            env._("Total")
-            if single
-            else env._("Total %(currency)s", currency=currency.name)
+    # Helpers
+
+    @api.model
+    def _get_base_kind(self, agreement):
+        """How the base of ``agreement`` reads: "money" or "quantity"."""
+        return "money" if agreement.basis == "amount" else "quantity"
+
+    @api.model
+    def _get_agreement_label(self, agreement):
+        return self.env._(
+            "%(name)s (version %(version)s)",
+            name=agreement.name,
+            version=agreement.version,
         )
-        sheet.text(row, 0, label, fmt(**TOTAL_STYLE))
-        money_total = fmt.money(currency, **TOTAL_STYLE)
-        rebate = currency.round(sum(of_currency.mapped("rebate_total")))
-        write_total(row, col_rebate, currency, rebate, money_total)
-        bases = set(of_currency.agreement_id.mapped("basis"))
-        if bases == {"amount"}:
-            base = currency.round(sum(of_currency.mapped("base_total")))
-            write_total(row, col_base, currency, base, money_total)
-        elif bases == {"quantity"}:
-            base = round(sum(of_currency.mapped("base_total")), 6)
-            qty_total = fmt(num_format=QUANTITY_FORMAT, **TOTAL_STYLE)
-            write_total(row, col_base, currency, base, qty_total)
-    sheet.fit_columns()
 
-
-# Entry point
-
-
-def build_statement_workbook(settlements):
-    """The rebate statement of ``settlements`` as the bytes of an .xlsx file.
-
-    The caller has checked that the user may read the settlements; they are
-    read with their own environment (user, language, companies).
-    """
-    env = settlements.env
-    output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True})
-    fmt = _Formats(workbook)
-    taken = set()
-    if len(settlements) != 1:
-        name = make_sheet_name(env._("Summary"), taken, default="Summary")
-        _write_summary_sheet(_Sheet(workbook.add_worksheet(name)), settlements, fmt)
-    for settlement in settlements:
-        name = make_sheet_name(
-            settlement.partner_id.display_name, taken, tail=settlement.name
+    @api.model
+    def _get_applied_rate(self, settlement):
+        """The rate the rebate was computed at: the applied tier's, or on
+        stepped tiers the effective rate (rebate / base); in percent on the
+        amount basis, in currency per unit on the quantity basis."""
+        agreement = settlement.agreement_id
+        if agreement.tier_mode != "stepped":
+            applied = settlement._get_reached_tier()
+            return applied.rate if applied else 0.0
+        # an interim settlement's tiers apply to the base to date
+        base = settlement.base_total
+        rebate = (
+            settlement.rebate_total
+            - settlement.adjustment_total
+            + settlement.penalty_total
         )
-        _write_settlement_sheet(_Sheet(workbook.add_worksheet(name)), settlement, fmt)
-    workbook.close()
-    return output.getvalue()
+        if settlement.is_interim:
+            base = settlement.base_cumulative
+            rebate += settlement.rebate_previous
+        if not float_compare(base, 0.0, precision_digits=6):
+            return 0.0
+        factor = 100.0 if agreement.basis == "amount" else 1.0
+        return round(rebate / base * factor, 6)
+
+    @api.model
+    def _get_rate_label(self, settlement, effective=False):
+        """The heading of a rate column: in percent on the amount basis, in
+        currency per unit on the quantity basis; on stepped tiers, if
+        ``effective``, the effective rate's (rebate / base)."""
+        _ = self.env._
+        currency = settlement.currency_id.name
+        stepped = effective and settlement.agreement_id.tier_mode == "stepped"
+        if settlement.agreement_id.basis == "amount":
+            return _("Effective rate (%)") if stepped else _("Rate (%)")
+        if stepped:
+            return _("Effective rate (%(currency)s per unit)", currency=currency)
+        return _("Rate (%(currency)s per unit)", currency=currency)

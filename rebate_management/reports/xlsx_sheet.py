@@ -1,11 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """The plumbing of the rebate statement workbooks: sheet names, file names,
 number formats, cell formats cached per workbook, and a sheet writer that
-writes every string as a string and sizes the columns to their content."""
+writes every string as a string, tables of columns (TableColumn) with their
+totals, and sizes the columns to their content."""
 
 import re
 import unicodedata
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 
 from odoo.tools.misc import xlsxwriter
 
@@ -29,6 +30,8 @@ HEADER_STYLE = {
     "valign": "top",
 }
 TOTAL_STYLE = {"bold": True, "top": 1}
+# Number formats of the kinds of cells (see TableColumn)
+_KIND_FORMATS = {"date": DATE_FORMAT, "quantity": QUANTITY_FORMAT, "rate": RATE_FORMAT}
 MIN_WIDTH = 8
 MAX_WIDTH = 60
 # Pure helpers
@@ -126,6 +129,29 @@ def _selection_label(record, field_name):
     return dict(field._description_selection(record.env)).get(record[field_name], "")
 
 
+# A column of a table: the key of its value in the rows (dicts), its heading,
+# the kind of its cells and what the totals row holds under it.
+#   kind: "text", "mark" (text in bold), "date", "quantity", "rate" or
+#       "money" (in the row's "currency"); a row's "<key>_kind" gives its own
+#       cell another kind; a number left out (None) is an empty cell
+#   total: "label", "sum", "blank" (an empty cell in the totals' style) or
+#       None (nothing)
+TableColumn = namedtuple("TableColumn", "key label kind total", defaults=(None,))
+
+
+def cell_kind(column, values):
+    """The kind of the cell of ``column`` in the row ``values``."""
+    return values.get(f"{column.key}_kind", column.kind)
+
+
+def column_total(kind, values, currency=None):
+    """The total of ``values`` of a column of ``kind``: amounts rounded to
+    their ``currency``, other numbers to 6 digits."""
+    if kind == "money":
+        return currency.round(sum(values))
+    return round(sum(values), 6)
+
+
 # Workbook plumbing
 
 
@@ -149,6 +175,15 @@ class _Formats:
             ),
             **props,
         )
+
+    def of_kind(self, kind, currency=None, **props):
+        """The format of a cell of ``kind`` (see TableColumn), amounts in
+        ``currency``; text without ``props`` has none."""
+        if kind == "money":
+            return self.money(currency, **props)
+        if kind in _KIND_FORMATS:
+            return self(num_format=_KIND_FORMATS[kind], **props)
+        return self(**props) if props else None
 
 
 class _Sheet:
@@ -190,6 +225,50 @@ class _Sheet:
             row, col, f"=SUM({xl_range(first_row, col, last_row, col)})", fmt, value
         )
         self._measure(col, len(f"{value:,.2f}") + 4)
+
+    def header(self, row, columns, fmt):
+        """The heading row of a table of ``columns`` (TableColumn)."""
+        header = fmt(**HEADER_STYLE)
+        for col, column in enumerate(columns):
+            self.text(row, col, column.label, header)
+
+    def table_row(self, row, columns, values, fmt):
+        """A row of a table: the ``values`` (a dict) of its ``columns``, its
+        amounts in ``values["currency"]``."""
+        currency = values.get("currency")
+        for col, column in enumerate(columns):
+            kind = cell_kind(column, values)
+            value = values.get(column.key)
+            if kind in ("text", "mark"):
+                bold = kind == "mark" and value
+                self.text(row, col, value, fmt(bold=True) if bold else None)
+            elif kind == "date":
+                self.date(row, col, value, fmt.of_kind(kind))
+            elif value is None:
+                self.worksheet.write_blank(row, col, None)
+            else:
+                self.number(row, col, value, fmt.of_kind(kind, currency))
+
+    def totals(self, row, columns, rows, label, fmt, currency):
+        """The totals row of a table whose ``rows`` end above ``row``: the
+        ``label``, SUM formulas, blanks, as its ``columns`` say."""
+        first = row - len(rows)
+        for col, column in enumerate(columns):
+            if column.total == "label":
+                self.text(row, col, label, fmt(**TOTAL_STYLE))
+            elif column.total == "blank":
+                self.worksheet.write_blank(row, col, None, fmt(**TOTAL_STYLE))
+            elif column.total == "sum":
+                cells = [values[column.key] for values in rows]
+                total = column_total(column.kind, cells, currency)
+                total_fmt = fmt.of_kind(column.kind, currency, **TOTAL_STYLE)
+                self.total(row, col, first, row - 1, total, total_fmt)
+
+    def table_view(self, header_row, last_row, last_col):
+        """Frozen below the heading row, a filter over the table's columns up
+        to ``last_col``."""
+        self.worksheet.freeze_panes(header_row + 1, 0)
+        self.worksheet.autofilter(header_row, 0, max(last_row, header_row), last_col)
 
     def fit_columns(self):
         for col, width in self.widths.items():

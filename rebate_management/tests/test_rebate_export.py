@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import datetime
 from io import BytesIO
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from openpyxl import load_workbook
@@ -18,6 +19,7 @@ from ..reports.rebate_statement_xlsx import (
     money_format,
     statement_filename,
 )
+from ..reports.xlsx_sheet import TableColumn
 from .common import RebateCommon
 
 LONG_CHINESE_NAME = (
@@ -491,6 +493,65 @@ class TestRebateExport(ExportDataMixin, RebateCommon):
         with self.assertRaises(BadRequest):
             parse_ids("2147483648")
         self.assertEqual(parse_ids("2147483647"), [2147483647])
+
+    def test_writer_hooks(self):
+        """A module extending the statement writer with super() adds a column
+        to the lines table (each line's amount less its rebate, added up) and
+        a section after the lines (a line to sign): the workbook shows both,
+        the sections after them move down."""
+        Writer = type(self.env["rebate.statement.xlsx"])
+        get_line_columns = Writer._get_line_columns
+        prepare_line_rows = Writer._prepare_line_rows
+        get_sections = Writer._get_statement_sections
+
+        def _get_line_columns(model, settlement, rows):
+            columns = get_line_columns(model, settlement, rows)
+            return columns + [TableColumn("net", "Net (USD)", "money", "sum")]
+
+        def _prepare_line_rows(model, settlement):
+            rows = prepare_line_rows(model, settlement)
+            for values in rows:
+                values["net"] = values["amount"] - values["rebate"]
+            return rows
+
+        def _write_signature(model, sheet, settlement, fmt, row):
+            sheet.text(row, 0, "Signed for the customer:", fmt(bold=True))
+            return row + 1
+
+        def _get_statement_sections(model, settlement):
+            sections = get_sections(model, settlement)
+            after = sections.index(model._write_lines) + 1
+            sections.insert(after, model._write_signature)
+            return sections
+
+        with (
+            patch.object(Writer, "_get_line_columns", _get_line_columns),
+            patch.object(Writer, "_prepare_line_rows", _prepare_line_rows),
+            patch.object(Writer, "_write_signature", _write_signature, create=True),
+            patch.object(Writer, "_get_statement_sections", _get_statement_sections),
+        ):
+            data = self.settlement._get_statement_xlsx()
+        sheet, formulas = load(data).active, load(data, data_only=False).active
+        header, total = find_row(sheet, "Date"), find_row(sheet, "Total")
+        self.assertEqual(
+            [c.value for c in sheet[header]][:8], LINE_HEADERS + ["Net (USD)"]
+        )
+        self.assertEqual(
+            [sheet.cell(row, 8).value for row in range(header + 1, total + 1)],
+            [2850.0, 2375.0, -475.0, 4750.0],
+        )
+        self.assertEqual(
+            formulas.cell(total, 8).value, f"=SUM(H{header + 1}:H{total - 1})"
+        )
+        self.assertEqual(sheet.cell(total, 8).number_format, '"$"#,##0.00')
+        self.assertEqual(sheet.auto_filter.ref, f"A{header}:H{total - 1}")
+        credit_note = f"Credit note: {self.settlement.document_id.name}"
+        self.assertEqual(sheet.cell(total + 2, 1).value, "Signed for the customer:")
+        self.assertEqual(sheet.cell(total + 4, 1).value, credit_note)
+        # without the module, the statement is as it was
+        sheet = load(self.settlement._get_statement_xlsx()).active
+        self.assertIsNone(sheet.cell(header, 8).value)
+        self.assertEqual(sheet.cell(total + 2, 1).value, credit_note)
 
 
 @tagged("post_install", "-at_install")
