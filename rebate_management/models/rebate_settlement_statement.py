@@ -193,11 +193,11 @@ class RebateSettlementStatement(models.AbstractModel):
     def _get_reached_tier(self):
         """The tier whose rate applies to the period's base (a flat
         agreement's only tier; else the highest reached, possibly none), as
-        the rebate computes it (rebate.agreement._compute_period_rebate)."""
+        the rebate computes it (rebate.agreement._get_period_rebate)."""
         self.ensure_one()
         agreement = self.agreement_id.sudo()
         tiers = agreement.tier_ids.sorted("threshold")
-        index = agreement._compute_period_rebate(
+        index = agreement._get_period_rebate(
             self.base_cumulative if self.is_interim else self.base_total,
             [(tier.threshold, tier.rate) for tier in tiers],
             agreement._get_terms(),
