@@ -620,9 +620,8 @@ class RebateSettlement(models.Model):
         their invoices to be due, then the settlements that matter among
         them."""
         to_approve = self.filtered(lambda s: s.state == "draft")
-        waiting = self._describe_waiting_periods(
-            agreements, date or fields.Date.context_today(self)
-        )
+        date = date or fields.Date.context_today(self)
+        waiting = self._describe_waiting_periods(agreements, date)
         # (the close itself may have closed the agreements: their last period)
         if not self and not agreements.filtered(lambda a: a.state == "active"):
             message = self.env._(
@@ -630,6 +629,10 @@ class RebateSettlement(models.Model):
             )
         elif not self and waiting:
             message = self.env._("Nothing to close yet: %(waiting)s.", waiting=waiting)
+        elif not self and (not_ended := self._describe_not_ended(agreements, date)):
+            message = self.env._(
+                "Nothing to close yet: %(periods)s.", periods=not_ended
+            )
         elif not self:
             message = self.env._(
                 "Nothing to close: every ended period of %(agreements)s is already "
@@ -663,6 +666,21 @@ class RebateSettlement(models.Model):
             "tag": "display_notification",
             "params": params,
         }
+
+    def _describe_not_ended(self, agreements, date):
+        """The active ``agreements`` none of whose periods has ended by
+        ``date``, each with the date its first period ends, as one
+        sentence."""
+        return "; ".join(
+            self.env._(
+                "no period of %(agreement)s has ended, the first ends on %(date)s",
+                agreement=agreement.display_name,
+                date=format_date(self.env, agreement._get_periods()[0][1]),
+            )
+            for agreement in agreements.filtered(
+                lambda a: a.state == "active" and not a._get_periods(date)
+            )
+        )
 
     def _describe_waiting_periods(self, agreements, date):
         """The periods of ``agreements`` ended by ``date`` that wait for their

@@ -74,7 +74,11 @@ class TestRebateRoleDefects(RebateCommon, HttpCase):
         self.assertEqual(agreement.state, "active")
         # the button and the scheduled close close as of today: nothing ended
         action = agreement.with_user(self.accountant).action_close_periods()
-        self.assertIn("every ended period of Running", action["params"]["message"])
+        self.assertEqual(
+            action["params"]["message"],
+            "Nothing to close yet: no period of Running has ended, the first ends "
+            "on 12/31/2026.",
+        )
         self.Settlement._cron_close_periods()
         self.assertFalse(agreement.settlement_ids)
         # over RPC too, and nothing is written
