@@ -9,6 +9,8 @@ from . import rebate_agreement
 from . import rebate_agreement_effect
 from . import rebate_agreement_tier
 from . import rebate_counted_line
+from . import rebate_counted_line_payment
+from . import rebate_counted_line_refund
 from . import rebate_accrual
 from . import rebate_settlement_payout
 from . import rebate_settlement_late
