@@ -20,6 +20,7 @@ from . import rebate_settlement_alert
 from . import rebate_settlement_risk
 from . import rebate_settlement
 from . import rebate_settlement_close
+from . import rebate_settlement_amounts
 from . import account_move
 from . import res_partner
 from . import res_company
