@@ -19,6 +19,7 @@ from . import rebate_settlement_reward
 from . import rebate_settlement_alert
 from . import rebate_settlement_risk
 from . import rebate_settlement
+from . import rebate_settlement_recompute
 from . import rebate_settlement_close
 from . import rebate_settlement_amounts
 from . import account_move
