@@ -382,13 +382,6 @@ class RebateAgreementLifecycle(models.AbstractModel):
         self._check_journal()
         self._check_complete_tiers()
         self._check_complete_products()
-        if not self.journal_id:
-            raise UserError(
-                self.env._(
-                    "Set the credit note journal of agreement %(name)s.",
-                    name=self.name,
-                )
-            )
 
     def _check_complete_tiers(self):
         """At least one tier, as its tier mode wants them."""
