@@ -94,8 +94,21 @@ def insert_records(model, vals_list):
     """
     if not vals_list:
         return model.browse()
-    fields_ = model._fields
     given = set().union(*vals_list)
+    _check_stored_columns(model, given)
+    defaults = _get_missing_defaults(model, vals_list)
+    columns = sorted(given | set(defaults))
+    rows = [{**defaults, **vals} for vals in vals_list] if defaults else vals_list
+    ids = insert_rows(model.env, model._table, columns, rows)
+    records = model.browse(ids)
+    _after_insert(records, rows, columns)
+    return records
+
+
+def _check_stored_columns(model, given):
+    """Refuse the names in ``given`` that are not stored columns of
+    ``model`` (insert_records writes columns, not fields)."""
+    fields_ = model._fields
     unknown = sorted(
         fname
         for fname in given
@@ -105,32 +118,40 @@ def insert_records(model, vals_list):
     )
     if unknown:
         raise ValueError(f"{model._name}: not stored columns: {', '.join(unknown)}")
-    # a field some values give and others not gets its default in the others
+
+
+def _get_missing_defaults(model, vals_list):
+    """The defaults (``default_get``, once for the batch) of the stored,
+    not computed fields that some of ``vals_list`` do not give: a field some
+    values give and others not gets its default in the others."""
     common = set(vals_list[0]).intersection(*vals_list[1:])
     missing = [
         fname
-        for fname, field in fields_.items()
+        for fname, field in model._fields.items()
         if field.store
         and field.column_type
         and not field.compute
         and fname not in common
         and fname not in MAGIC_COLUMNS
     ]
-    defaults = model.default_get(missing) if missing else {}
-    columns = sorted(given | set(defaults))
-    rows = [{**defaults, **vals} for vals in vals_list] if defaults else vals_list
-    ids = insert_rows(model.env, model._table, columns, rows)
-    records = model.browse(ids)
+    return model.default_get(missing) if missing else {}
+
+
+def _after_insert(records, rows, columns):
+    """What create does once the rows of new ``records`` are written:
+    stored computed fields computed and dependents told (``modified``),
+    the one2many on the other side of their many2one fields invalidated,
+    Python constraints and the company check run."""
+    fields_ = records._fields
     given_fields = [fields_[fname] for fname in columns]
-    with model.env.protecting(given_fields, records):
+    with records.env.protecting(given_fields, records):
         records.modified(columns, create=True)
     for fname in columns:
-        for inverse in model.pool.field_inverses[fields_[fname]]:
-            model.env[inverse.model_name].invalidate_model([inverse.name])
+        for inverse in records.pool.field_inverses[fields_[fname]]:
+            records.env[inverse.model_name].invalidate_model([inverse.name])
     records._validate_fields(columns)
-    if model._check_company_auto:
+    if records._check_company_auto:
         _check_company(records, rows, columns)
-    return records
 
 
 def _check_company(records, rows, columns):

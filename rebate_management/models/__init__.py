@@ -9,6 +9,8 @@ from . import rebate_agreement
 from . import rebate_agreement_effect
 from . import rebate_agreement_tier
 from . import rebate_counted_line
+from . import rebate_counted_line_payment
+from . import rebate_counted_line_refund
 from . import rebate_accrual
 from . import rebate_settlement_payout
 from . import rebate_settlement_late
@@ -17,7 +19,9 @@ from . import rebate_settlement_reward
 from . import rebate_settlement_alert
 from . import rebate_settlement_risk
 from . import rebate_settlement
+from . import rebate_settlement_recompute
 from . import rebate_settlement_close
+from . import rebate_settlement_amounts
 from . import account_move
 from . import res_partner
 from . import res_company

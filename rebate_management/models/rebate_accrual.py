@@ -11,6 +11,36 @@ from odoo.tools.query import Query
 from ..rebate_maths import split_amount
 from ..tools import insert_records, to_date
 
+# The statement of _lock_agreements (its docstring says why): the agreements
+# marked in id order, then per agreement and period start the base accrued
+# so far, and its approved or done settlements.
+_LOCK_AGREEMENTS = """
+       WITH locked AS (
+           UPDATE rebate_agreement
+              SET write_date = write_date
+            WHERE id IN (
+                   SELECT id FROM rebate_agreement
+                    WHERE id = ANY(%(ids)s)
+                 ORDER BY id
+                      FOR NO KEY UPDATE)
+        RETURNING id
+       )
+       SELECT locked.id,
+              p.period_start,
+              (SELECT COALESCE(SUM(a.base), 0)
+                 FROM rebate_accrual a
+                WHERE a.agreement_id = locked.id
+                  AND a.period_start = p.period_start),
+              (SELECT json_agg(json_build_array(s.date_from, s.date_to, s.id)
+                               ORDER BY s.date_from)
+                 FROM rebate_settlement s
+                WHERE s.agreement_id = locked.id
+                  AND s.state IN ('approved', 'done')
+                  AND s.is_adjustment IS NOT TRUE)
+         FROM locked
+    LEFT JOIN unnest(%(starts)s::date[]) AS p(period_start) ON TRUE
+"""
+
 
 def _settled_accruals(columns, condition=None):
     """SELECT ``columns`` of the accruals that belong to a live settlement
@@ -289,37 +319,14 @@ class RebateAccrual(models.Model):
         self._lock_agreements(agreements)
         terms = agreements._read_accrual_terms()
         period_of_line = agreements._period_finder(terms)
-        Accrual = self.sudo()
-        locked = defaultdict(list)
-        for settlement in (
-            self.env["rebate.settlement"]
-            .sudo()
-            .search(
-                [
-                    ("agreement_id", "in", agreements.ids),
-                    ("state", "in", ("approved", "done")),
-                ]
-            )
-        ):
-            locked[settlement.agreement_id.id].append(
-                (settlement.date_from, settlement.date_to)
-            )
+        locked = self._get_locked_periods(agreements)
 
         def wanted(ag_id, period_start, date):
             if any(start <= date <= end for start, end in locked.get(ag_id, ())):
                 return False
             return periods is None or (ag_id, period_start) in periods
 
-        old = Accrual.search([("agreement_id", "in", agreements.ids)])
-        kept = old.filtered(
-            lambda a: not wanted(a.agreement_id.id, a.period_start, a.date)
-        )
-        (old - kept).unlink()
-        # an interim settlement approved locks a part of a tier period: the
-        # rest accrues on top of the base of the part it keeps
-        bases_before = defaultdict(float)
-        for accrual in kept:
-            bases_before[accrual.agreement_id.id, accrual.period_start] += accrual.base
+        bases_before = self._unlink_rebuilt(agreements, wanted)
         date_from = date_to = None
         if periods is not None:
             date_from = min(p[1] for p in periods)
@@ -335,6 +342,43 @@ class RebateAccrual(models.Model):
         return self._insert_accruals(
             self._prepare_accrual_vals_list(rows, bases_before, terms=terms)
         )
+
+    @api.model
+    def _get_locked_periods(self, agreements):
+        """{agreement id: [(date from, date to)]} of the approved or done
+        settlements of ``agreements``: what a rebuild leaves as it was."""
+        locked = defaultdict(list)
+        for settlement in (
+            self.env["rebate.settlement"]
+            .sudo()
+            .search(
+                [
+                    ("agreement_id", "in", agreements.ids),
+                    ("state", "in", ("approved", "done")),
+                ]
+            )
+        ):
+            locked[settlement.agreement_id.id].append(
+                (settlement.date_from, settlement.date_to)
+            )
+        return locked
+
+    @api.model
+    def _unlink_rebuilt(self, agreements, wanted):
+        """Delete the accruals of ``agreements`` that a rebuild writes again
+        (``wanted(agreement id, period start, date)``), and return the base
+        of the others, {(agreement id, period start): base}: an interim
+        settlement approved locks a part of a tier period, and the rest
+        accrues on top of the base of the part it keeps."""
+        old = self.sudo().search([("agreement_id", "in", agreements.ids)])
+        kept = old.filtered(
+            lambda a: not wanted(a.agreement_id.id, a.period_start, a.date)
+        )
+        (old - kept).unlink()
+        bases_before = defaultdict(float)
+        for accrual in kept:
+            bases_before[accrual.agreement_id.id, accrual.period_start] += accrual.base
+        return bases_before
 
     @api.model
     def _lock_agreements(self, agreements, period_starts=()):
@@ -356,36 +400,7 @@ class RebateAccrual(models.Model):
         """
         self.env.flush_all()
         rows = self.env.execute_query(
-            SQL(
-                """
-                WITH locked AS (
-                    UPDATE rebate_agreement
-                       SET write_date = write_date
-                     WHERE id IN (
-                            SELECT id FROM rebate_agreement
-                             WHERE id = ANY(%(ids)s)
-                          ORDER BY id
-                               FOR NO KEY UPDATE)
-                 RETURNING id
-                )
-                SELECT locked.id,
-                       p.period_start,
-                       (SELECT COALESCE(SUM(a.base), 0)
-                          FROM rebate_accrual a
-                         WHERE a.agreement_id = locked.id
-                           AND a.period_start = p.period_start),
-                       (SELECT json_agg(json_build_array(s.date_from, s.date_to, s.id)
-                                        ORDER BY s.date_from)
-                          FROM rebate_settlement s
-                         WHERE s.agreement_id = locked.id
-                           AND s.state IN ('approved', 'done')
-                           AND s.is_adjustment IS NOT TRUE)
-                  FROM locked
-             LEFT JOIN unnest(%(starts)s::date[]) AS p(period_start) ON TRUE
-                """,
-                ids=agreements.ids,
-                starts=list(period_starts),
-            )
+            SQL(_LOCK_AGREEMENTS, ids=agreements.ids, starts=list(period_starts))
         )
         periods = {}
         settled = {}

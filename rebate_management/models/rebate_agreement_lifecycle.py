@@ -122,6 +122,23 @@ class RebateAgreementLifecycle(models.AbstractModel):
         self.ensure_one()
         self._check_rebate_group("group_rebate_manager", self.env._("amend agreements"))
         date = to_date(self.env, date)
+        self._check_amendable(date)
+        new_version = self._rebate_workflow().copy(self._prepare_amendment_vals(date))
+        self._rebate_workflow().date_end = date - relativedelta(days=1)
+        self._rebuild_accruals()
+        self._message_log(
+            body=self.env._(
+                "Amended from %(date)s by version %(version)s.",
+                date=format_date(self.env, date),
+                version=new_version.version,
+            )
+        )
+        return new_version.with_env(self.env)
+
+    def _check_amendable(self, date):
+        """An amendment from ``date`` ends an active agreement within its
+        dates, after what is settled of it."""
+        self.ensure_one()
         if self.state != "active":
             raise UserError(
                 self.env._(
@@ -151,24 +168,17 @@ class RebateAgreementLifecycle(models.AbstractModel):
                     date=max(settled.mapped("date_to")),
                 )
             )
-        new_version = self._rebate_workflow().copy(
-            {
-                "date_start": date,
-                "date_end": self.date_end,
-                "version": self.version + 1,
-                "previous_version_id": self.id,
-            }
-        )
-        self._rebate_workflow().date_end = date - relativedelta(days=1)
-        self._rebuild_accruals()
-        self._message_log(
-            body=self.env._(
-                "Amended from %(date)s by version %(version)s.",
-                date=format_date(self.env, date),
-                version=new_version.version,
-            )
-        )
-        return new_version.with_env(self.env)
+
+    def _prepare_amendment_vals(self, date):
+        """The values the new version of an amended agreement is copied with:
+        its dates from ``date`` to the agreement's end, and its version."""
+        self.ensure_one()
+        return {
+            "date_start": date,
+            "date_end": self.date_end,
+            "version": self.version + 1,
+            "previous_version_id": self.id,
+        }
 
     def action_cancel(self):
         self._check_rebate_group(
@@ -357,6 +367,9 @@ class RebateAgreementLifecycle(models.AbstractModel):
             )
 
     def _check_complete(self):
+        """What an agreement needs before it is submitted or activated: the
+        journal of its documents, its tiers, its rebate and penalty
+        products."""
         self.ensure_one()
         if not self.journal_id:
             raise UserError(
@@ -367,6 +380,12 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 )
             )
         self._check_journal()
+        self._check_complete_tiers()
+        self._check_complete_products()
+
+    def _check_complete_tiers(self):
+        """At least one tier, as its tier mode wants them."""
+        self.ensure_one()
         if not self.tier_ids:
             raise UserError(
                 self.env._(
@@ -375,25 +394,7 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 )
             )
         if self.tier_mode == "retroactive":
-            tiers = self.tier_ids.sorted("threshold")
-            falling = [
-                (low, high)
-                for low, high in zip(tiers, tiers[1:], strict=False)
-                if high.rate < low.rate
-            ]
-            if falling:
-                low, high = falling[0]
-                raise UserError(
-                    self.env._(
-                        "The retroactive rates of %(name)s fall as the volume rises "
-                        "(%(low)s, then %(high)s): the whole volume is paid at the "
-                        "tier reached, so a customer buying more would earn less. "
-                        "Correct the tiers.",
-                        name=self.name,
-                        low=low._describe(),
-                        high=high._describe(),
-                    )
-                )
+            self._check_retroactive_rates()
         if self.tier_mode == "flat" and len(self.tier_ids) != 1:
             raise UserError(
                 self.env._(
@@ -402,6 +403,35 @@ class RebateAgreementLifecycle(models.AbstractModel):
                     count=len(self.tier_ids),
                 )
             )
+
+    def _check_retroactive_rates(self):
+        """Retroactive tiers pay the whole volume at the tier reached: their
+        rates must not fall as the volume rises."""
+        self.ensure_one()
+        tiers = self.tier_ids.sorted("threshold")
+        falling = [
+            (low, high)
+            for low, high in zip(tiers, tiers[1:], strict=False)
+            if high.rate < low.rate
+        ]
+        if falling:
+            low, high = falling[0]
+            raise UserError(
+                self.env._(
+                    "The retroactive rates of %(name)s fall as the volume rises "
+                    "(%(low)s, then %(high)s): the whole volume is paid at the "
+                    "tier reached, so a customer buying more would earn less. "
+                    "Correct the tiers.",
+                    name=self.name,
+                    low=low._describe(),
+                    high=high._describe(),
+                )
+            )
+
+    def _check_complete_products(self):
+        """The products its documents are written with: the rebate product,
+        and the penalty product when it has a penalty."""
+        self.ensure_one()
         if not self.rebate_product_id:
             raise UserError(
                 self.env._(
@@ -415,13 +445,6 @@ class RebateAgreementLifecycle(models.AbstractModel):
                 self.env._(
                     "Set the penalty product of agreement %(name)s: its penalties "
                     "need one.",
-                    name=self.name,
-                )
-            )
-        if not self.journal_id:
-            raise UserError(
-                self.env._(
-                    "Set the credit note journal of agreement %(name)s.",
                     name=self.name,
                 )
             )

@@ -240,9 +240,6 @@ class RebateAgreementPortal(models.AbstractModel):
         reached = agreement._get_period_rebate(base, tiers, terms)
         tier = tiers[reached.tier_index] if reached.tier_index is not None else None
         next_tier = None if is_final else agreement._get_next_tier(tiers, base)
-        days = (end - start).days + 1
-        elapsed = days if is_final else (date - start).days + 1
-        forecast_base = base if is_final else base * days / elapsed
         return {
             **agreement._get_portal_progress_labels(base, tier, next_tier),
             "date_from": start,
@@ -254,11 +251,28 @@ class RebateAgreementPortal(models.AbstractModel):
             "next_threshold": next_tier[0] if next_tier else None,
             "next_rate": next_tier[1] if next_tier else None,
             "to_next": next_tier[0] - base if next_tier else None,
+            **agreement._get_portal_outlook(
+                terms, tiers, base, reached, (start, end), date, is_final
+            ),
+        }
+
+    def _get_portal_outlook(self, terms, tiers, base, reached, period, date, is_final):
+        """What the tier period ``period`` (start, end) comes to: while it
+        runs, its ``base`` on ``date`` extrapolated to the whole period at the
+        current run rate, and the rebate of that base; once final
+        (``is_final``), its figures (``reached``: its PeriodRebate) and the
+        penalty it owes for falling short of the commitment."""
+        self.ensure_one()
+        start, end = period
+        days = (end - start).days + 1
+        elapsed = days if is_final else (date - start).days + 1
+        forecast_base = base if is_final else base * days / elapsed
+        return {
             "forecast_base": forecast_base,
             "forecast_rebate": reached.amount
             if is_final
-            else agreement._get_period_rebate(forecast_base, tiers, terms).amount,
-            "penalty": agreement._get_penalty(terms, base) if is_final else 0.0,
+            else self._get_period_rebate(forecast_base, tiers, terms).amount,
+            "penalty": self._get_penalty(terms, base) if is_final else 0.0,
             "elapsed_days": elapsed,
             "days": days,
         }

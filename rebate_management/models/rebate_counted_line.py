@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
-from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..rebate_maths import round_base
@@ -96,6 +95,32 @@ _FACTOR_PER_LINE = (
     + _TEMPLATE_OF_LINE % "uom_id"
     + ") / NULLIF((SELECT factor FROM uom_uom WHERE id = aml.product_uom_id), 0), 1)"
 )
+# The sums of _query_plain_bases (its docstring says what they are).
+_PLAIN_BASES = """
+      WITH sales AS (
+          SELECT am.commercial_partner_id AS partner_id,
+                 am.company_id, am.invoice_date, am.currency_id,
+                 SUM(%(amount)s) AS amount
+            FROM account_move am
+            JOIN account_move_line aml ON aml.move_id = am.id
+           WHERE %(counted)s
+             AND am.commercial_partner_id = ANY(%(partners)s)
+             AND am.invoice_date BETWEEN %(first)s AND %(last)s
+        GROUP BY 1, 2, 3, 4
+      )
+      SELECT ag.id, p.date_from, s.currency_id,
+             CASE WHEN s.currency_id != ag.currency_id
+                  THEN s.invoice_date END,
+             SUM(s.amount), 0, p.tail_from,
+             SUM(s.amount) FILTER (WHERE s.invoice_date >= p.tail_from)
+        FROM %(windows)s
+        JOIN rebate_agreement ag ON ag.id = p.agreement_id
+        JOIN sales s
+          ON s.partner_id = ag.commercial_partner_id
+         AND s.company_id = ag.company_id
+         AND s.invoice_date BETWEEN p.date_from AND p.date_to
+    GROUP BY 1, 2, 3, 4, 7
+"""
 # Columns of the date windows joined to the lines (see values_table).
 PERIOD_COLUMNS = (("agreement_id", "int4"), ("date_from", "date"), ("date_to", "date"))
 WINDOW_COLUMNS = (("agreement_id", "int4"), ("key", "varchar"), *PERIOD_COLUMNS[1:])
@@ -336,31 +361,7 @@ class RebateCountedLine(models.AbstractModel):
         rows = self._pair_tail_windows(periods)
         result = self.env.execute_query(
             SQL(
-                """
-                WITH sales AS (
-                    SELECT am.commercial_partner_id AS partner_id,
-                           am.company_id, am.invoice_date, am.currency_id,
-                           SUM(%(amount)s) AS amount
-                      FROM account_move am
-                      JOIN account_move_line aml ON aml.move_id = am.id
-                     WHERE %(counted)s
-                       AND am.commercial_partner_id = ANY(%(partners)s)
-                       AND am.invoice_date BETWEEN %(first)s AND %(last)s
-                  GROUP BY 1, 2, 3, 4
-                )
-                SELECT ag.id, p.date_from, s.currency_id,
-                       CASE WHEN s.currency_id != ag.currency_id
-                            THEN s.invoice_date END,
-                       SUM(s.amount), 0, p.tail_from,
-                       SUM(s.amount) FILTER (WHERE s.invoice_date >= p.tail_from)
-                  FROM %(windows)s
-                  JOIN rebate_agreement ag ON ag.id = p.agreement_id
-                  JOIN sales s
-                    ON s.partner_id = ag.commercial_partner_id
-                   AND s.company_id = ag.company_id
-                   AND s.invoice_date BETWEEN p.date_from AND p.date_to
-              GROUP BY 1, 2, 3, 4, 7
-                """,
+                _PLAIN_BASES,
                 amount=self._get_line_amount(),
                 counted=self._get_counted_condition(),
                 partners=list(set(plain.values())),
@@ -459,55 +460,23 @@ class RebateCountedLine(models.AbstractModel):
         lost = defaultdict(float)
         plain = [p for p in periods if terms[p[0]].payment_condition == "none"]
         conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
-
-        def add(ag_id, start, currency_id, date_, amount, quantity, share=None):
-            base = self._get_row_base(
-                terms[ag_id], currency_id, date_, amount, quantity, convert
-            )
-            key = ag_id, start
-            if share is None:
-                bases[key] += base
-            else:
-                bases[key] += base * share
-                lost[key] += base * (1.0 - share)
-
-        for row in self._query_period_bases(plain) if plain else []:
-            add(*row)
+        if plain:
+            self._add_row_bases(bases, self._query_period_bases(plain), terms, convert)
         if conditional:
-            rows = self._query_move_bases(conditional)
-            date = date or fields.Date.context_today(self)
-            invoice_types = self._get_invoice_move_types()
-            cutoffs = {
-                move_id: self._get_payment_cutoff(terms[ag_id], due, date)
-                for ag_id, _start, move_id, move_type, _cur, _date, due, *_rest in rows
-                if move_type in invoice_types
-            }
-            shares = self._get_paid_shares(cutoffs)
-            for (
-                ag_id,
-                start,
-                move_id,
-                move_type,
-                cur,
-                inv_date,
-                _due,
-                amount,
-                qty,
-            ) in rows:
-                share = (
-                    1.0 if move_type not in invoice_types else shares.get(move_id, 0.0)
-                )
-                add(ag_id, start, cur, inv_date, amount, qty, share)
+            self._add_paid_bases(bases, lost, conditional, terms, convert, date)
         if forfeited is not None:
-            forfeited.update(
-                {
-                    key: round_base(
-                        value, terms[key[0]].basis, terms[key[0]].currency.rounding
-                    )
-                    for key, value in lost.items()
-                }
-            )
+            forfeited.update(self._round_bases(lost, terms))
         return self._round_bases(bases, terms)
+
+    @api.model
+    def _add_row_bases(self, bases, rows, terms, convert):
+        """Add to ``bases`` ({(agreement id, period start): base}) the bases
+        of summed rows (agreement id, period start, currency, date, amount,
+        quantity): see _get_row_base."""
+        for ag_id, start, currency_id, date, amount, quantity in rows:
+            bases[ag_id, start] += self._get_row_base(
+                terms[ag_id], currency_id, date, amount, quantity, convert
+            )
 
     @api.model
     def _get_row_base(self, terms, currency_id, date, amount, quantity, convert):
@@ -522,198 +491,14 @@ class RebateCountedLine(models.AbstractModel):
 
     @api.model
     def _round_bases(self, bases, terms):
+        """``bases`` ({(agreement id, period start): base}) rounded as their
+        agreement's basis is (round_base)."""
         return {
             (ag_id, start): round_base(
                 base, terms[ag_id].basis, terms[ag_id].currency.rounding
             )
             for (ag_id, start), base in bases.items()
         }
-
-    @api.model
-    def _get_refund_bases(self, windows, terms):
-        """{(agreement id, date from): base} of the refunds alone that count
-        in ``windows`` (agreement id, date from, date to): negative, summed
-        in one query (refunds count in full, whatever the payment
-        condition), over the windows where the customer has a refund at
-        all (_get_refund_windows)."""
-        windows = self._get_refund_windows(windows, terms)
-        if not windows:
-            return {}
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT ag.id, p.date_from, am.currency_id,
-                       CASE WHEN am.currency_id != ag.currency_id
-                            THEN am.invoice_date END,
-                       SUM(%s), SUM(%s)
-                  %s
-                   AND am.move_type IN %s
-              GROUP BY 1, 2, 3, 4
-                """,
-                self._get_line_amount(),
-                self._get_line_quantity(),
-                self._get_window_lines_from("p", PERIOD_COLUMNS, windows),
-                tuple(self._get_refund_move_types()),
-            )
-        )
-        convert = self._get_amount_converter()
-        bases = defaultdict(float)
-        for ag_id, start, currency_id, date, amount, quantity in rows:
-            bases[ag_id, start] += self._get_row_base(
-                terms[ag_id], currency_id, date, amount, quantity, convert
-            )
-        return self._round_bases(bases, terms)
-
-    @api.model
-    def _get_refund_windows(self, windows, terms):
-        """Those of ``windows`` in which their agreement's customer has a
-        posted refund, whatever its lines: one small query of the refunds'
-        days, so that the refunds' lines are summed over a few windows, not
-        over every period checked."""
-        if not windows:
-            return []
-        self.env.flush_all()
-        days = defaultdict(list)
-        for partner_id, company_id, day in self.env.execute_query(
-            SQL(
-                """
-                SELECT DISTINCT am.commercial_partner_id, am.company_id,
-                       am.invoice_date
-                  FROM account_move am
-                 WHERE am.move_type IN %s
-                   AND am.state = 'posted'
-                   AND am.commercial_partner_id = ANY(%s)
-                   AND am.invoice_date BETWEEN %s AND %s
-                """,
-                tuple(self._get_refund_move_types()),
-                list({terms[window[0]].commercial_partner_id for window in windows}),
-                min(window[1] for window in windows),
-                max(window[2] for window in windows),
-            )
-        ):
-            days[partner_id, company_id].append(day)
-
-        def has_refund(window):
-            customer = terms[window[0]]
-            return any(
-                window[1] <= day <= window[2]
-                for day in days.get(
-                    (customer.commercial_partner_id, customer.company_id), ()
-                )
-            )
-
-        return [window for window in windows if has_refund(window)]
-
-    @api.model
-    def _get_payment_cutoff(self, terms, due_date, date):
-        """The date by which an invoice's payments count: its due date plus
-        the grace days (paid on time), or the settlement's ``date`` (paid)."""
-        if terms.payment_condition == "paid_on_time":
-            return due_date + timedelta(days=terms.payment_grace_days)
-        return date
-
-    @api.model
-    def _query_move_bases(self, periods):
-        """Rows (agreement, period start, move, move type, currency, invoice
-        date, due date, amount, quantity) of the lines that count in
-        ``periods``, summed per document: agreements with a payment condition
-        count each invoice by the share of it paid."""
-        self.env.flush_all()
-        return self.env.execute_query(
-            SQL(
-                """
-                SELECT ag.id, p.date_from, am.id, am.move_type, am.currency_id,
-                       am.invoice_date,
-                       COALESCE(am.invoice_date_due, am.invoice_date),
-                       SUM(%s), SUM(%s)
-                  %s
-              GROUP BY 1, 2, 3, 4, 5, 6, 7
-                """,
-                self._get_line_amount(),
-                self._get_line_quantity(),
-                self._get_window_lines_from("p", PERIOD_COLUMNS, periods),
-            )
-        )
-
-    @api.model
-    def _get_paid_shares(self, cutoffs):
-        """{invoice id: the share of it paid by its cutoff date}, between 0
-        and 1: what was reconciled with its receivable, in its currency, by
-        payments and credit notes dated (the counterpart's date) on or before
-        ``cutoffs[invoice id]``; the rebate's own documents do not pay."""
-        if not cutoffs:
-            return {}
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT c.move_id,
-                       (SELECT SUM(l.amount_currency)
-                          FROM account_move_line l
-                          JOIN account_account acc ON acc.id = l.account_id
-                         WHERE l.move_id = c.move_id
-                           AND acc.account_type IN %(accounts)s),
-                       (SELECT SUM(apr.debit_amount_currency)
-                          FROM account_move_line l
-                          JOIN account_account acc ON acc.id = l.account_id
-                          JOIN account_partial_reconcile apr
-                            ON apr.debit_move_id = l.id
-                          JOIN account_move_line cl ON cl.id = apr.credit_move_id
-                          JOIN account_move cm ON cm.id = cl.move_id
-                         WHERE l.move_id = c.move_id
-                           AND acc.account_type IN %(accounts)s
-                           AND cm.rebate_settlement_id IS NULL
-                           AND cl.date <= c.cutoff)
-                  FROM %(cutoffs)s
-                """,
-                accounts=tuple(self._get_paid_account_types()),
-                cutoffs=values_table(
-                    "c",
-                    (("move_id", "int4"), ("cutoff", "date")),
-                    list(cutoffs.items()),
-                ),
-            )
-        )
-        return {
-            move_id: min(max(float(paid or 0.0) / float(total), 0.0), 1.0)
-            if total
-            else 1.0
-            for move_id, total, paid in rows
-        }
-
-    @api.model
-    def _get_paid_account_types(self):
-        """The account types of the invoice lines whose reconciliation pays
-        an invoice (payment conditions): the receivable."""
-        return ("asset_receivable",)
-
-    @api.model
-    def _get_unripe_periods(self, periods, terms, date):
-        """Those of ``periods`` ((agreement id, date from, date to)) with a
-        payment condition whose invoices are not all due by ``date``, grace
-        days included: {(agreement id, date from): the date the last is due,
-        grace days included}. Their settlement waits until then."""
-        conditional = [p for p in periods if terms[p[0]].payment_condition != "none"]
-        if not conditional:
-            return {}
-        self.env.flush_all()
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT ag.id, p.date_from,
-                       MAX(COALESCE(am.invoice_date_due, am.invoice_date))
-                  %s AND am.move_type IN %s
-              GROUP BY 1, 2
-                """,
-                self._get_window_lines_from("p", PERIOD_COLUMNS, conditional),
-                tuple(self._get_invoice_move_types()),
-            )
-        )
-        ripe_on = {
-            (ag_id, start): last_due + timedelta(days=terms[ag_id].payment_grace_days)
-            for ag_id, start, last_due in rows
-        }
-        return {key: ripe for key, ripe in ripe_on.items() if ripe > date}
 
     @api.model
     def _count_period_invoices(self, periods):

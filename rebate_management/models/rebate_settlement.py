@@ -5,16 +5,18 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from .rebate_settlement_late import Adjustment
-
-# What an approved settlement pays: frozen once approved.
-LOCKED_FIELDS = (
+# Which period of which agreement a settlement settles.
+PERIOD_FIELDS = (
     "agreement_id",
     "partner_id",
     "company_id",
     "currency_id",
     "date_from",
     "date_to",
+)
+# What an approved settlement pays: frozen once approved.
+LOCKED_FIELDS = (
+    *PERIOD_FIELDS,
     "base_total",
     "base_forfeited",
     "base_cumulative",
@@ -492,120 +494,6 @@ class RebateSettlement(models.Model):
         self.env["rebate.agreement"]._check_rebate_group(
             "group_rebate_accountant", action
         )
-
-    def _fresh_totals(self, with_accrued=False):
-        """{settlement: (values, [Adjustment])}: the values computed afresh
-        from the source documents as the close computes and prepares them
-        (_get_settlement_amounts, _prepare_settlement_vals), with the
-        late documents each carries (_get_adjustments); what the
-        period's accruals add up to only ``with_accrued`` (else 0)."""
-        agreements = self.agreement_id
-        terms = agreements._read_accrual_terms()
-        tiers = agreements._read_tiers()
-        regular = self.filtered(lambda s: not s.is_adjustment)
-        periods = [(s.agreement_id.id, s.date_from, s.date_to) for s in regular]
-        amounts = self._get_settlement_amounts(periods, terms, tiers, exclude=self.ids)
-        accrued = self._read_accrued(periods, terms) if with_accrued else None
-        late = self._read_late_accruals(agreements.ids)
-        carried, alone = self._place_adjustments(
-            self._get_adjustments(late, terms, tiers, carriers=self.ids),
-            periods,
-            late,
-            terms,
-            closed=set(agreements.filtered(lambda a: a.state == "closed").ids),
-        )
-        for (ag_id, late_from, _late_to), adjustment in alone:
-            carried[ag_id, late_from, "adjustment"].append(adjustment)
-        totals = {}
-        for settlement in self:
-            ag_id = settlement.agreement_id.id
-            period = (ag_id, settlement.date_from, settlement.date_to)
-            # what it carries already, and the late documents no settlement
-            # carries yet that fall to it (to one adjustment settlement only)
-            adjustments = list(carried.get(settlement.id, []))
-            if settlement.is_adjustment:
-                adjustments += carried.pop(
-                    (ag_id, settlement.date_from, "adjustment"), []
-                )
-                values = self._prepare_adjustment_vals(
-                    terms[ag_id],
-                    period,
-                    Adjustment(
-                        ag_id,
-                        None,
-                        settlement.currency_id.round(
-                            sum(a.amount for a in adjustments)
-                        ),
-                        sum(a.base for a in adjustments),
-                        [],
-                        settlement.id,
-                    ),
-                )
-            else:
-                adjustments += carried.get(period[:2], [])
-                values = self._prepare_settlement_vals(
-                    terms[ag_id],
-                    period,
-                    amounts[period[:2]],
-                    accrued.get(period[:2], 0.0) if accrued is not None else 0.0,
-                )
-                self._add_adjustments(values, adjustments, terms[ag_id])
-            totals[settlement] = (self._strip_identity_vals(values), adjustments)
-        return totals
-
-    @api.model
-    def _strip_identity_vals(self, vals):
-        """Settlement values (_prepare_settlement_vals) without those that
-        say which period of which agreement it settles, and its state: what
-        recomputing a settlement writes afresh."""
-        identity = self._get_identity_fields()
-        return {key: value for key, value in vals.items() if key not in identity}
-
-    @api.model
-    def _get_identity_fields(self):
-        """The settlement values that a recompute keeps: which period of
-        which agreement it settles, and its state."""
-        return {
-            "agreement_id",
-            "partner_id",
-            "company_id",
-            "currency_id",
-            "date_from",
-            "date_to",
-            "is_adjustment",
-            "state",
-        }
-
-    def _recompute_totals(self):
-        """Write the settlements' values afresh from the source documents, as
-        the close writes them (_prepare_settlement_vals)."""
-        carried = {}
-        for settlement, (values, adjustments) in self._fresh_totals(
-            with_accrued=True
-        ).items():
-            settlement._rebate_workflow().write(
-                dict(values, computed_by_id=self.env.uid)
-            )
-            carried[settlement.id] = adjustments
-        # the late documents each carries now, and no longer the others
-        self.late_accrual_ids.sudo().write({"adjustment_settlement_id": False})
-        self._link_late_accruals(carried)
-        self._refresh_alerts()
-
-    def _check_up_to_date(self):
-        for settlement, (values, _adjustments) in self._fresh_totals().items():
-            rebate = values["rebate_total"]
-            if settlement.currency_id.compare_amounts(rebate, settlement.rebate_total):
-                raise UserError(
-                    self.env._(
-                        "The invoices of settlement %(name)s changed since it was "
-                        "computed (rebate now %(now)s instead of %(then)s). Recompute "
-                        "it before approving.",
-                        name=settlement.name,
-                        now=rebate,
-                        then=settlement.rebate_total,
-                    )
-                )
 
     @api.model
     def _domain_not_empty(self):

@@ -104,54 +104,71 @@ class RebateSettlementLate(models.AbstractModel):
         :param tiers: {agreement id: (threshold, rate) pairs}
         :return: [Adjustment] in agreement and period order
         """
-        # per period settled: its late documents by carrier, in the order
-        # they were carried (carrier's period, then id), the ones no
-        # settlement carries yet last; each carrier's adjustment is measured
-        # on the base settled before it
+        adjustments = []
+        for (ag_id, late_id), by_carrier in self._group_late_accruals(late).items():
+            agreement_terms = terms.get(ag_id)
+            if agreement_terms is None:
+                continue
+            adjustments += self._get_period_adjustments(
+                (ag_id, late_id),
+                by_carrier,
+                agreement_terms,
+                tiers.get(ag_id, []),
+                carriers,
+            )
+        return adjustments
+
+    @api.model
+    def _group_late_accruals(self, late):
+        """LateAccrual rows ``late`` per settled period, (agreement id, late
+        settlement id), then per carrier: (its period's start, its id), or
+        None for the documents no settlement carries yet."""
         groups = defaultdict(lambda: defaultdict(list))
         for row in late:
             carrier = (row.carrier_from, row.carrier_id) if row.carrier_id else None
             groups[row.agreement_id, row.late_id][carrier].append(row)
-        Agreement = self.env["rebate.agreement"]
+        return groups
+
+    @api.model
+    def _get_period_adjustments(self, key, by_carrier, terms, tiers, carriers):
+        """The Adjustments of the late documents of one settled period
+        (``key``: agreement id, late settlement id) ``by_carrier``
+        (_group_late_accruals), in the order they were carried (carrier's
+        period, then id), the ones no settlement carries yet last: each
+        carrier's adjustment is measured on the base settled before it; only
+        those of ``carriers`` and the uncarried ones are returned."""
+        settled = next(iter(by_carrier.values()))[0].late_cumulative
+        order = sorted(by_carrier, key=lambda carrier: (carrier is None, carrier or ()))
         adjustments = []
-        for (ag_id, late_id), by_carrier in groups.items():
-            agreement_terms = terms.get(ag_id)
-            if agreement_terms is None:
-                continue
-
-            def rebate(base, ag_id=ag_id, agreement_terms=agreement_terms):
-                base = round_base(
-                    base, agreement_terms.basis, agreement_terms.currency.rounding
+        for carrier in order:
+            rows = by_carrier[carrier]
+            base = sum(row.base for row in rows)
+            carrier_id = carrier and carrier[1]
+            if carrier is None or carrier_id in carriers:
+                amount = terms.currency.round(
+                    self._get_base_rebate(settled + base, tiers, terms)
+                    - self._get_base_rebate(settled, tiers, terms)
                 )
-                return Agreement._get_period_rebate(
-                    base, tiers.get(ag_id, []), agreement_terms
-                ).amount
-
-            rows = next(iter(by_carrier.values()))
-            settled = rows[0].late_cumulative
-            order = sorted(
-                by_carrier, key=lambda carrier: (carrier is None, carrier or ())
-            )
-            for carrier in order:
-                rows = by_carrier[carrier]
-                base = sum(row.base for row in rows)
-                carrier_id = carrier and carrier[1]
-                if carrier is None or carrier_id in carriers:
-                    amount = agreement_terms.currency.round(
-                        rebate(settled + base) - rebate(settled)
+                adjustments.append(
+                    Adjustment(
+                        *key,
+                        amount,
+                        base,
+                        [row.id for row in rows],
+                        carrier_id or None,
                     )
-                    adjustments.append(
-                        Adjustment(
-                            ag_id,
-                            late_id,
-                            amount,
-                            base,
-                            [row.id for row in rows],
-                            carrier_id or None,
-                        )
-                    )
-                settled += base
+                )
+            settled += base
         return adjustments
+
+    @api.model
+    def _get_base_rebate(self, base, tiers, terms):
+        """The rebate of a period's ``base``, rounded as its basis is, on the
+        agreement's ``tiers``."""
+        base = round_base(base, terms.basis, terms.currency.rounding)
+        return (
+            self.env["rebate.agreement"]._get_period_rebate(base, tiers, terms).amount
+        )
 
     @api.model
     def _place_adjustments(self, adjustments, periods, late, terms, closed=()):
