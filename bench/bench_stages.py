@@ -41,8 +41,8 @@ CREDIT_NOTE_STEPS = [
     ("account.move", "_track_finalize"),
 ]
 CLOSE_STEPS = [
-    ("rebate.counted.line", "_get_period_bases"),
-    ("rebate.counted.line", "_query_period_bases"),
+    ("rebate.line.query", "_get_period_bases"),
+    ("rebate.line.query", "_query_period_bases"),
     ("rebate.agreement", "_accrued_totals"),
     ("rebate.agreement", "_get_period_rebate"),
     ("rebate.settlement", "_create_once"),
@@ -56,7 +56,7 @@ CLOSE_STEPS = [
     ("rebate.settlement", "_track_finalize"),
 ]
 POSTING_STEPS = [
-    ("rebate.counted.line", "_query_lines"),
+    ("rebate.line.query", "_query_lines"),
     ("rebate.accrual", "_lock_agreements"),
     ("rebate.agreement", "_accrued_bases"),
     ("rebate.accrual", "_prepare_accrual_vals_list"),

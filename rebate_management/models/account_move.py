@@ -47,13 +47,13 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
-        customer_docs = self.env["rebate.counted.line"]._filter_counted_moves(posted)
+        customer_docs = self.env["rebate.line.query"]._filter_counted_moves(posted)
         if customer_docs:
             self.env["rebate.accrual"].sudo()._accrue_moves(customer_docs)
         return posted
 
     def button_draft(self):
-        move_types = self.env["rebate.counted.line"]._get_counted_move_types()
+        move_types = self.env["rebate.line.query"]._get_counted_move_types()
         was_posted = self.filtered(
             lambda m: m.state == "posted" and m.move_type in move_types
         )

@@ -293,7 +293,7 @@ class RebateAccrual(models.Model):
     @api.model
     def _accrue_moves(self, moves):
         """Accrue the rebate of freshly posted customer invoices and refunds."""
-        rows = self.env["rebate.counted.line"]._query_lines(move_ids=moves.ids)
+        rows = self.env["rebate.line.query"]._query_lines(move_ids=moves.ids)
         if not rows:
             return self.browse()
         agreements = self.env["rebate.agreement"].browse({row[0] for row in rows})
@@ -331,7 +331,7 @@ class RebateAccrual(models.Model):
         if periods is not None:
             date_from = min(p[1] for p in periods)
             date_to = max(period_of_line(*period)[1] for period in periods)
-        lines = self.env["rebate.counted.line"]._query_lines(
+        lines = self.env["rebate.line.query"]._query_lines(
             agreements, date_from=date_from, date_to=date_to
         )
         rows = [
@@ -475,11 +475,11 @@ class RebateAccrual(models.Model):
     @api.model
     def _group_line_rows(self, rows, terms):
         """{(agreement id, period, move id): [line values]} of counted line
-        rows (see rebate.counted.line._query_lines), in row order: each line's
+        rows (see rebate.line.query._query_lines), in row order: each line's
         sales in the agreement currency and its base."""
         agreements = self.env["rebate.agreement"].browse(terms)
         period_of_line = agreements._period_finder(terms)
-        convert = self.env["rebate.counted.line"]._get_amount_converter()
+        convert = self.env["rebate.line.query"]._get_amount_converter()
         groups = defaultdict(list)
         for (
             ag_id,

@@ -12,10 +12,6 @@ class RebateAgreement(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "rebate.workflow.mixin",
-        "rebate.terms.mixin",
-        "rebate.agreement.lifecycle",
-        "rebate.agreement.reward",
-        "rebate.agreement.portal",
     ]
     _order = "date_start desc, id desc"
     # whoever reads an agreement may discuss it in its chatter

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
@@ -101,7 +103,7 @@ class RebateAgreement(models.Model):
         rebates = defaultdict(float)
         measured = self.browse({window[0] for window in windows})
         if windows:
-            Lines = self.env["rebate.counted.line"]
+            Lines = self.env["rebate.line.query"]
             convert = Lines._get_amount_converter()
             terms = measured._read_accrual_terms()
             for ag_id, key, date, cur, amount in Lines._query_window_sales(windows):

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 
 from dateutil.relativedelta import relativedelta
 
@@ -11,14 +13,13 @@ from ..tools import to_date
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
 
-class RebateAgreementLifecycle(models.AbstractModel):
-    """The life of a rebate agreement, inherited by ``rebate.agreement``:
+class RebateAgreementLifecycle(models.Model):
+    """The life of a rebate agreement (``rebate.agreement``):
     proposed (draft, to approve), approved (active), amended by a new version
     from a date, cancelled, closed once its last period is settled; who may
     take each step, and which terms lock once it is approved."""
 
-    _name = "rebate.agreement.lifecycle"
-    _description = "Rebate Agreement Lifecycle"
+    _inherit = "rebate.agreement"
 
     @api.model
     def _get_term_fields(self):

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from markupsafe import Markup
 
 from odoo import api, fields, models
@@ -7,12 +9,11 @@ from odoo.tools import format_date, formatLang
 from ..tools import to_date
 
 
-class RebateAgreementPortal(models.AbstractModel):
-    """What a customer sees of an agreement on the portal, inherited by
-    ``rebate.agreement``: where it stands in the current period."""
+class RebateAgreementPortal(models.Model):
+    """What a customer sees of ``rebate.agreement`` on the portal: where it
+    stands in the current period."""
 
-    _name = "rebate.agreement.portal"
-    _description = "Rebate Agreement on the Portal"
+    _inherit = "rebate.agreement"
 
     send_statement = fields.Boolean(
         default=True,
@@ -80,7 +81,7 @@ class RebateAgreementPortal(models.AbstractModel):
         tiers = self._read_tiers()
         period_of = self._period_finder(terms)
         windows = [(ag_id, *period_of(ag_id, date)) for ag_id in terms]
-        bases = self.env["rebate.counted.line"]._get_period_bases(
+        bases = self.env["rebate.line.query"]._get_period_bases(
             [(ag_id, start, date) for ag_id, start, _end in windows], terms, date=date
         )
         percents = {
@@ -289,7 +290,7 @@ class RebateAgreementPortal(models.AbstractModel):
         """The base of the tier period from ``start`` to ``date_to``, payments
         counted as of ``date`` (the engine's period bases)."""
         self.ensure_one()
-        bases = self.env["rebate.counted.line"]._get_period_bases(
+        bases = self.env["rebate.line.query"]._get_period_bases(
             [(self.id, start, date_to)], {self.id: terms}, date=date
         )
         return bases.get((self.id, start), 0.0)

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -6,14 +8,13 @@ from odoo.exceptions import UserError, ValidationError
 from ..tools import to_date
 
 
-class RebateAgreementReward(models.AbstractModel):
-    """Rewards and penalties beyond the rate, inherited by
-    ``rebate.agreement``: templates of terms per customer grade, a committed
-    base with a penalty when the period falls short of it, and a minimum
-    number of invoices a period must have to earn its rebate."""
+class RebateAgreementReward(models.Model):
+    """Rewards and penalties of ``rebate.agreement`` beyond the rate:
+    templates of terms per customer grade, a committed base with a penalty
+    when the period falls short of it, and a minimum number of invoices a
+    period must have to earn its rebate."""
 
-    _name = "rebate.agreement.reward"
-    _description = "Rebate Agreement Rewards and Penalties"
+    _inherit = "rebate.agreement"
 
     def _default_penalty_product(self):
         return self.env.ref(

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict, namedtuple
 from types import SimpleNamespace
 
@@ -22,7 +24,7 @@ class AccrualTerms(SimpleNamespace):
     ``settlement_months`` that of a settlement (the same, or shorter for
     interim settlements); ``payment_condition`` and ``payment_grace_days``:
     which invoices count at settlement, by the share of them paid (see
-    rebate.counted.line); ``commitment_base``, ``penalty_type``,
+    rebate.line.query); ``commitment_base``, ``penalty_type``,
     ``penalty_value``: the penalty of a tier period short of the commitment;
     ``min_invoice_count``: the invoices a tier period needs to earn its rebate
     (see rebate.agreement.reward). A module adds its own terms by extending
@@ -38,14 +40,12 @@ class AccrualTerms(SimpleNamespace):
 PeriodRebate = namedtuple("PeriodRebate", "amount tier_index")
 
 
-class RebateTermsMixin(models.AbstractModel):
+class RebateAgreementTerms(models.Model):
     """An agreement's terms as the engine reads them (plain values, read for
     thousands of agreements in one query), and the rebate they give: the one
-    inheritable rebate method and its tier modes. Part of rebate.agreement,
-    which inherits it; extend them there."""
+    inheritable rebate method and its tier modes, on ``rebate.agreement``."""
 
-    _name = "rebate.terms.mixin"
-    _description = "Rebate Terms and Rebate"
+    _inherit = "rebate.agreement"
 
     def _get_periods(self, date_to=None):
         """All periods of the agreement, in order, ending on or before date_to."""

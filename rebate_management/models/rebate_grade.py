@@ -206,13 +206,13 @@ class RebateGrade(models.Model):
     def _read_trailing_sales(self, date, company_ids):
         """{company id: {customer id: (untaxed sales, invoice count)}} of the
         twelve months ending on ``date``: the lines that count for rebates
-        (rebate.counted.line._get_counted_condition: the rebate's own
+        (rebate.line.query._get_counted_condition: the rebate's own
         documents and their reversals never do), in the company's currency,
         by commercial entity. Only customers with an invoice in them."""
         if not company_ids:
             return {}
         self.env.flush_all()
-        Lines = self.env["rebate.counted.line"]
+        Lines = self.env["rebate.line.query"]
         rows = self.env.execute_query(
             SQL(
                 """

@@ -39,11 +39,6 @@ class RebateSettlement(models.Model):
         "mail.thread",
         "mail.activity.mixin",
         "rebate.workflow.mixin",
-        "rebate.settlement.payout",
-        "rebate.settlement.late",
-        "rebate.settlement.statement",
-        "rebate.settlement.reward",
-        "rebate.settlement.risk",
     ]
     _order = "date_to desc, id desc"
     # whoever reads a settlement may discuss it in its chatter

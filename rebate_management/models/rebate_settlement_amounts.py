@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -66,7 +68,7 @@ class RebateSettlement(models.Model):
         id, date from, date to)), each keyed (agreement id, date from), from
         the counted lines; the invoices are counted only for the agreements
         that ask a minimum of them."""
-        Lines = self.env["rebate.counted.line"]
+        Lines = self.env["rebate.line.query"]
         forfeited = {}
         bases = Lines._get_period_bases(windows, terms, date=date, forfeited=forfeited)
         counts = Lines._count_period_invoices(

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 import functools
 import logging
 from collections import namedtuple
@@ -175,7 +177,7 @@ class RebateSettlement(models.Model):
         each is one tuple, shared by every later step.)"""
         due = self._get_unsettled_periods(agreements, terms, date)
         # a period with a payment condition waits until its invoices are due
-        unripe = self.env["rebate.counted.line"]._get_unripe_periods(due, terms, date)
+        unripe = self.env["rebate.line.query"]._get_unripe_periods(due, terms, date)
         if not unripe:
             return due
         return [period for period in due if period[:2] not in unripe]
@@ -225,7 +227,7 @@ class RebateSettlement(models.Model):
             return {}
         terms = agreements._read_accrual_terms()
         unsettled = self._get_unsettled_periods(agreements, terms, date)
-        unripe = self.env["rebate.counted.line"]._get_unripe_periods(
+        unripe = self.env["rebate.line.query"]._get_unripe_periods(
             unsettled, terms, date
         )
         return {

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict, namedtuple
 
 from odoo import api, models
@@ -25,8 +27,8 @@ Adjustment = namedtuple(
 )
 
 
-class RebateSettlementLate(models.AbstractModel):
-    """Late documents, inherited by ``rebate.settlement``: an invoice or
+class RebateSettlementLate(models.Model):
+    """Late documents (``rebate.settlement``): an invoice or
     refund posted after the settlement of its period was approved keeps its
     effect on that period, R(settled base + late base) - R(settled base),
     which is carried once into the agreement's next settlement, or into an
@@ -40,8 +42,7 @@ class RebateSettlementLate(models.AbstractModel):
     (the period is settled again from its documents). The fields are on
     rebate.settlement: adjustment_total, is_adjustment, late_accrual_ids."""
 
-    _name = "rebate.settlement.late"
-    _description = "Rebate Settlement Late Documents"
+    _inherit = "rebate.settlement"
 
     @api.model
     def _read_late_accruals(self, agreement_ids=None):

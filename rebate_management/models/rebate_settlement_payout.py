@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict
 
 from odoo import Command, fields, models
@@ -6,16 +8,15 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 
-class RebateSettlementPayout(models.AbstractModel):
-    """How a settlement pays out, inherited by ``rebate.settlement``: its
+class RebateSettlementPayout(models.Model):
+    """How a settlement pays out (``rebate.settlement``): its
     document (a customer credit note for a rebate, a customer invoice for a
     claw-back), and what follows the credit note by the agreement's payout
     method: nothing (the customer's credit), an offset against the
     customer's oldest open invoices, or a payment from a bank journal. All of
     it through Odoo's accounting (reconciliation, the payment register)."""
 
-    _name = "rebate.settlement.payout"
-    _description = "Rebate Settlement Payout"
+    _inherit = "rebate.settlement"
 
     document_id = fields.Many2one(
         "account.move",

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -6,18 +8,15 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 
-class RebateSettlementReward(models.AbstractModel):
-    """Rewards and penalties on a settlement, inherited by
-    ``rebate.settlement``: the penalty of a commitment not met, the rebate
-    withheld for too few invoices, and the credit hold that keeps a rebate
-    from a customer with overdue invoices unless a sales manager releases
-    it."""
+class RebateSettlementReward(models.Model):
+    """Rewards and penalties on ``rebate.settlement``: the penalty of a
+    commitment not met, the rebate withheld for too few invoices, and the
+    credit hold that keeps a rebate from a customer with overdue invoices
+    unless a sales manager releases it."""
 
-    _name = "rebate.settlement.reward"
-    _description = "Rebate Settlement Rewards and Penalties"
+    _inherit = "rebate.settlement"
 
     # the settlement's currency (rebate.settlement defines it)
-    currency_id = fields.Many2one("res.currency", readonly=True)
     penalty_total = fields.Monetary(
         string="Penalty",
         readonly=True,

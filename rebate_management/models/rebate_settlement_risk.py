@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict, namedtuple
 from datetime import timedelta
 
@@ -23,13 +25,12 @@ AlertSettings = namedtuple(
 )
 
 
-class RebateSettlementRisk(models.AbstractModel):
-    """Risk control on a settlement, inherited by ``rebate.settlement``: the
+class RebateSettlementRisk(models.Model):
+    """Risk control on a settlement (``rebate.settlement``): the
     alerts computed with it (in the close's batch, not per settlement), and a
     sales manager's acknowledgement, without which it is not approved."""
 
-    _name = "rebate.settlement.risk"
-    _description = "Rebate Settlement Risk Control"
+    _inherit = "rebate.settlement"
 
     alert_ids = fields.One2many(
         "rebate.settlement.alert", "settlement_id", string="Alerts", readonly=True
@@ -316,7 +317,7 @@ class RebateSettlementRisk(models.AbstractModel):
                     fact.date_to + timedelta(days=1),
                     fact.date_to + timedelta(days=days),
                 )
-        returns = self.env["rebate.counted.line"]._get_refund_bases(
+        returns = self.env["rebate.line.query"]._get_refund_bases(
             list(set(windows.values())), terms
         )
         alerts = {}
@@ -348,7 +349,7 @@ class RebateSettlementRisk(models.AbstractModel):
             if terms[fact.agreement_id].basis == "quantity"
         }
         forfeited = {}
-        sales = self.env["rebate.counted.line"]._get_period_bases(
+        sales = self.env["rebate.line.query"]._get_period_bases(
             list(on_quantity),
             {
                 period[0]: terms[period[0]]._replace(basis="amount")

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 import base64
 
 from odoo import fields, models
@@ -10,14 +12,13 @@ from ..rebate_maths import split_amount
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class RebateSettlementStatement(models.AbstractModel):
-    """What a settlement's statement shows, inherited by ``rebate.settlement``:
+class RebateSettlementStatement(models.Model):
+    """What a settlement's statement shows (``rebate.settlement``):
     the lines it counted and the rebate spread over them, the share of each
     invoice that counted under a payment condition, the late documents it
     carries, the tier reached; and its Excel export."""
 
-    _name = "rebate.settlement.statement"
-    _description = "Rebate Settlement Statement"
+    _inherit = "rebate.settlement"
 
     def export_xlsx(self):
         """The rebate statement of these settlements as an .xlsx file, base64
@@ -158,7 +159,7 @@ class RebateSettlementStatement(models.AbstractModel):
         terms = self.agreement_id._get_terms()
         if terms.payment_condition == "none":
             return
-        Lines = self.env["rebate.counted.line"]
+        Lines = self.env["rebate.line.query"]
         today = fields.Date.context_today(self)
         invoices = accruals.move_id.filtered(lambda m: m.move_type == "out_invoice")
         cutoffs = {

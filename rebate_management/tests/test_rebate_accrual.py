@@ -134,7 +134,7 @@ class TestRebateAccrual(RebateCommon):
         agreements = products + categories + everything
         quarter = (fields.Date.to_date("2025-01-01"), fields.Date.to_date("2025-03-31"))
         self.assertEqual(
-            self.env["rebate.counted.line"]._get_period_bases(
+            self.env["rebate.line.query"]._get_period_bases(
                 [(a.id, *quarter) for a in agreements]
             ),
             {

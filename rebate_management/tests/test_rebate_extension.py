@@ -71,7 +71,7 @@ class TestRebateExtension(RebateCommon):
         more than 60 a unit) sees posting, rebuild, close and effect agree,
         on an agreement that counts every line (the per-customer fast path)
         and on a scoped one."""
-        Lines = type(self.env["rebate.counted.line"])
+        Lines = type(self.env["rebate.line.query"])
         original = Lines._get_counted_condition
 
         def _get_counted_condition(model):
@@ -150,7 +150,7 @@ class TestRebateExtension(RebateCommon):
         """What a line adds is one method: a module counting each line at
         half its amount sees posting, rebuild, close, effect and grades
         agree."""
-        Lines = type(self.env["rebate.counted.line"])
+        Lines = type(self.env["rebate.line.query"])
 
         def _get_line_amount(model):
             return SQL("%s * aml.price_subtotal / 2", model._get_line_sign())

@@ -1,18 +1,20 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict
 
 from odoo import api, models
 from odoo.tools import SQL
 
-from .rebate_counted_line import PERIOD_COLUMNS
+from .rebate_line_query import PERIOD_COLUMNS
 
 
-class RebateCountedLine(models.AbstractModel):
+class RebateLineQuery(models.AbstractModel):
     """The refunds alone among the counted lines: what a customer returned in
     a window after a period (the return alert of rebate.settlement.risk),
     summed over the few windows where the customer has a refund at all."""
 
-    _inherit = "rebate.counted.line"
+    _inherit = "rebate.line.query"
 
     @api.model
     def _get_refund_bases(self, windows, terms):

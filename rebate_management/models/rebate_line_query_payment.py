@@ -1,20 +1,22 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.tools import SQL
 
 from ..tools import values_table
-from .rebate_counted_line import PERIOD_COLUMNS
+from .rebate_line_query import PERIOD_COLUMNS
 
 
-class RebateCountedLine(models.AbstractModel):
+class RebateLineQuery(models.AbstractModel):
     """Payment conditions of the counted lines: an agreement that counts its
     invoices once paid (by the settlement's date, or on time) counts each by
     the share of it paid by its cutoff date, and settles a period once its
     invoices are due."""
 
-    _inherit = "rebate.counted.line"
+    _inherit = "rebate.line.query"
 
     @api.model
     def _add_paid_bases(self, bases, lost, periods, terms, convert, date=None):
