@@ -337,7 +337,7 @@ class RebateSettlement(models.Model):
         # a document posted meanwhile waits for the approval, or is seen by it
         self.env["rebate.accrual"]._lock_agreements(self.agreement_id)
         self._check_up_to_date()
-        self._rebate_workflow().write(
+        self._write_workflow(
             {
                 "state": "approved",
                 "approved_by_id": self.env.user.id,

@@ -61,7 +61,7 @@ class RebateSettlementPayout(models.Model):
                 )
         self._check_credit_hold()
         zero = self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-        zero._rebate_workflow().write({"state": "done"})
+        zero._write_workflow({"state": "done"})
         to_credit = self - zero
         if not to_credit:
             return True
@@ -78,7 +78,7 @@ class RebateSettlementPayout(models.Model):
         for settlement, move in zip(linking, moves, strict=True):
             settlement.document_id = move
         to_credit._pay_out()
-        to_credit._rebate_workflow().write({"state": "done"})
+        to_credit._write_workflow({"state": "done"})
         to_credit._send_statements()
         return True
 

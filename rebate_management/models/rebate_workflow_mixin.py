@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from markupsafe import Markup
 
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import UserError
 
 from ..tools import log_notes, write_tracked
@@ -35,11 +35,28 @@ class RebateWorkflowMixin(models.AbstractModel):
         return self.with_context(rebate_workflow=WORKFLOW_KEY)
 
     # The chatter of the workflow's writes. Odoo's own tracking and notes,
-    # but for the batches of a period close or a grading (thousands of
-    # records), where Odoo writes one message at a time: 1.6 s for the 4,800
-    # first notes of the default bench's close, against 0.12 s in bulk. Those
-    # call the two _bulk_* methods, which write the rows Odoo would (tests
-    # compare them); a module preferring Odoo's way overrides them.
+    # but for batches (a period close or a grading: thousands of records;
+    # approving or paying out hundreds of settlements at once), where Odoo
+    # writes one message at a time: 1.6 s for the 4,800 first notes of the
+    # default bench's close, against 0.12 s in bulk. Those call the two
+    # _bulk_* methods, which write the rows Odoo would (tests compare them);
+    # a module preferring Odoo's way overrides them.
+
+    def _write_workflow(self, vals):
+        """Write ``vals`` as the workflow, tracked: through Odoo's tracking
+        for a few records, in bulk from _get_bulk_chatter_size() records on
+        (approving 500 settlements at once costs 0.65 s more through Odoo's
+        tracking than in bulk on the default bench)."""
+        if len(self) >= self._get_bulk_chatter_size():
+            self._bulk_write_tracked(vals)
+        else:
+            self._rebate_workflow().write(vals)
+
+    @api.model
+    def _get_bulk_chatter_size(self):
+        """From how many records on a workflow write's chatter is written in
+        bulk (_write_workflow)."""
+        return 50
 
     def _bulk_write_tracked(self, vals):
         """Write ``vals`` as the workflow on a batch of thousands, with the

@@ -214,6 +214,18 @@ class TestRebateExtension(RebateCommon):
             "document_id",
         )
 
+    def test_deprecated_counted_line_model_still_reads(self):
+        """rebate.counted.line, renamed rebate.line.query in 18.0.1.5,
+        still answers what the query service answers."""
+        agreement = self._create_agreement([(0.0, 2.0)])
+        self._create_invoice([(self.product_x, 10, 100.0)])
+        old, new = self.env["rebate.counted.line"], self.env["rebate.line.query"]
+        self.assertEqual(old._get_counted_move_types(), new._get_counted_move_types())
+        periods = [(agreement.id, *dates) for dates in agreement._get_periods()]
+        bases = new._get_period_bases(periods)
+        self.assertEqual(old._get_period_bases(periods), bases)
+        self.assertEqual(bases[(agreement.id, periods[0][1])], 1000.0)
+
 
 @tagged("post_install", "-at_install")
 class TestRebateEngineGuarantees(RebateCommon):

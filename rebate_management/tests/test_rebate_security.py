@@ -507,6 +507,57 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertEqual((rebate.old_value_float, rebate.new_value_float), (10.0, 15.0))
         self.assertEqual(rebate.mail_message_id, states.mail_message_id)
 
+    def test_large_approvals_log_in_bulk_what_odoo_logs(self):
+        """Approving from _get_bulk_chatter_size() settlements on writes
+        their chatter in bulk, the rows Odoo's tracking writes for one."""
+        agreements = self.env["rebate.agreement"]
+        for name in ("By Odoo", "In Bulk 1", "In Bulk 2"):
+            customer = self.env["res.partner"].create({"name": name})
+            agreements |= self._create_agreement([(0.0, 1.0)], partner_id=customer.id)
+            self._create_invoice([(self.product_x, 10, 100.0)], partner=customer)
+        settlements = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreements
+        )
+        self._flush_tracking()
+        by_odoo = settlements.filtered(lambda s: s.agreement_id == agreements[0])
+        in_bulk = settlements - by_odoo
+        Settlement = type(self.env["rebate.settlement"])
+        bulk_calls = []
+        bulk_write = Settlement._bulk_write_tracked
+
+        def _bulk_write_tracked(records, vals):
+            bulk_calls.append(records)
+            return bulk_write(records, vals)
+
+        with (
+            patch.object(Settlement, "_get_bulk_chatter_size", lambda self: 2),
+            patch.object(Settlement, "_bulk_write_tracked", _bulk_write_tracked),
+        ):
+            by_odoo.action_approve()
+            self._flush_tracking()
+            in_bulk.action_approve()
+            self._flush_tracking()
+        self.assertEqual(bulk_calls, [in_bulk])
+        rows = []
+        for settlement in by_odoo + in_bulk:
+            self.assertEqual(settlement.state, "approved")
+            tracking = self._tracked(settlement, "state")
+            self.assertEqual(len(tracking), 1)
+            self.env.cr.execute(
+                "SELECT to_jsonb(m) - %s AS message, to_jsonb(t) - %s AS tracking"
+                "  FROM mail_message m JOIN mail_tracking_value t"
+                "    ON t.mail_message_id = m.id WHERE t.id = %s",
+                [
+                    ["id", "res_id", "message_id", "date", "create_date", "write_date"],
+                    ["id", "mail_message_id", "create_date", "write_date"],
+                    tracking.id,
+                ],
+            )
+            rows.append(self.env.cr.fetchone())
+        self.assertEqual(rows[1], rows[0])
+        self.assertEqual(rows[2], rows[0])
+        self.assertEqual(rows[0][1]["new_value_char"], "Approved")
+
     def test_bulk_tracking_leaves_subtypes_to_odoo(self):
         """A module that gives a state change a subtype (to notify followers)
         gets Odoo's own post, not a bulk note."""
