@@ -6,6 +6,15 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..tools import list_action, notification_action, soft_reload_action, wizard_action
 
+# An agreement's states, also those of the analysis report's agreements.
+AGREEMENT_STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("active", "Active"),
+    ("closed", "Closed"),
+    ("cancelled", "Cancelled"),
+]
+
 
 class RebateAgreement(models.Model):
     _name = "rebate.agreement"
@@ -217,13 +226,7 @@ class RebateAgreement(models.Model):
         help="The bank journal the rebates are paid from (bank payment).",
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("to_approve", "To Approve"),
-            ("active", "Active"),
-            ("closed", "Closed"),
-            ("cancelled", "Cancelled"),
-        ],
+        AGREEMENT_STATES,
         string="Status",
         required=True,
         default="draft",

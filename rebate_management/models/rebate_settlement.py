@@ -7,6 +7,13 @@ from odoo.tools import format_date
 
 from ..tools import list_action, notification_action
 
+# A settlement's states, also those of the analysis report's settlements.
+SETTLEMENT_STATES = [
+    ("draft", "Draft"),
+    ("approved", "Approved"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
 # Which period of which agreement a settlement settles.
 PERIOD_FIELDS = (
     "agreement_id",
@@ -137,12 +144,7 @@ class RebateSettlement(models.Model):
         help="What the period's accruals added up to when the settlement was computed.",
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("approved", "Approved"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
+        SETTLEMENT_STATES,
         string="Status",
         required=True,
         default="draft",
