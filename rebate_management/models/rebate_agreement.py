@@ -4,6 +4,17 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from ..tools import list_action, notification_action, soft_reload_action, wizard_action
+
+# An agreement's states, also those of the analysis report's agreements.
+AGREEMENT_STATES = [
+    ("draft", "Draft"),
+    ("to_approve", "To Approve"),
+    ("active", "Active"),
+    ("closed", "Closed"),
+    ("cancelled", "Cancelled"),
+]
+
 
 class RebateAgreement(models.Model):
     _name = "rebate.agreement"
@@ -215,13 +226,7 @@ class RebateAgreement(models.Model):
         help="The bank journal the rebates are paid from (bank payment).",
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("to_approve", "To Approve"),
-            ("active", "Active"),
-            ("closed", "Closed"),
-            ("cancelled", "Cancelled"),
-        ],
+        AGREEMENT_STATES,
         string="Status",
         required=True,
         default="draft",
@@ -466,24 +471,15 @@ class RebateAgreement(models.Model):
 
     def action_open_amend_wizard(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Amend Agreement"),
-            "res_model": "rebate.agreement.amend.wizard",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_agreement_id": self.id},
-        }
+        return wizard_action(
+            self.env._("Amend Agreement"),
+            "rebate.agreement.amend.wizard",
+            {"default_agreement_id": self.id},
+        )
 
     def action_view_versions(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Versions"),
-            "res_model": "rebate.agreement",
-            "view_mode": "list,form",
-            "domain": [("id", "in", self._get_all_versions().ids)],
-        }
+        return list_action(self.env._("Versions"), self._get_all_versions())
 
     def action_recompute_accruals(self):
         """Rebuild the accruals of active agreements from the posted documents."""
@@ -501,17 +497,12 @@ class RebateAgreement(models.Model):
             )
         else:
             message = self.env._("Nothing to recompute: only active agreements accrue.")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Recompute Accruals"),
-                "message": message,
-                "type": "success" if active else "info",
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification_action(
+            self.env._("Recompute Accruals"),
+            message,
+            "success" if active else "info",
+            soft_reload_action(),
+        )
 
     def action_close_periods(self):
         """Settle the ended periods of these agreements (button and server

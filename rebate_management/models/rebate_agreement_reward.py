@@ -5,7 +5,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import to_date
+from ..tools import to_date, wizard_action
 
 
 class RebateAgreementReward(models.Model):
@@ -173,14 +173,11 @@ class RebateAgreementReward(models.Model):
 
     def action_open_generate_wizard(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Generate Agreements"),
-            "res_model": "rebate.agreement.generate",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_template_id": self.id},
-        }
+        return wizard_action(
+            self.env._("Generate Agreements"),
+            "rebate.agreement.generate",
+            {"default_template_id": self.id},
+        )
 
     @api.onchange("commitment_base")
     def _onchange_commitment_base(self):

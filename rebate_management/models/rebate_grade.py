@@ -7,7 +7,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..tools import to_date
+from ..tools import notification_action, soft_reload_action, to_date
 
 
 class RebateGrade(models.Model):
@@ -119,19 +119,11 @@ class RebateGrade(models.Model):
             "group_rebate_manager", self.env._("assign customer grades")
         )
         changed = self.sudo()._assign_grades(fields.Date.context_today(self))
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Customer Grades"),
-                "message": self.env._(
-                    "%(count)s customer(s) changed grade.", count=len(changed)
-                ),
-                "type": "success",
-                "sticky": False,
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification_action(
+            self.env._("Customer Grades"),
+            self.env._("%(count)s customer(s) changed grade.", count=len(changed)),
+            next_action=soft_reload_action(),
+        )
 
     @api.model
     def _cron_assign_grades(self):

@@ -5,6 +5,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
+from ..tools import list_action, notification_action
+
+# A settlement's states, also those of the analysis report's settlements.
+SETTLEMENT_STATES = [
+    ("draft", "Draft"),
+    ("approved", "Approved"),
+    ("done", "Done"),
+    ("cancelled", "Cancelled"),
+]
 # Which period of which agreement a settlement settles.
 PERIOD_FIELDS = (
     "agreement_id",
@@ -135,12 +144,7 @@ class RebateSettlement(models.Model):
         help="What the period's accruals added up to when the settlement was computed.",
     )
     state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("approved", "Approved"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
+        SETTLEMENT_STATES,
         string="Status",
         required=True,
         default="draft",
@@ -502,53 +506,54 @@ class RebateSettlement(models.Model):
         (today by default) created, and of the periods it left waiting for
         their invoices to be due, then the settlements that matter among
         them."""
-        to_approve = self.filtered(lambda s: s.state == "draft")
         date = date or fields.Date.context_today(self)
         waiting = self._describe_waiting_periods(agreements, date)
+        if self:
+            message = self._describe_closed(waiting)
+        else:
+            message = self._describe_nothing_closed(agreements, date, waiting)
+        to_approve = self.filtered(lambda s: s.state == "draft")
+        return notification_action(
+            self.env._("Close Ended Periods"),
+            message,
+            "success" if self else "info",
+            to_approve._action_open(self.env._("Settlements to Approve"))
+            if to_approve
+            else None,
+        )
+
+    def _describe_closed(self, waiting):
+        """What the close that created these settlements did, and the periods
+        it left ``waiting`` (a sentence, or nothing), as one message."""
+        message = self.env._(
+            "%(count)s period(s) closed: %(draft)s settlement(s) to approve, "
+            "%(zero)s at zero.",
+            count=len(self),
+            draft=len(self.filtered(lambda s: s.state == "draft")),
+            zero=len(self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))),
+        )
+        if waiting:
+            message += " " + self.env._("Waiting: %(waiting)s.", waiting=waiting)
+        return message
+
+    @api.model
+    def _describe_nothing_closed(self, agreements, date, waiting):
+        """Why a close of ``agreements`` on ``date`` closed no period, with
+        the periods it left ``waiting`` (a sentence, or nothing)."""
         # (the close itself may have closed the agreements: their last period)
-        if not self and not agreements.filtered(lambda a: a.state == "active"):
-            message = self.env._(
+        if not agreements.filtered(lambda a: a.state == "active"):
+            return self.env._(
                 "Nothing to close: only active agreements have periods to settle."
             )
-        elif not self and waiting:
-            message = self.env._("Nothing to close yet: %(waiting)s.", waiting=waiting)
-        elif not self and (not_ended := self._describe_not_ended(agreements, date)):
-            message = self.env._(
-                "Nothing to close yet: %(periods)s.", periods=not_ended
-            )
-        elif not self:
-            message = self.env._(
-                "Nothing to close: every ended period of %(agreements)s is already "
-                "settled.",
-                agreements=", ".join(agreements.mapped("display_name")),
-            )
-        else:
-            message = self.env._(
-                "%(count)s period(s) closed: %(draft)s settlement(s) to approve, "
-                "%(zero)s at zero.",
-                count=len(self),
-                draft=len(to_approve),
-                zero=len(
-                    self.filtered(lambda s: s.currency_id.is_zero(s.rebate_total))
-                ),
-            )
-            if waiting:
-                message += " " + self.env._("Waiting: %(waiting)s.", waiting=waiting)
-        params = {
-            "title": self.env._("Close Ended Periods"),
-            "message": message,
-            "type": "success" if self else "info",
-            "sticky": False,
-        }
-        if to_approve:
-            params["next"] = to_approve._action_open(
-                self.env._("Settlements to Approve")
-            )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": params,
-        }
+        if waiting:
+            return self.env._("Nothing to close yet: %(waiting)s.", waiting=waiting)
+        if not_ended := self._describe_not_ended(agreements, date):
+            return self.env._("Nothing to close yet: %(periods)s.", periods=not_ended)
+        return self.env._(
+            "Nothing to close: every ended period of %(agreements)s is already "
+            "settled.",
+            agreements=", ".join(agreements.mapped("display_name")),
+        )
 
     def _describe_not_ended(self, agreements, date):
         """The active ``agreements`` none of whose periods has ended by
@@ -584,17 +589,9 @@ class RebateSettlement(models.Model):
         )
 
     def _action_open(self, name):
-        # views given: the action may travel as a notification's "next",
-        # which the web client runs as it is (a button's return value is
-        # completed by the server, a nested one is not)
-        action = {
-            "type": "ir.actions.act_window",
-            "name": name,
-            "res_model": "rebate.settlement",
-            "view_mode": "list,form",
-            "views": [(False, "list"), (False, "form")],
-            "domain": [("id", "in", self.ids)],
-        }
+        # views given (see tools/actions.py): the action may travel as a
+        # notification's "next"
+        action = list_action(name, self)
         if len(self) == 1:
             action.update(view_mode="form", views=[(False, "form")], res_id=self.id)
         return action

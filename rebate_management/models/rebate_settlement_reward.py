@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
+from ..tools import wizard_action
+
 
 class RebateSettlementReward(models.Model):
     """Rewards and penalties on ``rebate.settlement``: the penalty of a
@@ -162,14 +164,11 @@ class RebateSettlementReward(models.Model):
 
     def action_open_release_hold_wizard(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Release Credit Hold"),
-            "res_model": "rebate.settlement.release.hold",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_settlement_id": self.id},
-        }
+        return wizard_action(
+            self.env._("Release Credit Hold"),
+            "rebate.settlement.release.hold",
+            {"default_settlement_id": self.id},
+        )
 
     def _check_credit_hold(self):
         """Refuse to approve or pay out a rebate while its customer has

@@ -9,7 +9,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import insert_records
+from ..tools import insert_records, wizard_action
 
 # What the alert checks read of a settlement: plain values, from the close's
 # own or read once (thousands of settlements are not browsed for them).
@@ -85,15 +85,11 @@ class RebateSettlementRisk(models.Model):
 
     def action_open_acknowledge_wizard(self):
         self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Acknowledge Alerts"),
-            "res_model": "rebate.settlement.acknowledge",
-            "view_mode": "form",
-            "views": [(False, "form")],
-            "target": "new",
-            "context": {"default_settlement_id": self.id},
-        }
+        return wizard_action(
+            self.env._("Acknowledge Alerts"),
+            "rebate.settlement.acknowledge",
+            {"default_settlement_id": self.id},
+        )
 
     def _check_alerts_acknowledged(self):
         for settlement in self:

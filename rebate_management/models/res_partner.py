@@ -2,6 +2,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import wizard_action
+
 # The key the partner merge puts in the context so that its writes leave the
 # grade alone: an object, which a context sent over RPC cannot hold.
 KEEP_GRADE_KEY = object()
@@ -131,14 +133,11 @@ class ResPartner(models.Model):
     def action_open_rebate_grade_wizard(self):
         self.ensure_one()
         self._check_rebate_grade_manager()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Set Rebate Grade"),
-            "res_model": "rebate.grade.set",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_partner_id": self.id},
-        }
+        return wizard_action(
+            self.env._("Set Rebate Grade"),
+            "rebate.grade.set",
+            {"default_partner_id": self.id},
+        )
 
     def action_set_rebate_grade(self, grade_id, reason):
         """A sales manager sets the rebate grade of this customer by hand, in

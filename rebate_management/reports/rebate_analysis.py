@@ -2,6 +2,9 @@
 from odoo import fields, models
 from odoo.tools import SQL
 
+from ..models.rebate_agreement import AGREEMENT_STATES
+from ..models.rebate_settlement import SETTLEMENT_STATES
+
 
 class RebateAnalysis(models.Model):
     """What each customer bought, accrued and was credited, per agreement,
@@ -68,23 +71,12 @@ class RebateAnalysis(models.Model):
     date = fields.Date(readonly=True)
     period_start = fields.Date(readonly=True)
     agreement_state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("to_approve", "To Approve"),
-            ("active", "Active"),
-            ("closed", "Closed"),
-            ("cancelled", "Cancelled"),
-        ],
+        AGREEMENT_STATES,
         string="Agreement Status",
         readonly=True,
     )
     settlement_state = fields.Selection(
-        [
-            ("draft", "Draft"),
-            ("approved", "Approved"),
-            ("done", "Done"),
-            ("cancelled", "Cancelled"),
-        ],
+        SETTLEMENT_STATES,
         string="Settlement Status",
         readonly=True,
     )

@@ -1,8 +1,11 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import os
 from contextlib import contextmanager
 
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
+from odoo.tests.common import _find_executable
+from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -158,3 +161,30 @@ class RebateCommon(AccountTestInvoicingCommon):
         with self.assertRaises(exception) as capture:
             yield capture
         self.assertIn(text, str(capture.exception))
+
+
+class RebateHttpMixin:
+    """What the rebate tests over HTTP (with an HttpCase) share: XML-RPC
+    calls as a test user, and the browser a tour needs."""
+
+    def _call_as(self, user, password, model, method, *args, **kwargs):
+        """``method`` of ``model`` called over XML-RPC as ``user``."""
+        # a refused call is logged by the server as a warning: expected here
+        with mute_logger("odoo.http"):
+            return self.xmlrpc_object.execute_kw(
+                self.env.cr.dbname, user.id, password, model, method, list(args), kwargs
+            )
+
+    def _call(self, user, model, method, *args, **kwargs):
+        """The same, with a test user's password (its login, then "-pass")."""
+        password = f"{user.login}-pass"
+        return self._call_as(user, password, model, method, *args, **kwargs)
+
+    def _require_browser(self):
+        """Skip the test without Chromium, but in CI, which must have it."""
+        try:
+            _find_executable()
+        except Exception:
+            if os.environ.get("CI"):
+                self.fail("Chromium is required in CI (scripts/setup.sh installs it)")
+            self.skipTest("no Chromium: install Debian's chromium package")

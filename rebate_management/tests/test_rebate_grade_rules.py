@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import os
 from xmlrpc.client import Fault
 
 from freezegun import freeze_time
@@ -7,10 +6,8 @@ from freezegun import freeze_time
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
-from odoo.tests.common import _find_executable
-from odoo.tools import mute_logger
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 
 GRADE_WRITE = (
     "The rebate grade of a customer is set by the grading (every month, or "
@@ -370,18 +367,8 @@ class TestRebateGradeRules(GradeRulesCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
+class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
     """The same rules over XML-RPC, as each role would meet them."""
-
-    def _call(self, user, password, model, method, *args, **kwargs):
-        # a refused call is logged by the server as a warning: expected here
-        with mute_logger("odoo.http"):
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname, user.id, password, model, method, list(args), kwargs
-            )
-
-    def _as(self, user, *args, **kwargs):
-        return self._call(user, f"{user.login}-pass", *args, **kwargs)
 
     def test_grades_over_rpc(self):
         admin = self.env.ref("base.user_admin")
@@ -393,7 +380,7 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
         ):
             for context in ({}, {"rebate_workflow": True}):
                 with self.assertRaises(Fault) as capture:
-                    self._call(
+                    self._call_as(
                         user,
                         password,
                         "res.partner",
@@ -404,14 +391,14 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
                     )
                 self.assertIn(GRADE_WRITE, capture.exception.faultString, user.login)
         with self.assertRaises(Fault) as capture:
-            self._as(
+            self._call(
                 self.salesperson,
                 "res.partner",
                 "create",
                 {"name": "Born graded", "rebate_grade_id": self.grade_a.id},
             )
         self.assertIn(GRADE_WRITE, capture.exception.faultString)
-        new_id = self._as(
+        new_id = self._call(
             self.salesperson, "res.partner", "create", {"name": "Signed up"}
         )
         self.assertTrue(self.env["res.partner"].browse(new_id).exists())
@@ -433,10 +420,10 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
             ),
         ):
             with self.assertRaises(Fault) as capture:
-                self._as(self.salesperson, *args)
+                self._call(self.salesperson, *args)
             self.assertIn(text, capture.exception.faultString)
         with self.assertRaises(Fault) as capture:
-            self._as(
+            self._call(
                 self.manager,
                 "res.partner",
                 "action_set_rebate_grade",
@@ -446,7 +433,7 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
             )
         self.assertIn("Say why", capture.exception.faultString)
         self.assertFalse(self._grade(self.buyer))
-        wizard_id = self._as(
+        wizard_id = self._call(
             self.manager,
             "rebate.grade.set",
             "create",
@@ -456,7 +443,7 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
                 "reason": "Key account",
             },
         )
-        self._as(self.manager, "rebate.grade.set", "action_set_grade", [wizard_id])
+        self._call(self.manager, "rebate.grade.set", "action_set_grade", [wizard_id])
         self.assertEqual(self._grade(self.buyer), self.grade_a)
         self.assertEqual(
             self._grade_notes(self.buyer),
@@ -465,7 +452,7 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
 
     def test_templates_and_grade_names_over_rpc(self):
         with self.assertRaises(Fault) as capture:
-            self._as(
+            self._call(
                 self.manager,
                 "rebate.agreement",
                 "create",
@@ -481,7 +468,7 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
             capture.exception.faultString,
         )
         with self.assertRaises(Fault) as capture:
-            self._as(self.manager, "rebate.grade", "create", {"name": " b"})
+            self._call(self.manager, "rebate.grade", "create", {"name": " b"})
         self.assertIn("already has a grade named B:", capture.exception.faultString)
         self.assertFalse(
             self.env["rebate.agreement"].search([("name", "=", "RPC template")])
@@ -493,17 +480,12 @@ class TestRebateGradeRulesRpc(GradeRulesCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestRebateGradeTour(GradeRulesCommon, HttpCase):
+class TestRebateGradeTour(RebateHttpMixin, GradeRulesCommon, HttpCase):
     """The grade list and the Set Rebate Grade wizard, in a real browser, as
     a sales manager."""
 
     def test_grade_list_and_wizard_in_the_browser(self):
-        try:
-            _find_executable()
-        except Exception:
-            if os.environ.get("CI"):
-                self.fail("Chromium is required in CI (scripts/setup.sh installs it)")
-            self.skipTest("no Chromium: install Debian's chromium package")
+        self._require_browser()
         company = self.env.company
         # start_tour logs in with a password equal to the login
         new_test_user(

@@ -5,15 +5,14 @@ from xmlrpc.client import Fault
 from freezegun import freeze_time
 
 from odoo.tests import new_test_user, tagged
-from odoo.tools import mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 
 
 @tagged("post_install", "-at_install")
-class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
+class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCommon):
     """Customers see their rebates on the portal (issue #17, part 1): their
     own agreements once approved, their terms and progress, the settlements
     paid with their documents and statements; nothing of anyone else's, and
@@ -250,16 +249,7 @@ class TestRebatePortal(RebateCommon, AccountTestInvoicingHttpCommon):
             self.assertIn("/web/login", response.headers["Location"])
 
     def _rpc(self, model, method, *args, **kwargs):
-        with mute_logger("odoo.http"):
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname,
-                self.portal.id,
-                "rebate_portal-pass",
-                model,
-                method,
-                list(args),
-                kwargs,
-            )
+        return self._call(self.portal, model, method, *args, **kwargs)
 
     def test_portal_users_read_their_own_and_nothing_else(self):
         self.assertEqual(

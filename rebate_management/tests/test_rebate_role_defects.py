@@ -9,15 +9,14 @@ from openpyxl import load_workbook
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 
 APPROVAL = "rebate_management.mail_activity_type_agreement_approval"
 
 
 @tagged("post_install", "-at_install")
-class TestRebateRoleDefects(RebateCommon, HttpCase):
+class TestRebateRoleDefects(RebateHttpMixin, RebateCommon, HttpCase):
     """Defects found trying the engine as each role would (issue #23): each
     tested as the role that met it, and over XML-RPC where an integrator
     calls it."""
@@ -34,18 +33,6 @@ class TestRebateRoleDefects(RebateCommon, HttpCase):
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.product_x.taxes_id = False
         cls.rebate_product.taxes_id = False
-
-    def _call(self, user, model, method, *args, **kwargs):
-        with mute_logger("odoo.http"):
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname,
-                user.id,
-                f"{user.login}-pass",
-                model,
-                method,
-                list(args),
-                kwargs,
-            )
 
     def _running_agreement(self):
         """10/2026 - 09/2027, quarterly, 2 %: its second quarter runs on

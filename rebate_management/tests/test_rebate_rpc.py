@@ -4,16 +4,15 @@ from xmlrpc.client import Fault
 from freezegun import freeze_time
 
 from odoo.tests import HttpCase, tagged
-from odoo.tools import mute_logger
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 from .test_rebate_audit import read_sheets
 
 FORGED = "can only be set by its workflow"
 
 
 @tagged("post_install", "-at_install")
-class TestRebateRpc(RebateCommon, HttpCase):
+class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     """What an integrator meets over XML-RPC, as the least-privileged user who
     might try: public methods answer in ids, workflow fields stay closed, a
     refused call leaves nothing behind."""
@@ -28,19 +27,6 @@ class TestRebateRpc(RebateCommon, HttpCase):
         cls.customer.user_id = cls.salesperson
         cls.agreement = cls._create_agreement([(0.0, 2.0)], name="RPC")
         cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
-
-    def _call(self, user, model, method, *args, **kwargs):
-        # a refused call is logged by the server as a warning: expected here
-        with mute_logger("odoo.http"):
-            return self.xmlrpc_object.execute_kw(
-                self.env.cr.dbname,
-                user.id,
-                f"{user.login}-pass",
-                model,
-                method,
-                list(args),
-                kwargs,
-            )
 
     def _settlements(self):
         return self.env["rebate.settlement"].search(

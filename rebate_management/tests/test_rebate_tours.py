@@ -1,7 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import base64
 import logging
-import os
 import pathlib
 from unittest.mock import patch
 
@@ -9,18 +8,18 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
-from odoo.tests.common import ChromeBrowser, _find_executable
+from odoo.tests.common import ChromeBrowser
 from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 
 _logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
-class TestRebateTours(RebateCommon, AccountTestInvoicingHttpCommon):
+class TestRebateTours(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCommon):
     """The product walked in a real browser (issue #17, part 3), as each role
     would: a sales manager creates a three-tier agreement in the form and
     activates it; an accountant closes the periods from an agreement,
@@ -87,14 +86,6 @@ class TestRebateTours(RebateCommon, AccountTestInvoicingHttpCommon):
         cls._create_invoice(
             [(cls.product_x, 1, 12000.0)], date="2025-02-10", partner=cls.tour_customer
         )
-
-    def _require_browser(self):
-        try:
-            _find_executable()
-        except Exception:
-            if os.environ.get("CI"):
-                self.fail("Chromium is required in CI (scripts/setup.sh installs it)")
-            self.skipTest("no Chromium: install Debian's chromium package")
 
     def _tour(self, url, tour, login, screenshot):
         """start_tour, then a screenshot of the last screen, as ``screenshot``

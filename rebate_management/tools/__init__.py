@@ -1,7 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Helpers of the engine, by concern: dates, bulk inserts, SQL tables of
-values and chatter rows in bulk. Imported by name from ``..tools``."""
+values, chatter rows in bulk, the actions buttons return. Imported by name
+from ``..tools``."""
 
+from .actions import (
+    list_action,
+    notification_action,
+    soft_reload_action,
+    wizard_action,
+)
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
 from .dates import to_date
@@ -11,8 +18,12 @@ __all__ = [
     "COPY_MIN_ROWS",
     "insert_records",
     "insert_rows",
+    "list_action",
     "log_notes",
+    "notification_action",
+    "soft_reload_action",
     "to_date",
     "values_table",
+    "wizard_action",
     "write_tracked",
 ]

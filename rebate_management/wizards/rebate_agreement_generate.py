@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..tools import list_action
+
 
 class RebateAgreementGenerate(models.TransientModel):
     """Generate draft agreements from a template for the customers of its
@@ -51,10 +53,4 @@ class RebateAgreementGenerate(models.TransientModel):
         agreements = self.template_id.action_generate_agreements(
             self.date_start, self.date_end
         )
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Generated Agreements"),
-            "res_model": "rebate.agreement",
-            "view_mode": "list,form",
-            "domain": [("id", "in", agreements.ids)],
-        }
+        return list_action(self.env._("Generated Agreements"), agreements)

@@ -6,13 +6,14 @@ class RebateSettlementAcknowledge(models.TransientModel):
     """Ask a sales manager why a settlement's alerts are let through."""
 
     _name = "rebate.settlement.acknowledge"
+    _inherit = "rebate.settlement.reason.mixin"
     _description = "Acknowledge Rebate Settlement Alerts"
 
-    settlement_id = fields.Many2one("rebate.settlement", required=True, readonly=True)
     alert_ids = fields.One2many(related="settlement_id.alert_ids")
     note = fields.Text(required=True)
 
     def action_acknowledge(self):
-        self.ensure_one()
+        return self._action_confirm()
+
+    def _apply_reason(self):
         self.settlement_id.action_acknowledge_alerts(self.note)
-        return {"type": "ir.actions.act_window_close"}

@@ -6,13 +6,14 @@ class RebateSettlementReleaseHold(models.TransientModel):
     """Ask a sales manager why a settlement's credit hold is released."""
 
     _name = "rebate.settlement.release.hold"
+    _inherit = "rebate.settlement.reason.mixin"
     _description = "Release a Rebate Credit Hold"
 
-    settlement_id = fields.Many2one("rebate.settlement", required=True, readonly=True)
     credit_hold_note = fields.Text(related="settlement_id.credit_hold_note")
     reason = fields.Text(required=True)
 
     def action_release(self):
-        self.ensure_one()
+        return self._action_confirm()
+
+    def _apply_reason(self):
         self.settlement_id.action_release_hold(self.reason)
-        return {"type": "ir.actions.act_window_close"}
