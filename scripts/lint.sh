@@ -11,7 +11,8 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-MODULE=rebate_management
+# the addons of the repository
+MODULES=(rebate_management rebate_management_sale)
 cd "$ROOT" || die "cannot enter $ROOT"
 
 for tool in ruff pylint oca-checks-odoo-module oca-checks-po; do
@@ -31,7 +32,7 @@ run() {
     rc=$?
     [ -n "$out" ] && printf '%s\n' "$out"
     # findings: output lines that start with a path of the addon
-    count=$(printf '%s\n' "$out" | grep -cE "^(Would reformat: )?$MODULE/[^ ]+" || true)
+    count=$(printf '%s\n' "$out" | grep -cE "^(Would reformat: )?rebate_management[a-z_]*/[^ ]+" || true)
     if [ "$rc" = 0 ]; then
         SUMMARY+=("$(printf '%-28s OK' "$name:")")
     else
@@ -40,28 +41,31 @@ run() {
     fi
 }
 
-run "ruff check" "$VENV/bin/ruff" check --no-fix --output-format=concise "$MODULE"
-run "ruff format --check" "$VENV/bin/ruff" format --check "$MODULE"
+run "ruff check" "$VENV/bin/ruff" check --no-fix --output-format=concise "${MODULES[@]}"
+run "ruff format --check" "$VENV/bin/ruff" format --check "${MODULES[@]}"
 run "pylint-odoo (mandatory)" "$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc-mandatory" \
-    --valid-odoo-versions=18.0 --output-format=text "$MODULE"
-run "oca-checks-odoo-module" "$VENV/bin/oca-checks-odoo-module" "$MODULE"
+    --valid-odoo-versions=18.0 --output-format=text "${MODULES[@]}"
+run "oca-checks-odoo-module" "$VENV/bin/oca-checks-odoo-module" "${MODULES[@]}"
 
 shopt -s nullglob
-po_files=("$MODULE"/i18n/*.pot "$MODULE"/i18n/*.po)
+po_files=()
+for module in "${MODULES[@]}"; do
+    po_files+=("$module"/i18n/*.pot "$module"/i18n/*.po)
+done
 shopt -u nullglob
 if [ "${#po_files[@]}" -gt 0 ]; then
     run "oca-checks-po" "$VENV/bin/oca-checks-po" "${po_files[@]}"
 else
     failed=1
-    SUMMARY+=("$(printf '%-28s FAILED (no .pot/.po file in %s/i18n)' "oca-checks-po:" "$MODULE")")
+    SUMMARY+=("$(printf '%-28s FAILED (no .pot/.po file)' "oca-checks-po:")")
 fi
 
 if [ "${LINT_OPTIONAL:-0}" = 1 ] && [ -f "$ROOT/.pylintrc" ]; then
     say "pylint-odoo (optional, informative)"
     out="$("$VENV/bin/pylint" --rcfile="$ROOT/.pylintrc" --valid-odoo-versions=18.0 \
-        --output-format=text --exit-zero "$MODULE" 2>&1)"
+        --output-format=text --exit-zero "${MODULES[@]}" 2>&1)"
     [ -n "$out" ] && printf '%s\n' "$out"
-    count=$(printf '%s\n' "$out" | grep -cE "^$MODULE/[^ :]+:[0-9]+:" || true)
+    count=$(printf '%s\n' "$out" | grep -cE "^rebate_management[a-z_]*/[^ :]+:[0-9]+:" || true)
     SUMMARY+=("$(printf '%-28s %s finding(s), not blocking' "pylint-odoo (optional):" "$count")")
 fi
 

@@ -68,7 +68,7 @@ class RebateSettlementPayout(models.Model):
         moves = (
             self.env["account.move"]
             ._rebate_workflow()
-            .create([s._prepare_credit_note_vals() for s in to_credit])
+            .create([s._prepare_document_vals() for s in to_credit])
             .with_env(self.env)
         )
         moves.action_post()
@@ -90,6 +90,14 @@ class RebateSettlementPayout(models.Model):
             "res_id": self.document_id.id,
             "view_mode": "form",
         }
+
+    def _prepare_document_vals(self):
+        """The values of the settlement's accounting document, by the
+        agreement's payout method: a credit note (or a claw-back invoice)
+        here; a payout method that books the rebate otherwise (a journal
+        entry to a balance, say) overrides it for its settlements."""
+        self.ensure_one()
+        return self._prepare_credit_note_vals()
 
     def _prepare_credit_note_vals(self):
         """The values of the settlement's document: a customer credit note

@@ -1,0 +1,63 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class RebateAgreement(models.Model):
+    _inherit = "rebate.agreement"
+
+    payout_method = fields.Selection(
+        selection_add=[("balance", "Rebate balance")],
+        ondelete={"balance": "set default"},
+        help="How a rebate is paid out, once its settlement is approved.\n"
+        "Credit note: the credit stays on the customer's account.\n"
+        "Offset: the credit note is reconciled at once with the customer's "
+        "oldest open invoices.\n"
+        "Bank payment: the customer is paid the credit note from the payout "
+        "journal.\n"
+        "Rebate balance: the rebate goes to the customer's rebate balance, "
+        "spent on its next orders within the per-order cap.\n"
+        "A claw-back invoice is always left for the customer to pay.",
+    )
+    balance_validity_months = fields.Integer(
+        string="Balance Validity (Months)",
+        tracking=True,
+        help="A rebate paid into the balance can be spent for this many months "
+        "from the day it is credited; what is left then expires. 0: never.",
+    )
+
+    @api.constrains("balance_validity_months")
+    def _check_balance_validity_months(self):
+        for agreement in self:
+            if agreement.balance_validity_months < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The balance validity of agreement %(name)s cannot be "
+                        "negative.",
+                        name=agreement.name,
+                    )
+                )
+
+    @api.constrains("payout_method", "company_id")
+    def _check_balance_account(self):
+        for agreement in self.filtered(lambda a: a._pays_into_balance()):
+            agreement.company_id._get_rebate_balance_account()
+
+    def _get_balance_payout_methods(self):
+        """The payout methods that credit a balance of the customer rather
+        than issue a credit note."""
+        return {"balance"}
+
+    def _pays_into_balance(self):
+        self.ensure_one()
+        return self.payout_method in self._get_balance_payout_methods()
+
+    def _get_balance_expiry(self, date):
+        """The last day a credit made on ``date`` can be spent (None: it
+        never expires)."""
+        self.ensure_one()
+        if not self.balance_validity_months:
+            return None
+        return date + relativedelta(months=self.balance_validity_months, days=-1)

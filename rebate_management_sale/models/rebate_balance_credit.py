@@ -1,0 +1,184 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command, api, fields, models
+
+
+class RebateBalanceCredit(models.Model):
+    """A credit of a customer's rebate balance: what a settlement paid into
+    it, until when it can be spent, and what is left of it. What leaves a
+    credit (an order spending it, its expiry) is a rebate.balance.debit;
+    the balance is kept in the books on the company's rebate balance
+    account, a liability, and each credit and debit has its entry there."""
+
+    _name = "rebate.balance.credit"
+    _description = "Rebate Balance Credit"
+    _order = "date_expiry asc nulls last, date, id"
+    _check_company_auto = True
+
+    settlement_id = fields.Many2one(
+        "rebate.settlement",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+        check_company=True,
+    )
+    agreement_id = fields.Many2one(
+        related="settlement_id.agreement_id", store=True, index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        help="The commercial entity whose balance this is.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id", store=True)
+    kind = fields.Selection(
+        [("balance", "Rebate balance")],
+        required=True,
+        readonly=True,
+        default="balance",
+    )
+    date = fields.Date(string="Credited On", required=True, readonly=True)
+    date_expiry = fields.Date(
+        string="Expires On",
+        readonly=True,
+        help="The last day it can be spent. Empty: it never expires.",
+    )
+    amount = fields.Monetary(string="Credited", required=True, readonly=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Entry",
+        readonly=True,
+        check_company=True,
+        help="The journal entry that credited the balance account.",
+    )
+    account_id = fields.Many2one(
+        "account.account",
+        string="Balance Account",
+        required=True,
+        readonly=True,
+        help="The liability the credit is held on.",
+    )
+    release_account_id = fields.Many2one(
+        "account.account",
+        readonly=True,
+        help="The account an expired remainder is released to: the one the "
+        "rebate was charged to.",
+    )
+    debit_ids = fields.One2many("rebate.balance.debit", "credit_id", readonly=True)
+    amount_used = fields.Monetary(
+        string="Used",
+        compute="_compute_amounts",
+        store=True,
+        help="Spent on orders, expired or taken back.",
+    )
+    amount_available = fields.Monetary(
+        string="Available", compute="_compute_amounts", store=True
+    )
+    state = fields.Selection(
+        [("open", "Open"), ("used", "Used"), ("expired", "Expired")],
+        compute="_compute_amounts",
+        store=True,
+        index=True,
+    )
+
+    @api.depends("amount", "debit_ids.amount", "debit_ids.kind")
+    def _compute_amounts(self):
+        for credit in self:
+            used = sum(credit.debit_ids.mapped("amount"))
+            credit.amount_used = used
+            credit.amount_available = credit.currency_id.round(credit.amount - used)
+            if "expiry" in credit.debit_ids.mapped("kind"):
+                credit.state = "expired"
+            elif credit.currency_id.compare_amounts(credit.amount_available, 0) <= 0:
+                credit.state = "used"
+            else:
+                credit.state = "open"
+
+    @api.depends("settlement_id.name", "kind")
+    def _compute_display_name(self):
+        kinds = dict(self._fields["kind"]._description_selection(self.env))
+        for credit in self:
+            credit.display_name = f"{kinds[credit.kind]} {credit.settlement_id.name}"
+
+    @api.model
+    def _get_expired_domain(self, date):
+        """The credits with something left whose last day is before
+        ``date``."""
+        return [
+            ("state", "=", "open"),
+            ("date_expiry", "!=", False),
+            ("date_expiry", "<", date),
+        ]
+
+    @api.model
+    def _cron_expire_credits(self):
+        """Release what is left of the credits whose last day has passed."""
+        today = fields.Date.context_today(self)
+        self.search(self._get_expired_domain(today))._expire()
+
+    def _expire(self):
+        """Release what is left of these credits: an entry of each, on its
+        last day (or the first day the lock dates allow), debiting the
+        balance account and crediting the account the rebate was charged
+        to; then an expiry debit of each."""
+        moves = (
+            self.env["account.move"]
+            .sudo()
+            .create([credit._prepare_release_move_vals() for credit in self])
+        )
+        moves.action_post()
+        self.env["rebate.balance.debit"].sudo().create(
+            [
+                credit._prepare_expiry_debit_vals(move)
+                for credit, move in zip(self, moves, strict=True)
+            ]
+        )
+
+    def _prepare_release_move_vals(self):
+        self.ensure_one()
+        Move = self.env["account.move"]
+        date = Move._get_accounting_date(self.date_expiry, has_tax=False)
+        label = self.env._(
+            "Expired rebate balance %(settlement)s", settlement=self.settlement_id.name
+        )
+        line = {"partner_id": self.partner_id.id, "name": label}
+        return {
+            "move_type": "entry",
+            "company_id": self.company_id.id,
+            "journal_id": self.settlement_id.agreement_id.journal_id.id,
+            "date": date,
+            "ref": label,
+            "rebate_settlement_id": self.settlement_id.id,
+            "line_ids": [
+                Command.create(
+                    {
+                        **line,
+                        "account_id": self.account_id.id,
+                        "balance": self.amount_available,
+                    }
+                ),
+                Command.create(
+                    {
+                        **line,
+                        "account_id": self.release_account_id.id,
+                        "balance": -self.amount_available,
+                    }
+                ),
+            ],
+        }
+
+    def _prepare_expiry_debit_vals(self, move):
+        self.ensure_one()
+        return {
+            "credit_id": self.id,
+            "kind": "expiry",
+            "date": move.date,
+            "amount": self.amount_available,
+            "move_id": move.id,
+        }

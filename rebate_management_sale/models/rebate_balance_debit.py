@@ -1,0 +1,33 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class RebateBalanceDebit(models.Model):
+    """What left a rebate balance credit: spent on an order, expired, or
+    taken back; with its entry on the balance account."""
+
+    _name = "rebate.balance.debit"
+    _description = "Rebate Balance Debit"
+    _order = "date, id"
+    _check_company_auto = True
+
+    credit_id = fields.Many2one(
+        "rebate.balance.credit",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
+    )
+    partner_id = fields.Many2one(related="credit_id.partner_id", store=True)
+    company_id = fields.Many2one(related="credit_id.company_id", store=True)
+    currency_id = fields.Many2one(related="credit_id.currency_id")
+    kind = fields.Selection(
+        [("expiry", "Expired")],
+        required=True,
+        readonly=True,
+    )
+    date = fields.Date(required=True, readonly=True)
+    amount = fields.Monetary(required=True, readonly=True)
+    move_id = fields.Many2one(
+        "account.move", string="Entry", readonly=True, check_company=True
+    )

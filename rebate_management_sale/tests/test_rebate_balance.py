@@ -1,0 +1,242 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import tagged
+
+from .common import RebateSaleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBalanceCredit(RebateSaleCommon):
+    """A settlement paid into the rebate balance: the entry that credits
+    the liability, the credit and its expiry, and what is refused."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agreement = cls._create_agreement(
+            [(0.0, 10.0)],
+            payout_method="balance",
+            balance_validity_months=12,
+        )
+        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
+
+    def _credit(self):
+        with freeze_time("2025-04-10"):
+            return self._settle(self.agreement, "2025-03-31")
+
+    def test_settlement_credits_the_balance(self):
+        settlement = self._credit()
+        self.assertEqual(settlement.state, "done")
+        self.assertAlmostEqual(settlement.rebate_total, 200.0)
+        entry = settlement.document_id
+        self.assertEqual(entry.move_type, "entry")
+        self.assertEqual(entry.state, "posted")
+        self.assertEqual(entry.rebate_settlement_id, settlement)
+        self.assertEqual(entry.date, fields.Date.to_date("2025-04-10"))
+        self.assertEqual(entry.journal_id, self.sale_journal)
+        self.assertEqual(
+            sorted(
+                (line.account_id, line.partner_id, line.debit, line.credit)
+                for line in entry.line_ids
+            ),
+            sorted(
+                [
+                    (self.income_account, self.customer, 200.0, 0.0),
+                    (self.balance_account, self.customer, 0.0, 200.0),
+                ]
+            ),
+        )
+        credit = settlement.balance_credit_ids
+        self.assertEqual(len(credit), 1)
+        self.assertRecordValues(
+            credit,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "company_id": self.env.company.id,
+                    "kind": "balance",
+                    "date": fields.Date.to_date("2025-04-10"),
+                    "date_expiry": fields.Date.to_date("2026-04-09"),
+                    "amount": 200.0,
+                    "amount_used": 0.0,
+                    "amount_available": 200.0,
+                    "state": "open",
+                    "move_id": entry.id,
+                    "account_id": self.balance_account.id,
+                    "release_account_id": self.income_account.id,
+                }
+            ],
+        )
+        with freeze_time("2025-04-10"):
+            self.customer.invalidate_recordset(["rebate_balance"])
+            self.assertAlmostEqual(self.customer.rebate_balance, 200.0)
+            # a contact of the customer shows the customer's balance
+            self.assertAlmostEqual(self.customer_contact.rebate_balance, 200.0)
+        self.assertAlmostEqual(self._account_balance(self.customer), 200.0)
+
+    def test_expired_credit_is_released_on_its_last_day(self):
+        credit = self._credit().balance_credit_ids
+        Credit = self.env["rebate.balance.credit"]
+        with freeze_time("2026-04-09"):
+            Credit._cron_expire_credits()
+            self.assertEqual(credit.state, "open", "usable on its last day")
+            self.customer.invalidate_recordset(["rebate_balance"])
+            self.assertAlmostEqual(self.customer.rebate_balance, 200.0)
+        with freeze_time("2026-04-10"):
+            self.customer.invalidate_recordset(["rebate_balance"])
+            self.assertAlmostEqual(
+                self.customer.rebate_balance, 0.0, msg="not spendable once expired"
+            )
+            Credit._cron_expire_credits()
+        self.assertEqual(credit.state, "expired")
+        self.assertAlmostEqual(credit.amount_used, 200.0)
+        self.assertAlmostEqual(credit.amount_available, 0.0)
+        debit = credit.debit_ids
+        self.assertRecordValues(
+            debit,
+            [
+                {
+                    "kind": "expiry",
+                    "amount": 200.0,
+                    "date": fields.Date.to_date("2026-04-09"),
+                }
+            ],
+        )
+        release = debit.move_id
+        self.assertEqual(release.state, "posted")
+        self.assertEqual(release.date, fields.Date.to_date("2026-04-09"))
+        self.assertEqual(
+            sorted(
+                (line.account_id, line.debit, line.credit) for line in release.line_ids
+            ),
+            sorted(
+                [
+                    (self.balance_account, 200.0, 0.0),
+                    (self.income_account, 0.0, 200.0),
+                ]
+            ),
+        )
+        self.assertAlmostEqual(self._account_balance(self.customer), 0.0)
+        # run again: nothing more is released
+        with freeze_time("2026-05-01"):
+            Credit._cron_expire_credits()
+        self.assertEqual(len(credit.debit_ids), 1)
+
+    def test_no_expiry_when_validity_is_zero(self):
+        self.agreement.balance_validity_months = 0
+        credit = self._credit().balance_credit_ids
+        self.assertFalse(credit.date_expiry)
+        with freeze_time("2030-01-01"):
+            self.env["rebate.balance.credit"]._cron_expire_credits()
+            self.customer.invalidate_recordset(["rebate_balance"])
+            self.assertAlmostEqual(self.customer.rebate_balance, 200.0)
+        self.assertEqual(credit.state, "open")
+
+    def test_balance_needs_the_liability_account(self):
+        self.env.company.rebate_balance_account_id = False
+        with self.assertRaisesText(ValidationError, "has no rebate balance account"):
+            self._create_agreement([(0.0, 5.0)], payout_method="balance")
+        with self.assertRaisesText(ValidationError, "has no rebate balance account"):
+            self._credit()
+        self.assertFalse(self.agreement.settlement_ids.document_id)
+        self.assertFalse(self.env["rebate.balance.credit"].search([]))
+
+    def test_balance_account_must_be_a_liability(self):
+        receivable = self.company_data["default_account_receivable"]
+        with self.assertRaisesText(ValidationError, "must be a liability account"):
+            self.env.company.rebate_balance_account_id = receivable
+
+    def test_bad_caps_and_validity_are_refused(self):
+        company = self.env.company
+        with self.assertRaisesText(ValidationError, "between 0 and 100"):
+            company.rebate_balance_cap_percent = 120.0
+        with self.assertRaisesText(ValidationError, "between 0 and 100"):
+            company.rebate_balance_cap_percent = -1.0
+        with self.assertRaisesText(ValidationError, "cannot be negative"):
+            company.rebate_balance_cap_amount = -5.0
+        with self.assertRaisesText(ValidationError, "cannot be negative"):
+            self.agreement.balance_validity_months = -1
+        company.rebate_balance_cap_percent = 10.0
+        company.rebate_balance_cap_amount = 3000.0
+        self.assertEqual(company.rebate_balance_cap_percent, 10.0)
+
+    def test_a_claw_back_is_still_invoiced(self):
+        """A negative settlement of a balance agreement is not a journal
+        entry: the core's claw-back invoice (taking it from the balance
+        comes with the orders that spend it)."""
+        settlement = self._credit()
+        self._create_invoice(
+            [(self.product_x, 20, 100.0)], date="2025-05-05", move_type="out_refund"
+        )
+        with freeze_time("2025-07-10"):
+            negative = self.env["rebate.settlement"].close_periods(
+                "2025-06-30", agreements=self.agreement
+            )
+            self.assertTrue(negative.is_negative)
+            negative.action_approve()
+            negative.action_create_credit_note()
+        self.assertTrue(settlement.balance_credit_ids)
+        self.assertEqual(negative.document_id.move_type, "out_invoice")
+        self.assertFalse(negative.balance_credit_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBalanceAccess(RebateSaleCommon):
+    """Who reads a balance: the customer's salesperson, managers,
+    accountants and the customer on the portal; nobody writes it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.salesperson = cls._create_rebate_user("bal_sales", "group_rebate_user")
+        cls.other_salesperson = cls._create_rebate_user(
+            "bal_other", "group_rebate_user"
+        )
+        cls.accountant = cls._create_rebate_user("bal_acc", "group_rebate_accountant")
+        cls.customer.user_id = cls.salesperson
+        cls.agreement = cls._create_agreement(
+            [(0.0, 10.0)], payout_method="balance", balance_validity_months=12
+        )
+        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
+        cls.portal_user = cls.env["res.users"].create(
+            {
+                "name": "Customer Portal",
+                "login": "bal_portal",
+                "password": "bal_portal-pass",
+                "partner_id": cls.customer_contact.id,
+                "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        with freeze_time("2025-04-10"):
+            self.credit = self._settle(self.agreement, "2025-03-31").balance_credit_ids
+
+    def test_who_reads_the_balance(self):
+        Credit = self.env["rebate.balance.credit"]
+        for user in (self.salesperson, self.accountant, self.portal_user):
+            self.assertEqual(Credit.with_user(user).search([]), self.credit, user.login)
+        self.assertFalse(Credit.with_user(self.other_salesperson).search([]))
+        with self.assertRaises(AccessError):
+            self.credit.with_user(self.other_salesperson).read(["amount"])
+
+    def test_nobody_writes_the_balance_by_hand(self):
+        for user in (self.salesperson, self.accountant, self.portal_user):
+            with self.assertRaises(AccessError, msg=user.login):
+                self.credit.with_user(user).write({"amount": 5000.0})
+            with self.assertRaises(AccessError, msg=user.login):
+                self.env["rebate.balance.credit"].with_user(user).create(
+                    {
+                        "settlement_id": self.credit.settlement_id.id,
+                        "partner_id": self.customer.id,
+                        "company_id": self.env.company.id,
+                        "date": "2025-04-10",
+                        "amount": 5000.0,
+                        "account_id": self.balance_account.id,
+                    }
+                )
+        self.assertAlmostEqual(self.credit.amount, 200.0)
