@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import Command, api, fields, models
 
 
@@ -130,6 +132,7 @@ class RebateBalanceCredit(models.Model):
         moves = (
             self.env["account.move"]
             .sudo()
+            ._rebate_workflow()
             .create([credit._prepare_release_move_vals() for credit in self])
         )
         moves.action_post()
@@ -142,8 +145,8 @@ class RebateBalanceCredit(models.Model):
 
     def _prepare_release_move_vals(self):
         self.ensure_one()
-        Move = self.env["account.move"]
-        date = Move._get_accounting_date(self.date_expiry, has_tax=False)
+        journal = self.settlement_id.agreement_id.journal_id
+        date = self._get_release_date(journal)
         label = self.env._(
             "Expired rebate balance %(settlement)s", settlement=self.settlement_id.name
         )
@@ -151,7 +154,7 @@ class RebateBalanceCredit(models.Model):
         return {
             "move_type": "entry",
             "company_id": self.company_id.id,
-            "journal_id": self.settlement_id.agreement_id.journal_id.id,
+            "journal_id": journal.id,
             "date": date,
             "ref": label,
             "rebate_settlement_id": self.settlement_id.id,
@@ -172,6 +175,17 @@ class RebateBalanceCredit(models.Model):
                 ),
             ],
         }
+
+    def _get_release_date(self, journal):
+        """The date of the release: the credit's last day, or the day after
+        the lock dates that close it."""
+        self.ensure_one()
+        locks = self.company_id._get_violated_lock_dates(
+            self.date_expiry, False, journal
+        )
+        if locks:
+            return locks[-1][0] + timedelta(days=1)
+        return self.date_expiry
 
     def _prepare_expiry_debit_vals(self, move):
         self.ensure_one()
