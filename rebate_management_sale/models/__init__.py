@@ -5,3 +5,8 @@ from . import rebate_balance_credit
 from . import rebate_balance_debit
 from . import rebate_settlement
 from . import res_partner
+from . import rebate_line_query
+from . import account_move
+from . import account_move_line
+from . import sale_order
+from . import sale_order_line

@@ -2,6 +2,7 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 
 class RebateBalanceCredit(models.Model):
@@ -89,18 +90,19 @@ class RebateBalanceCredit(models.Model):
         index=True,
     )
 
-    @api.depends("amount", "debit_ids.amount", "debit_ids.kind")
+    @api.depends("amount", "debit_ids.amount", "debit_ids.kind", "debit_ids.state")
     def _compute_amounts(self):
         for credit in self:
-            used = sum(credit.debit_ids.mapped("amount"))
+            debits = credit.debit_ids.filtered(lambda d: d.state != "cancelled")
+            used = sum(debits.mapped("amount"))
             credit.amount_used = used
             credit.amount_available = credit.currency_id.round(credit.amount - used)
-            if "expiry" in credit.debit_ids.mapped("kind"):
-                credit.state = "expired"
-            elif credit.currency_id.compare_amounts(credit.amount_available, 0) <= 0:
-                credit.state = "used"
-            else:
+            if credit.currency_id.compare_amounts(credit.amount_available, 0) > 0:
                 credit.state = "open"
+            elif "expiry" in debits.mapped("kind"):
+                credit.state = "expired"
+            else:
+                credit.state = "used"
 
     @api.depends("settlement_id.name", "kind")
     def _compute_display_name(self):
@@ -109,11 +111,38 @@ class RebateBalanceCredit(models.Model):
             credit.display_name = f"{kinds[credit.kind]} {credit.settlement_id.name}"
 
     @api.model
+    def _lock_available(self, partner, company, kind):
+        """The credits of ``kind`` ``partner`` may spend today in
+        ``company``, expiring first first, locked (FOR UPDATE) until the
+        transaction ends and read afresh: an order spending them waits for
+        another one spending them at the same time, then sees what it
+        left."""
+        today = fields.Date.context_today(self)
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM rebate_balance_credit
+                    WHERE partner_id = %s AND company_id = %s AND kind = %s
+                      AND amount_available > 0
+                      AND (date_expiry IS NULL OR date_expiry >= %s)
+                    ORDER BY date_expiry ASC NULLS LAST, date, id
+                      FOR UPDATE""",
+                partner.id,
+                company.id,
+                kind,
+                today,
+            )
+        )
+        credits = self.browse([row[0] for row in self.env.cr.fetchall()])
+        credits.invalidate_recordset()
+        return credits
+
+    @api.model
     def _get_expired_domain(self, date):
         """The credits with something left whose last day is before
         ``date``."""
         return [
-            ("state", "=", "open"),
+            ("amount_available", ">", 0.0),
             ("date_expiry", "!=", False),
             ("date_expiry", "<", date),
         ]

@@ -22,12 +22,34 @@ class RebateBalanceDebit(models.Model):
     company_id = fields.Many2one(related="credit_id.company_id", store=True)
     currency_id = fields.Many2one(related="credit_id.currency_id")
     kind = fields.Selection(
-        [("expiry", "Expired")],
+        [
+            ("spend", "Spent on an order"),
+            ("refund", "Given back by a refund"),
+            ("expiry", "Expired"),
+        ],
         required=True,
         readonly=True,
+    )
+    state = fields.Selection(
+        [("reserved", "Reserved"), ("done", "Done"), ("cancelled", "Cancelled")],
+        required=True,
+        readonly=True,
+        default="done",
+        index=True,
+        help="Reserved: held by a confirmed order until its invoice is posted. "
+        "Cancelled: the order or document was cancelled; the amount is back on "
+        "the balance.",
+    )
+    sale_order_id = fields.Many2one(
+        "sale.order", readonly=True, index=True, check_company=True
     )
     date = fields.Date(required=True, readonly=True)
     amount = fields.Monetary(required=True, readonly=True)
     move_id = fields.Many2one(
-        "account.move", string="Entry", readonly=True, check_company=True
+        "account.move",
+        string="Entry",
+        readonly=True,
+        check_company=True,
+        help="The invoice that spent it, the refund that gave it back, or the "
+        "entry that released it.",
     )

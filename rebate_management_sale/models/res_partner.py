@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+from .res_company import _check_caps
 
 
 class ResPartner(models.Model):
@@ -15,6 +18,51 @@ class ResPartner(models.Model):
     rebate_balance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_rebate_balance"
     )
+
+    rebate_balance_cap_percent = fields.Float(
+        string="Own Rebate Balance Cap (%)",
+        company_dependent=True,
+        help="At most this share of the customer's order is paid with its rebate "
+        "balance, in place of the company's cap. Empty: the company's.",
+    )
+    rebate_balance_cap_amount = fields.Float(
+        string="Own Rebate Balance Cap per Order",
+        company_dependent=True,
+        digits="Product Price",
+        help="At most this amount of the customer's order is paid with its "
+        "rebate balance, in place of the company's cap. Empty: the company's.",
+    )
+
+    user_is_rebate_manager = fields.Boolean(compute="_compute_user_is_rebate_manager")
+
+    def _compute_user_is_rebate_manager(self):
+        self.user_is_rebate_manager = self.env.user.has_group(
+            "rebate_management.group_rebate_manager"
+        )
+
+    @api.constrains("rebate_balance_cap_percent", "rebate_balance_cap_amount")
+    def _check_rebate_balance_caps(self):
+        for partner in self:
+            _check_caps(
+                self.env,
+                partner.rebate_balance_cap_percent,
+                partner.rebate_balance_cap_amount,
+            )
+
+    def write(self, vals):
+        if {"rebate_balance_cap_percent", "rebate_balance_cap_amount"} & set(
+            vals
+        ) and not (
+            self.env.su
+            or self.env.user.has_group("rebate_management.group_rebate_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only a rebates sales manager sets a customer's own rebate "
+                    "balance caps."
+                )
+            )
+        return super().write(vals)
 
     def _compute_rebate_balance(self):
         company = self.env.company

@@ -1,1 +1,2 @@
 from . import test_rebate_balance
+from . import test_rebate_balance_order

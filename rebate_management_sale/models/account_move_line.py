@@ -1,0 +1,15 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    is_rebate_deduction = fields.Boolean(
+        string="Rebate Balance Deduction",
+        readonly=True,
+        copy=True,
+        help="The line pays part of the invoice with the customer's rebate "
+        "balance: it is booked on the rebate balance account and never counts "
+        "toward a rebate.",
+    )
