@@ -1,0 +1,141 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from xmlrpc.client import Fault
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.rebate_management.tests.common import RebateHttpMixin
+
+from .common import RebateSaleCommon
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBalanceRoles(RebateSaleCommon, HttpCase, RebateHttpMixin):
+    """Who applies a balance and who sets a customer's own caps, through
+    the action, a plain write and XML-RPC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company = cls.env.company
+
+        def seller(login, *groups):
+            return new_test_user(
+                cls.env,
+                login=login,
+                password=f"{login}-pass",
+                groups=",".join(("base.group_user", *groups)),
+                company_id=company.id,
+                company_ids=[Command.set(company.ids)],
+            )
+
+        # salespeople edit their contacts (Contact Creation), as usual
+        salesman = "sales_team.group_sale_salesman,base.group_partner_manager"
+        cls.seller = seller(
+            "bal_seller", salesman, "rebate_management.group_rebate_user"
+        )
+        cls.other_seller = seller(
+            "bal_other_seller", salesman, "rebate_management.group_rebate_user"
+        )
+        cls.manager = seller(
+            "bal_manager", salesman, "rebate_management.group_rebate_manager"
+        )
+        cls.customer.user_id = cls.seller
+        agreement = cls._create_agreement(
+            [(0.0, 10.0)], payout_method="balance", balance_validity_months=0
+        )
+        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
+        with freeze_time("2025-04-10"):
+            settlement = cls.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreement
+            )
+            settlement.action_approve()
+            settlement.action_create_credit_note()
+        cls.order = cls.env["sale.order"].create(
+            {
+                "partner_id": cls.customer.id,
+                "user_id": cls.seller.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": cls.product_z.id,
+                            "product_uom_qty": 10,
+                            "price_unit": 100.0,
+                        }
+                    )
+                ],
+            }
+        )
+
+    def test_salesperson_applies_on_own_orders_only(self):
+        with self.assertRaises(AccessError):
+            self.order.with_user(self.other_seller).action_apply_rebate_balance()
+        self.assertFalse(self.order.rebate_balance_amount)
+        self.order.with_user(self.seller).action_apply_rebate_balance()
+        self.assertAlmostEqual(self.order.rebate_balance_amount, 200.0)
+
+    def test_over_xmlrpc(self):
+        with self.assertRaises(Fault):
+            self._call(
+                self.other_seller,
+                "sale.order",
+                "action_apply_rebate_balance",
+                [self.order.id],
+            )
+        self._call(
+            self.seller, "sale.order", "action_apply_rebate_balance", [self.order.id]
+        )
+        self.order.invalidate_recordset()
+        deduction = self.order.order_line.filtered("is_rebate_deduction")
+        self.assertAlmostEqual(deduction.price_unit, -200.0)
+        # the deduction's amount is not written by hand, over RPC either
+        with self.assertRaises(Fault) as capture:
+            self._call(
+                self.seller,
+                "sale.order.line",
+                "write",
+                [deduction.id],
+                {"price_unit": -900.0},
+            )
+        self.assertIn("cannot be written by hand", capture.exception.faultString)
+        with self.assertRaises(Fault):
+            self._call(
+                self.seller,
+                "sale.order",
+                "write",
+                [self.order.id],
+                {
+                    "order_line": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": deduction.product_id.id,
+                                "price_unit": -900.0,
+                                "is_rebate_deduction": True,
+                            },
+                        )
+                    ]
+                },
+            )
+        deduction.invalidate_recordset()
+        self.assertAlmostEqual(self.order.rebate_balance_amount, 200.0)
+
+    def test_only_managers_set_a_customers_caps(self):
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.seller).rebate_balance_cap_percent = 50.0
+        with self.assertRaises(Fault):
+            self._call(
+                self.seller,
+                "res.partner",
+                "write",
+                [self.customer.id],
+                {"rebate_balance_cap_amount": 10000.0},
+            )
+        self.customer.with_user(self.manager).rebate_balance_cap_percent = 5.0
+        self.order.with_user(self.seller).action_apply_rebate_balance()
+        # the customer's 5 % of 1,000 replaces the company's (no cap)
+        self.assertAlmostEqual(self.order.rebate_balance_amount, 50.0)
