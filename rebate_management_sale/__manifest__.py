@@ -21,5 +21,8 @@
         "views/res_config_settings_views.xml",
         "views/rebate_management_sale_menus.xml",
     ],
+    "demo": [
+        "demo/rebate_sale_demo.xml",
+    ],
     "installable": True,
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates rebate_management/i18n/rebate_management.pot with Odoo's own
-# exporter, from a throw-away database where the module is installed without
-# demo data, then merges the template into each translation (zh_CN.po by
+# Regenerates each addon's i18n/<addon>.pot (rebate_management,
+# rebate_management_sale) with Odoo's own exporter, from a throw-away database
+# where the addons are installed without demo data, then merges the template into each translation (zh_CN.po by
 # default): existing translations are kept, new terms come in untranslated,
 # terms gone from the code are dropped. The files are written in the layout
 # oca-checks-po expects (sorted by msgid, wrapped at 78 columns), without the
@@ -14,12 +14,11 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-MODULE=rebate_management
-I18N_DIR="$ROOT/$MODULE/i18n"
+MODULES="${I18N_MODULES:-rebate_management rebate_management_sale}"
 DB="${I18N_DB:-rebate_i18n}"
 LANGS="${I18N_LANGS:-zh_CN}"
 LOG="$LOCAL/i18n.log"
-mkdir -p "$LOCAL" "$I18N_DIR"
+mkdir -p "$LOCAL"
 
 TMP_POT="$(mktemp --suffix=.pot)"
 drop_db() {
@@ -32,12 +31,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "Fresh database $DB with $MODULE installed, no demo data (log: $LOG)"
+say "Fresh database $DB with $MODULES installed, no demo data (log: $LOG)"
 PGOPTIONS="-c client_min_messages=warning" dropdb --if-exists "$DB" || die "cannot drop database $DB"
 rm -rf "$ODOO_DATA_DIR/filestore/$DB"
-odoo_cmd -d "$DB" -i "$MODULE" --without-demo=all --stop-after-init \
+odoo_cmd -d "$DB" -i "${MODULES// /,}" --without-demo=all --stop-after-init \
     --log-level=warn >"$LOG" 2>&1 \
-    || die "installing $MODULE failed; see $LOG"
+    || die "installing $MODULES failed; see $LOG"
+
+for MODULE in $MODULES; do
+I18N_DIR="$ROOT/$MODULE/i18n"
+mkdir -p "$I18N_DIR"
 
 # Odoo 18 has no `i18n` sub-command: the server's --i18n-export option writes
 # the terms of --modules and exits; without -l the file is a template.
@@ -151,5 +154,6 @@ for lang in langs:
 sys.exit(1 if problems else 0)
 PYTHON
 rc=$?
-[ "$rc" = 0 ] || die "placeholders of some translations do not match their msgid"
-say "Done; check with: $VENV/bin/oca-checks-po $I18N_DIR/*.po*"
+[ "$rc" = 0 ] || die "placeholders of some translations of $MODULE do not match their msgid"
+done
+say "Done; check with: $VENV/bin/oca-checks-po */i18n/*.po*"

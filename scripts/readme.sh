@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Generates rebate_management/README.rst from its OCA readme fragments
-# (rebate_management/readme/*.md) and its manifest, as OCA does: with
+# Generates each addon's README.rst (rebate_management,
+# rebate_management_sale) from its OCA readme fragments (<addon>/readme/*.md)
+# and its manifest, as OCA does: with
 # oca-gen-addon-readme from OCA's maintainer-tools, which converts the
 # Markdown fragments with pandoc and assembles them in OCA's order.
 #
-#   scripts/readme.sh          regenerate rebate_management/README.rst
+#   scripts/readme.sh          regenerate the addons' README.rst
 #   scripts/readme.sh --check  fail if README.rst is not what the fragments
 #                              give (the source digest line aside)
 #
@@ -17,7 +18,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-ADDON=rebate_management
+ADDONS=(rebate_management rebate_management_sale)
 # The OCA repository the addon is proposed to (as the manifest's website).
 ORG=OCA
 REPO=account-invoicing
@@ -67,18 +68,22 @@ gen() {
 }
 
 if [ "$check" = 0 ]; then
-    gen "$ROOT/$ADDON"
-    say "$ADDON/README.rst generated ($(wc -c <"$ROOT/$ADDON/README.rst") bytes)"
+    for ADDON in "${ADDONS[@]}"; do
+        gen "$ROOT/$ADDON"
+        say "$ADDON/README.rst generated ($(wc -c <"$ROOT/$ADDON/README.rst") bytes)"
+    done
     exit 0
 fi
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/$ADDON"
-cp -r "$ROOT/$ADDON/__manifest__.py" "$ROOT/$ADDON/readme" "$tmp/$ADDON/"
-gen "$tmp/$ADDON"
-if diff -u -I 'source digest:' "$ROOT/$ADDON/README.rst" "$tmp/$ADDON/README.rst"; then
-    say "$ADDON/README.rst is up to date with its fragments"
-else
-    die "$ADDON/README.rst is not what its fragments give: run scripts/readme.sh"
-fi
+for ADDON in "${ADDONS[@]}"; do
+    mkdir "$tmp/$ADDON"
+    cp -r "$ROOT/$ADDON/__manifest__.py" "$ROOT/$ADDON/readme" "$tmp/$ADDON/"
+    gen "$tmp/$ADDON"
+    if diff -u -I 'source digest:' "$ROOT/$ADDON/README.rst" "$tmp/$ADDON/README.rst"; then
+        say "$ADDON/README.rst is up to date with its fragments"
+    else
+        die "$ADDON/README.rst is not what its fragments give: run scripts/readme.sh"
+    fi
+done

@@ -9,7 +9,6 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     rebate_balance_available = fields.Monetary(
-        string="Rebate Balance Available",
         compute="_compute_rebate_balance_available",
         currency_field="company_currency_id",
         help="What the customer may still spend of its rebate balance, besides "

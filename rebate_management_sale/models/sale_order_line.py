@@ -27,7 +27,7 @@ class SaleOrderLine(models.Model):
 
     def _compute_price_unit(self):
         """A deduction keeps the amount the balance gave it."""
-        super(
+        return super(
             SaleOrderLine, self - self.filtered("is_rebate_deduction")
         )._compute_price_unit()
 
