@@ -21,7 +21,7 @@ class SaleOrderLine(models.Model):
 
     def _compute_tax_id(self):
         """A deduction keeps the taxes of the goods it is taken from."""
-        super(
+        return super(
             SaleOrderLine, self - self.filtered("is_rebate_deduction")
         )._compute_tax_id()
 
