@@ -330,10 +330,13 @@ class RebateAgreementPortal(models.Model):
                 ),
             )
         if self.penalty_type == "shortfall_percent":
+            # (no f-string inside the call: the term extractor skips the
+            # file's terms on one)
+            percent = f"{formatLang(env, self.penalty_value)} %"
             return env._(
                 "%(percent)s of what a period falls short of the commitment, "
                 "deducted from its rebate (any excess is invoiced)",
-                percent=f"{formatLang(env, self.penalty_value)} %",
+                percent=percent,
             )
         return ""
 

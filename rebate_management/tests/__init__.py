@@ -12,6 +12,7 @@ from . import test_rebate_rpc
 from . import test_rebate_roles
 from . import test_rebate_maths
 from . import test_rebate_extension
+from . import test_rebate_i18n
 from . import test_rebate_interim
 from . import test_rebate_clawback
 from . import test_rebate_payout
