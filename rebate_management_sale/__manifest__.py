@@ -18,6 +18,7 @@
         "views/rebate_agreement_views.xml",
         "views/res_partner_views.xml",
         "views/sale_order_views.xml",
+        "views/rebate_portal_templates.xml",
         "views/res_config_settings_views.xml",
         "views/rebate_management_sale_menus.xml",
     ],

@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from io import BytesIO
+
 from freezegun import freeze_time
+from openpyxl import load_workbook
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, ValidationError
@@ -76,6 +79,17 @@ class TestRebateBalanceCredit(RebateSaleCommon):
             # a contact of the customer shows the customer's balance
             self.assertAlmostEqual(self.customer_contact.rebate_balance, 200.0)
         self.assertAlmostEqual(self._account_balance(self.customer), 200.0)
+
+    def test_statement_says_the_rebate_went_to_the_balance(self):
+        settlement = self._credit()
+        sheet = load_workbook(BytesIO(settlement._get_statement_xlsx())).active
+        texts = [cell.value for row in sheet.iter_rows() for cell in row if cell.value]
+        self.assertIn(
+            "Paid into your rebate balance: $\xa0200.00, to spend on your next orders "
+            "until 04/09/2026",
+            texts,
+        )
+        self.assertFalse([t for t in texts if str(t).startswith("Credit note:")])
 
     def test_expired_credit_is_released_on_its_last_day(self):
         credit = self._credit().balance_credit_ids

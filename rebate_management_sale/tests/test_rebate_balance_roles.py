@@ -139,3 +139,72 @@ class TestRebateBalanceRoles(RebateSaleCommon, HttpCase, RebateHttpMixin):
         self.order.with_user(self.seller).action_apply_rebate_balance()
         # the customer's 5 % of 1,000 replaces the company's (no cap)
         self.assertAlmostEqual(self.order.rebate_balance_amount, 50.0)
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBalancePortal(RebateSaleCommon, HttpCase):
+    """The customer reads its balance, each credit's expiry and where it
+    went on /my/rebates; another customer reads none of it."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        agreement = cls._create_agreement(
+            [(0.0, 10.0)], payout_method="balance", balance_validity_months=12
+        )
+        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
+        with freeze_time("2025-04-10"):
+            settlement = cls.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreement
+            )
+            settlement.action_approve()
+            settlement.action_create_credit_note()
+        cls.settlement = settlement
+        for login, partner in (
+            ("bal_portal_own", cls.customer_contact),
+            ("bal_portal_other", cls.other_customer),
+        ):
+            cls.env["res.users"].create(
+                {
+                    "name": login,
+                    "login": login,
+                    "password": f"{login}-pass",
+                    "partner_id": partner.id,
+                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
+                }
+            )
+
+    def _page(self, login):
+        self.authenticate(login, f"{login}-pass")
+        response = self.url_open("/my/rebates")
+        self.assertEqual(response.status_code, 200)
+        return response.text
+
+    @freeze_time("2025-05-02")
+    def test_customer_sees_its_balance(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product_z.id,
+                            "product_uom_qty": 10,
+                            "price_unit": 100.0,
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_apply_rebate_balance()
+        order.action_confirm()
+        page = self._page("bal_portal_own")
+        self.assertIn("Rebate balance", page)
+        self.assertIn("o_rebate_balance_credits", page)
+        self.assertIn(self.settlement.name, page)
+        self.assertIn("04/09/2026", page)  # the last day of the credit
+        self.assertIn(order.name, page)  # where it went (reserved)
+        self.assertIn("200.00", page)
+        other = self._page("bal_portal_other")
+        self.assertNotIn("o_rebate_balance_credits", other)
+        self.assertNotIn(self.settlement.name, other)

@@ -1,0 +1,1 @@
+from . import rebate_statement_xlsx
