@@ -4,6 +4,7 @@ from . import rebate_agreement
 from . import rebate_balance_credit
 from . import rebate_balance_debit
 from . import rebate_settlement
+from . import rebate_settlement_clawback
 from . import res_partner
 from . import rebate_line_query
 from . import account_move

@@ -25,6 +25,7 @@ class RebateBalanceDebit(models.Model):
         [
             ("spend", "Spent on an order"),
             ("refund", "Given back by a refund"),
+            ("clawback", "Taken back by a claw-back"),
             ("expiry", "Expired"),
         ],
         required=True,
@@ -39,6 +40,14 @@ class RebateBalanceDebit(models.Model):
         help="Reserved: held by a confirmed order until its invoice is posted. "
         "Cancelled: the order or document was cancelled; the amount is back on "
         "the balance.",
+    )
+    settlement_id = fields.Many2one(
+        "rebate.settlement",
+        string="Claw-back",
+        readonly=True,
+        index=True,
+        check_company=True,
+        help="The negative settlement that took it back.",
     )
     sale_order_id = fields.Many2one(
         "sale.order", readonly=True, index=True, check_company=True

@@ -11,6 +11,12 @@ class RebateSettlement(models.Model):
         string="Balance Credits",
         readonly=True,
     )
+    balance_debit_ids = fields.One2many(
+        "rebate.balance.debit",
+        "settlement_id",
+        string="Taken Back from the Balance",
+        readonly=True,
+    )
 
     def _prepare_document_vals(self):
         """A rebate paid into a balance is a journal entry: the rebate
@@ -22,11 +28,16 @@ class RebateSettlement(models.Model):
         return self._prepare_balance_entry_vals()
 
     def _prepare_balance_entry_vals(self):
+        """The journal entry of a settlement paid into the balance, or of a
+        claw-back taken back from it whole: the document's lines on their
+        accounts (charged, or for a claw-back given back), against the
+        balance account."""
         self.ensure_one()
         agreement = self.agreement_id
         date = fields.Date.context_today(self)
+        sign = -1.0 if self.is_negative else 1.0
         lines = [
-            self._prepare_balance_charge_line_vals(vals, date)
+            self._prepare_balance_charge_line_vals(vals, date, sign)
             for vals in self._prepare_document_line_vals()
         ]
         lines.append(self._prepare_balance_liability_line_vals(lines))
@@ -47,7 +58,7 @@ class RebateSettlement(models.Model):
         self.ensure_one()
         return self.agreement_id.partner_id.commercial_partner_id
 
-    def _prepare_balance_charge_line_vals(self, document_line, date):
+    def _prepare_balance_charge_line_vals(self, document_line, date, sign=1.0):
         """A line of the document (the rebate, or the penalty taken from
         it) as an entry line on the account its product books to for this
         customer, in the settlement's currency."""
@@ -59,7 +70,7 @@ class RebateSettlement(models.Model):
         accounts = product.product_tmpl_id.get_product_accounts(
             fiscal_pos=fiscal_position
         )
-        amount = document_line["price_unit"] * document_line["quantity"]
+        amount = sign * document_line["price_unit"] * document_line["quantity"]
         return {
             "name": document_line["name"],
             "partner_id": partner.id,

@@ -45,3 +45,11 @@ class RebateSaleCommon(RebateCommon):
             ]
         )
         return -sum(lines.mapped("balance"))
+
+    def _entry_lines(self, move):
+        """(account id, partner id, debit, credit) of each line of ``move``,
+        sorted."""
+        return sorted(
+            (line.account_id.id, line.partner_id.id, line.debit, line.credit)
+            for line in move.line_ids
+        )

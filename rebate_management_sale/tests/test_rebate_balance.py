@@ -41,14 +41,11 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         self.assertEqual(entry.date, fields.Date.to_date("2025-04-10"))
         self.assertEqual(entry.journal_id, self.sale_journal)
         self.assertEqual(
-            sorted(
-                (line.account_id, line.partner_id, line.debit, line.credit)
-                for line in entry.line_ids
-            ),
+            self._entry_lines(entry),
             sorted(
                 [
-                    (self.income_account, self.customer, 200.0, 0.0),
-                    (self.balance_account, self.customer, 0.0, 200.0),
+                    (self.income_account.id, self.customer.id, 200.0, 0.0),
+                    (self.balance_account.id, self.customer.id, 0.0, 200.0),
                 ]
             ),
         )
@@ -123,13 +120,11 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         self.assertEqual(release.state, "posted")
         self.assertEqual(release.date, fields.Date.to_date("2026-04-09"))
         self.assertEqual(
-            sorted(
-                (line.account_id, line.debit, line.credit) for line in release.line_ids
-            ),
+            self._entry_lines(release),
             sorted(
                 [
-                    (self.balance_account, 200.0, 0.0),
-                    (self.income_account, 0.0, 200.0),
+                    (self.balance_account.id, self.customer.id, 200.0, 0.0),
+                    (self.income_account.id, self.customer.id, 0.0, 200.0),
                 ]
             ),
         )
@@ -177,24 +172,114 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         company.rebate_balance_cap_amount = 3000.0
         self.assertEqual(company.rebate_balance_cap_percent, 10.0)
 
-    def test_a_claw_back_is_still_invoiced(self):
-        """A negative settlement of a balance agreement is not a journal
-        entry: the core's claw-back invoice (taking it from the balance
-        comes with the orders that spend it)."""
+    def _claw_back(self, spent=0.0):
+        """Credit 200 (Q1), spend ``spent`` of it on an invoice, then refund
+        Q1's sales in Q2: a claw-back of 200."""
         settlement = self._credit()
+        if spent:
+            # (invoiced after the agreement's year: it does not count)
+            with freeze_time("2026-01-05"):
+                self._spend(spent)
         self._create_invoice(
             [(self.product_x, 20, 100.0)], date="2025-05-05", move_type="out_refund"
         )
-        with freeze_time("2025-07-10"):
+        with freeze_time("2026-01-10"):
             negative = self.env["rebate.settlement"].close_periods(
                 "2025-06-30", agreements=self.agreement
             )
             self.assertTrue(negative.is_negative)
+            self.assertAlmostEqual(negative.rebate_total, -200.0)
             negative.action_approve()
             negative.action_create_credit_note()
-        self.assertTrue(settlement.balance_credit_ids)
-        self.assertEqual(negative.document_id.move_type, "out_invoice")
-        self.assertFalse(negative.balance_credit_ids)
+        return settlement.balance_credit_ids, negative
+
+    def _spend(self, amount):
+        """An order of the customer paying ``amount`` with its balance,
+        confirmed and invoiced."""
+        self.env.company.rebate_balance_cap_amount = amount
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.customer.id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": self.product_z.id,
+                            "product_uom_qty": 10,
+                            "price_unit": 100.0,
+                            "tax_id": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        order.action_apply_rebate_balance()
+        order.action_confirm()
+        order._create_invoices().action_post()
+        self.env.company.rebate_balance_cap_amount = 0.0
+        return order
+
+    def test_claw_back_taken_from_the_balance(self):
+        """The balance still holds the whole claw-back: it is taken back by
+        a journal entry, nothing is invoiced."""
+        credit, negative = self._claw_back()
+        entry = negative.document_id
+        self.assertEqual(entry.move_type, "entry")
+        self.assertEqual(
+            self._entry_lines(entry),
+            sorted(
+                [
+                    (self.balance_account.id, self.customer.id, 200.0, 0.0),
+                    (self.income_account.id, self.customer.id, 0.0, 200.0),
+                ]
+            ),
+        )
+        self.assertRecordValues(
+            negative.balance_debit_ids,
+            [
+                {
+                    "credit_id": credit.id,
+                    "kind": "clawback",
+                    "amount": 200.0,
+                    "move_id": entry.id,
+                }
+            ],
+        )
+        self.assertAlmostEqual(credit.amount_available, 0.0)
+        self.assertAlmostEqual(self._account_balance(self.customer), 0.0)
+        sheet = load_workbook(BytesIO(negative._get_statement_xlsx())).active
+        texts = [cell.value for row in sheet.iter_rows() for cell in row if cell.value]
+        self.assertIn("Taken back from your rebate balance: $\xa0200.00", texts)
+
+    def test_claw_back_of_a_spent_balance_is_invoiced(self):
+        """150 of the 200 already spent: 50 is taken back from the balance,
+        150 invoiced; the invoice shows both parts."""
+        credit, negative = self._claw_back(spent=150.0)
+        invoice = negative.document_id
+        self.assertEqual(invoice.move_type, "out_invoice")
+        # the rebate product's 15 % on the invoiced 150 only: the 50 taken
+        # from the balance was credited untaxed
+        self.assertAlmostEqual(invoice.amount_untaxed, 150.0)
+        self.assertAlmostEqual(invoice.amount_tax, 22.5)
+        self.assertAlmostEqual(invoice.amount_total, 172.5)
+        deduction = invoice.invoice_line_ids.filtered("is_rebate_deduction")
+        self.assertEqual(deduction.account_id, self.balance_account)
+        self.assertAlmostEqual(deduction.price_subtotal, -50.0)
+        self.assertAlmostEqual(
+            sum((invoice.invoice_line_ids - deduction).mapped("price_subtotal")), 200.0
+        )
+        self.assertRecordValues(
+            negative.balance_debit_ids,
+            [{"credit_id": credit.id, "kind": "clawback", "amount": 50.0}],
+        )
+        self.assertAlmostEqual(credit.amount_available, 0.0)
+        self.assertAlmostEqual(self._account_balance(self.customer), 0.0)
+        sheet = load_workbook(BytesIO(negative._get_statement_xlsx())).active
+        texts = [cell.value for row in sheet.iter_rows() for cell in row if cell.value]
+        self.assertIn(
+            "Taken back from your rebate balance: $\xa050.00; invoiced: $\xa0172.50 "
+            f"({invoice.name})",
+            texts,
+        )
 
 
 @tagged("post_install", "-at_install")
