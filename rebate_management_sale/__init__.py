@@ -2,3 +2,4 @@
 from . import controllers
 from . import models
 from . import reports
+from . import wizards

@@ -20,6 +20,7 @@
         "views/sale_order_views.xml",
         "views/rebate_portal_templates.xml",
         "views/res_config_settings_views.xml",
+        "wizards/rebate_balance_adjust_views.xml",
         "views/rebate_management_sale_menus.xml",
     ],
     "demo": [

@@ -19,7 +19,6 @@ class RebateBalanceCredit(models.Model):
 
     settlement_id = fields.Many2one(
         "rebate.settlement",
-        required=True,
         readonly=True,
         ondelete="restrict",
         index=True,
@@ -73,6 +72,9 @@ class RebateBalanceCredit(models.Model):
         help="The account an expired remainder is released to: the one the "
         "rebate was charged to.",
     )
+    note = fields.Text(
+        readonly=True, help="Why an accountant added it by hand (no settlement)."
+    )
     debit_ids = fields.One2many("rebate.balance.debit", "credit_id", readonly=True)
     amount_used = fields.Monetary(
         string="Used",
@@ -108,7 +110,8 @@ class RebateBalanceCredit(models.Model):
     def _compute_display_name(self):
         kinds = dict(self._fields["kind"]._description_selection(self.env))
         for credit in self:
-            credit.display_name = f"{kinds[credit.kind]} {credit.settlement_id.name}"
+            origin = credit.settlement_id.name or self.env._("adjustment")
+            credit.display_name = f"{kinds[credit.kind]} {origin}"
 
     @api.model
     def _lock_available(self, partner, company, kind):
@@ -174,10 +177,11 @@ class RebateBalanceCredit(models.Model):
 
     def _prepare_release_move_vals(self):
         self.ensure_one()
-        journal = self.settlement_id.agreement_id.journal_id
+        journal = self.move_id.journal_id
         date = self._get_release_date(journal)
         label = self.env._(
-            "Expired rebate balance %(settlement)s", settlement=self.settlement_id.name
+            "Expired rebate balance %(settlement)s",
+            settlement=self.settlement_id.name or self.display_name,
         )
         line = {"partner_id": self.partner_id.id, "name": label}
         return {

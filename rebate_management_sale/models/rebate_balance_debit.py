@@ -26,6 +26,7 @@ class RebateBalanceDebit(models.Model):
             ("spend", "Spent on an order"),
             ("refund", "Given back by a refund"),
             ("clawback", "Taken back by a claw-back"),
+            ("adjust", "Adjusted by hand"),
             ("expiry", "Expired"),
         ],
         required=True,
@@ -53,6 +54,7 @@ class RebateBalanceDebit(models.Model):
         "sale.order", readonly=True, index=True, check_company=True
     )
     date = fields.Date(required=True, readonly=True)
+    note = fields.Text(readonly=True, help="Why an accountant took it by hand.")
     amount = fields.Monetary(required=True, readonly=True)
     move_id = fields.Many2one(
         "account.move",

@@ -33,7 +33,6 @@ class RebateSettlement(models.Model):
         accounts (charged, or for a claw-back given back), against the
         balance account."""
         self.ensure_one()
-        agreement = self.agreement_id
         date = fields.Date.context_today(self)
         sign = -1.0 if self.is_negative else 1.0
         lines = [
@@ -44,13 +43,25 @@ class RebateSettlement(models.Model):
         return {
             "move_type": "entry",
             "company_id": self.company_id.id,
-            "journal_id": agreement.journal_id.id,
+            "journal_id": self._get_balance_journal().id,
             "currency_id": self.currency_id.id,
             "date": date,
             "ref": self._get_document_label(),
             "rebate_settlement_id": self.id,
             "line_ids": [Command.create(vals) for vals in lines],
         }
+
+    def _get_balance_journal(self):
+        """The journal of the balance's entries: the company's first
+        miscellaneous journal (an entry in the sales journal would take an
+        invoice number), else the agreement's."""
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo()
+        journal = Journal.search(
+            [*Journal._check_company_domain(self.company_id), ("type", "=", "general")],
+            limit=1,
+        )
+        return journal or self.agreement_id.journal_id
 
     def _get_balance_partner(self):
         """Whose balance the rebate goes to: the customer's commercial

@@ -73,6 +73,15 @@ class ResPartner(models.Model):
                 partner.commercial_partner_id.id, 0.0
             )
 
+    def action_view_rebate_balance(self):
+        """The credits of the customer's commercial entity."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "rebate_management_sale.rebate_balance_credit_action"
+        )
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        return action
+
     def _get_rebate_balances(self, company, kind):
         """{commercial partner id: available amount} of these partners'
         open credits of ``kind`` in ``company``, in one query."""

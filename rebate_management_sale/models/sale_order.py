@@ -3,16 +3,18 @@ from collections import defaultdict
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import formatLang
 
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     rebate_balance_available = fields.Monetary(
+        string="Rebate Balance Left",
         compute="_compute_rebate_balance_available",
         currency_field="company_currency_id",
-        help="What the customer may still spend of its rebate balance, besides "
-        "what this order already uses.",
+        help="What the customer's rebate balance keeps for other orders once "
+        "this one has used its part.",
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
@@ -27,13 +29,22 @@ class SaleOrder(models.Model):
         "rebate.balance.debit", "sale_order_id", string="Rebate Balance Debits"
     )
 
-    @api.depends("partner_id", "company_id")
+    @api.depends("partner_id", "company_id", "rebate_balance_amount")
     def _compute_rebate_balance_available(self):
         for order in self:
-            partner = order.partner_id.commercial_partner_id
-            order.rebate_balance_available = partner._get_rebate_balances(
-                order.company_id, "balance"
-            ).get(partner.id, 0.0)
+            order.rebate_balance_available = (
+                order._get_rebate_balance_spendable() - order.rebate_balance_amount
+            )
+
+    def _get_rebate_balance_spendable(self):
+        """What this order may spend of its customer's balance: what the
+        balance has left, and what the order holds of it already."""
+        self.ensure_one()
+        partner = self.partner_id.commercial_partner_id
+        available = partner._get_rebate_balances(self.company_id, "balance").get(
+            partner.id, 0.0
+        )
+        return available + self._get_own_reserved()
 
     @api.depends("order_line.price_subtotal", "order_line.is_rebate_deduction")
     def _compute_rebate_balance_amount(self):
@@ -108,10 +119,7 @@ class SaleOrder(models.Model):
             self._reserve_rebate_balance()
 
     def _same_deductions(self, lines, wanted):
-        have = sorted(
-            (tuple(line.tax_id.ids), -line.price_unit * line.product_uom_qty)
-            for line in lines
-        )
+        have = sorted((tuple(line.tax_id.ids), -line.price_subtotal) for line in lines)
         want = sorted((tuple(taxes.ids), amount) for taxes, amount in wanted)
         return len(have) == len(want) and all(
             h[0] == w[0] and self.currency_id.is_zero(h[1] - w[1])
@@ -146,7 +154,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         currency = self.currency_id
         base = sum(self._get_rebate_balance_eligible_lines().mapped("price_subtotal"))
-        amount = min(self.rebate_balance_available + self._get_own_reserved(), base)
+        amount = min(self._get_rebate_balance_spendable(), base)
         cap_percent, cap_amount = self._get_rebate_balance_caps()
         if cap_percent:
             amount = min(amount, currency.round(base * cap_percent / 100.0))
@@ -243,8 +251,12 @@ class SaleOrder(models.Model):
                         "less than the %(amount)s order %(order)s uses: use the "
                         "balance again on the order.",
                         customer=partner.display_name,
-                        available=available,
-                        amount=need,
+                        available=formatLang(
+                            self.env, available, currency_obj=order.company_currency_id
+                        ),
+                        amount=formatLang(
+                            self.env, need, currency_obj=order.company_currency_id
+                        ),
                         order=order.name,
                     )
                 )

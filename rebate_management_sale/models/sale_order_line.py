@@ -4,7 +4,14 @@ from odoo.exceptions import UserError
 
 # what only the balance's own methods set on a deduction line
 DEDUCTION_FIELDS = frozenset(
-    {"is_rebate_deduction", "price_unit", "product_uom_qty", "tax_id", "product_id"}
+    {
+        "is_rebate_deduction",
+        "price_unit",
+        "product_uom_qty",
+        "discount",
+        "tax_id",
+        "product_id",
+    }
 )
 
 

@@ -2,3 +2,4 @@ from . import test_rebate_balance
 from . import test_rebate_balance_order
 from . import test_rebate_balance_concurrency
 from . import test_rebate_balance_roles
+from . import test_rebate_balance_adjust

@@ -39,7 +39,7 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         self.assertEqual(entry.state, "posted")
         self.assertEqual(entry.rebate_settlement_id, settlement)
         self.assertEqual(entry.date, fields.Date.to_date("2025-04-10"))
-        self.assertEqual(entry.journal_id, self.sale_journal)
+        self.assertEqual(entry.journal_id, self.company_data["default_journal_misc"])
         self.assertEqual(
             self._entry_lines(entry),
             sorted(

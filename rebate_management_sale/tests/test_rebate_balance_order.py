@@ -105,6 +105,8 @@ class TestRebateBalanceOrder(RebateSaleCommon):
         )
         self.assertEqual(deduction.tax_id, self.vat13)
         self.assertAlmostEqual(order.rebate_balance_amount, 2000.0)
+        # what the balance keeps for other orders once this one took its part
+        self.assertAlmostEqual(order.rebate_balance_available, 3000.0)
         self.assertAlmostEqual(order.amount_untaxed, 18000.0)
         self.assertAlmostEqual(order.amount_tax, 2340.0)
         self.assertAlmostEqual(order.amount_total, 20340.0)
@@ -129,6 +131,8 @@ class TestRebateBalanceOrder(RebateSaleCommon):
         )
         self.assertAlmostEqual(self.first_credit.amount_available, 0.0)
         self.assertAlmostEqual(self.later_credit.amount_available, 3000.0)
+        order.invalidate_recordset(["rebate_balance_available"])
+        self.assertAlmostEqual(order.rebate_balance_available, 3000.0)
 
         invoice = order._create_invoices()
         invoice.action_post()
@@ -143,6 +147,11 @@ class TestRebateBalanceOrder(RebateSaleCommon):
         self.customer.invalidate_recordset(["rebate_balance"])
         self.assertAlmostEqual(self.customer.rebate_balance, 3000.0)
         self.assertAlmostEqual(self._account_balance(self.customer), 3000.0)
+        action = self.customer_contact.action_view_rebate_balance()
+        self.assertEqual(
+            self.env[action["res_model"]].search(action["domain"]),
+            self.first_credit + self.later_credit,
+        )
 
     @freeze_time("2026-11-10")
     def test_worked_example_two_tax_groups(self):
@@ -228,6 +237,9 @@ class TestRebateBalanceOrder(RebateSaleCommon):
         deduction = self._deductions(order)
         with self.assertRaisesText(UserError, "cannot be written by hand"):
             deduction.price_unit = -5000.0
+        # a discount on the deduction would get past the caps
+        with self.assertRaisesText(UserError, "cannot be written by hand"):
+            deduction.discount = -100.0
         product = self.env.ref("rebate_management_sale.product_rebate_balance")
         with self.assertRaisesText(UserError, "cannot be written by hand"):
             order.write(

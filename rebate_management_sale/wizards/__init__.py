@@ -1,0 +1,1 @@
+from . import rebate_balance_adjust
