@@ -10,4 +10,5 @@ from . import rebate_line_query
 from . import account_move
 from . import account_move_line
 from . import sale_order
+from . import sale_order_outlook
 from . import sale_order_line

@@ -1,0 +1,103 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo import Command, fields
+from odoo.tests import tagged
+
+from .common import RebateSaleCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-11-10")
+class TestRebateOutlook(RebateSaleCommon):
+    """On a quotation: where the order takes the customer. Retroactive
+    tiers of 2 % and 4 % from 5,000; 3,000 invoiced this quarter; an order
+    of 4,000 takes the customer to 7,000 and the 4 % tier."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.agreement = cls._create_agreement(
+            [(0.0, 2.0), (5000.0, 4.0)],
+            tier_mode="retroactive",
+            date_start="2026-01-01",
+            date_end="2026-12-31",
+            product_categ_ids=[Command.set(cls.categ_parent.ids)],
+        )
+        cls._create_invoice([(cls.product_x, 30, 100.0)], date="2026-10-05")
+
+    def _order(self, lines):
+        return self.env["sale.order"].create(
+            {
+                "partner_id": self.customer_contact.id,
+                "date_order": fields.Datetime.now(),
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "product_uom_qty": qty,
+                            "price_unit": price,
+                        }
+                    )
+                    for product, qty, price in lines
+                ],
+            }
+        )
+
+    def test_order_takes_the_customer_to_the_next_tier(self):
+        # product Z is outside the agreement's categories: it adds nothing
+        order = self._order([(self.product_x, 40, 100.0), (self.product_z, 10, 100.0)])
+        [row] = order._get_rebate_outlook()
+        self.assertEqual(row["agreement"], self.agreement)
+        self.assertEqual(
+            row["period"],
+            (fields.Date.to_date("2026-10-01"), fields.Date.to_date("2026-12-31")),
+        )
+        self.assertAlmostEqual(row["base"], 3000.0)
+        self.assertAlmostEqual(row["added"], 4000.0)
+        self.assertAlmostEqual(row["rebate"], 60.0)
+        self.assertAlmostEqual(row["rebate_after"], 280.0)
+        self.assertEqual(row["rate"], 4.0)
+        self.assertIsNone(row["next_tier"])
+        html = str(order.rebate_outlook)
+        self.assertIn(self.agreement.name, html)
+        self.assertIn("4.00 %", html)
+        self.assertIn("+$\xa0220.00", html)
+
+    def test_short_of_the_tier_says_the_next(self):
+        order = self._order([(self.product_y, 20, 50.0)])
+        [row] = order._get_rebate_outlook()
+        self.assertAlmostEqual(row["added"], 1000.0)
+        self.assertEqual(row["rate"], 2.0)
+        self.assertEqual(row["next_tier"], (5000.0, 4.0))
+        self.assertIn("next: 4.00 % from", str(order.rebate_outlook))
+
+    def test_one_read_per_order_not_per_line(self):
+        small = self._order([(self.product_x, 1, 100.0)])
+        large = self._order(
+            [(self.product_x, 1, 100.0)] * 4 + [(self.product_y, 1, 50.0)] * 4
+        )
+        for order in (small, large):
+            order.invalidate_recordset()
+            order.order_line.mapped("price_subtotal")
+            self.env.flush_all()
+        queries = []
+        for order in (small, large):
+            before = self.env.cr.sql_log_count
+            order._get_rebate_outlook()
+            queries.append(self.env.cr.sql_log_count - before)
+        self.assertEqual(queries[0], queries[1])
+
+    def test_no_agreement_no_outlook(self):
+        order = self.env["sale.order"].create(
+            {
+                "partner_id": self.other_customer.id,
+                "order_line": [
+                    Command.create(
+                        {"product_id": self.product_x.id, "product_uom_qty": 1}
+                    )
+                ],
+            }
+        )
+        self.assertEqual(order._get_rebate_outlook(), [])
+        self.assertFalse(order.rebate_outlook)
