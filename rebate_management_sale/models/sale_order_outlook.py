@@ -16,7 +16,6 @@ class SaleOrder(models.Model):
     _inherit = "sale.order"
 
     rebate_outlook = fields.Html(
-        string="Rebate Outlook",
         compute="_compute_rebate_outlook",
         sanitize=False,
         groups="rebate_management.group_rebate_user",
