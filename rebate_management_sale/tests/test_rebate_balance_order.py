@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from unittest.mock import patch
+
 from freezegun import freeze_time
 
 from odoo import Command, fields
@@ -252,3 +254,49 @@ class TestRebateBalanceOrder(RebateSaleCommon):
                 }
             )
         self.assertAlmostEqual(order.rebate_balance_amount, 2000.0)
+
+    @freeze_time("2026-11-10")
+    def test_spending_costs_fixed_queries(self):
+        """Posting an invoice that spends a balance costs the same queries
+        in the balance's hook whatever the number of its deduction lines
+        (tax groups): 1,000 of the first credit each (one more query per
+        further credit an order draws on: its new amounts)."""
+        vat5 = self.vat9.copy({"name": "VAT 5%", "amount": 5.0})
+        one = self._order([(self.product_z, 200, 100.0, self.vat13)])
+        three = self._order(
+            [
+                (self.product_z, 100, 100.0, self.vat13),
+                (self.product_z, 100, 100.0, self.vat9),
+                (self.product_z, 100, 100.0, vat5),
+            ]
+        )
+        self.env.company.write(
+            {"rebate_balance_cap_percent": 0.0, "rebate_balance_cap_amount": 1000.0}
+        )
+        for order in (one, three):
+            order.action_apply_rebate_balance()
+            order.action_confirm()
+        self.assertEqual(len(self._deductions(three)), 3)
+        for order in (one, three):
+            self.assertEqual(
+                order.rebate_balance_debit_ids.credit_id, self.first_credit
+            )
+        Move = type(self.env["account.move"])
+        spend = Move._spend_rebate_balance
+        counts = []
+
+        def counting_spend(moves):
+            self.env.flush_all()
+            before = self.env.cr.sql_log_count
+            result = spend(moves)
+            self.env.flush_all()
+            counts.append(self.env.cr.sql_log_count - before)
+            return result
+
+        invoices = [order._create_invoices() for order in (one, three)]
+        with patch.object(Move, "_spend_rebate_balance", counting_spend):
+            for invoice in invoices:
+                invoice.action_post()
+        self.assertEqual(counts[0], counts[1])
+        # two: finding the orders' reserved debits, and writing them spent
+        self.assertEqual(counts, [2, 2])
