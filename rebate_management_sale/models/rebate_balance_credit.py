@@ -140,6 +140,21 @@ class RebateBalanceCredit(models.Model):
         credits.invalidate_recordset()
         return credits
 
+    def _allocate(self, amount):
+        """[(credit, part)]: ``amount`` drawn on these credits in their
+        order (the ones expiring first first), each for at most what it
+        has left."""
+        parts = []
+        for credit in self:
+            currency = credit.currency_id
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                break
+            part = currency.round(min(credit.amount_available, amount))
+            if not currency.is_zero(part):
+                parts.append((credit, part))
+                amount -= part
+        return parts
+
     @api.model
     def _get_expired_domain(self, date):
         """The credits with something left whose last day is before

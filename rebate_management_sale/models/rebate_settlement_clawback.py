@@ -96,24 +96,15 @@ class RebateSettlement(models.Model):
 
     def _prepare_clawback_debit_vals(self, credits, amount):
         self.ensure_one()
-        vals_list = []
-        currency = self.company_id.currency_id
-        for credit in credits:
-            part = min(credit.amount_available, amount)
-            if currency.is_zero(part):
-                continue
-            vals_list.append(
-                {
-                    "credit_id": credit.id,
-                    "kind": "clawback",
-                    "state": "done",
-                    "date": self.document_id.date,
-                    "amount": currency.round(part),
-                    "move_id": self.document_id.id,
-                    "settlement_id": self.id,
-                }
-            )
-            amount -= part
-            if currency.compare_amounts(amount, 0.0) <= 0:
-                break
-        return vals_list
+        return [
+            {
+                "credit_id": credit.id,
+                "kind": "clawback",
+                "state": "done",
+                "date": self.document_id.date,
+                "amount": part,
+                "move_id": self.document_id.id,
+                "settlement_id": self.id,
+            }
+            for credit, part in credits._allocate(amount)
+        ]

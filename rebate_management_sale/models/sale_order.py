@@ -265,26 +265,18 @@ class SaleOrder(models.Model):
 
     def _prepare_reserve_vals(self, credits, need):
         self.ensure_one()
-        vals_list = []
         today = fields.Date.context_today(self)
-        for credit in credits:
-            amount = min(credit.amount_available, need)
-            if self.currency_id.is_zero(amount):
-                continue
-            vals_list.append(
-                {
-                    "credit_id": credit.id,
-                    "kind": "spend",
-                    "state": "reserved",
-                    "date": today,
-                    "amount": self.currency_id.round(amount),
-                    "sale_order_id": self.id,
-                }
-            )
-            need -= amount
-            if self.currency_id.compare_amounts(need, 0.0) <= 0:
-                break
-        return vals_list
+        return [
+            {
+                "credit_id": credit.id,
+                "kind": "spend",
+                "state": "reserved",
+                "date": today,
+                "amount": part,
+                "sale_order_id": self.id,
+            }
+            for credit, part in credits._allocate(need)
+        ]
 
     def _cancel_reservations(self):
         """Give back what these orders hold of their customers' balances."""

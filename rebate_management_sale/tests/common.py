@@ -1,4 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo import Command
 from odoo.tests import tagged
 
 from odoo.addons.rebate_management.tests.common import RebateCommon
@@ -52,4 +55,48 @@ class RebateSaleCommon(RebateCommon):
         return sorted(
             (line.account_id.id, line.partner_id.id, line.debit, line.credit)
             for line in move.line_ids
+        )
+
+    @classmethod
+    def _credit_balance(cls, validity=12, rate=10.0):
+        """An agreement of cls.customer paid in balance, 2,000 invoiced in
+        Q1 2025, settled and paid out on 10 April 2025: a credit of 200 at
+        10 %. The settlement."""
+        agreement = cls._create_agreement(
+            [(0.0, rate)], payout_method="balance", balance_validity_months=validity
+        )
+        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
+        with freeze_time("2025-04-10"):
+            settlement = cls.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreement
+            )
+            settlement.action_approve()
+            settlement.action_create_credit_note()
+        return settlement
+
+    @classmethod
+    def _create_order(cls, lines, partner=None, **vals):
+        """A quotation of ``partner`` (cls.customer) with ``lines``:
+        (product, quantity, unit price[, taxes]); without taxes, the
+        product's."""
+        return cls.env["sale.order"].create(
+            {
+                "partner_id": (partner or cls.customer).id,
+                "order_line": [
+                    Command.create(
+                        {
+                            "product_id": line[0].id,
+                            "product_uom_qty": line[1],
+                            "price_unit": line[2],
+                            **(
+                                {"tax_id": [Command.set(line[3].ids)]}
+                                if len(line) > 3
+                                else {}
+                            ),
+                        }
+                    )
+                    for line in lines
+                ],
+                **vals,
+            }
         )

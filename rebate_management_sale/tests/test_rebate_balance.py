@@ -197,21 +197,8 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         """An order of the customer paying ``amount`` with its balance,
         confirmed and invoiced."""
         self.env.company.rebate_balance_cap_amount = amount
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.product_z.id,
-                            "product_uom_qty": 10,
-                            "price_unit": 100.0,
-                            "tax_id": [Command.clear()],
-                        }
-                    )
-                ],
-            }
-        )
+        no_tax = self.env["account.tax"]
+        order = self._create_order([(self.product_z, 10, 100.0, no_tax)])
         order.action_apply_rebate_balance()
         order.action_confirm()
         order._create_invoices().action_post()

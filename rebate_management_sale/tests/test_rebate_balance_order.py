@@ -58,22 +58,7 @@ class TestRebateBalanceOrder(RebateSaleCommon):
         cls.later_credit = later.balance_credit_ids
 
     def _order(self, lines):
-        return self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": qty,
-                            "price_unit": price,
-                            "tax_id": [Command.set(taxes.ids)],
-                        }
-                    )
-                    for product, qty, price, taxes in lines
-                ],
-            }
-        )
+        return self._create_order(lines)
 
     def _deductions(self, order):
         return order.order_line.filtered("is_rebate_deduction")

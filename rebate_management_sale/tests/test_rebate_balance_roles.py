@@ -44,30 +44,9 @@ class TestRebateBalanceRoles(RebateSaleCommon, HttpCase, RebateHttpMixin):
             "bal_manager", salesman, "rebate_management.group_rebate_manager"
         )
         cls.customer.user_id = cls.seller
-        agreement = cls._create_agreement(
-            [(0.0, 10.0)], payout_method="balance", balance_validity_months=0
-        )
-        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
-        with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
-        cls.order = cls.env["sale.order"].create(
-            {
-                "partner_id": cls.customer.id,
-                "user_id": cls.seller.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": cls.product_z.id,
-                            "product_uom_qty": 10,
-                            "price_unit": 100.0,
-                        }
-                    )
-                ],
-            }
+        cls._credit_balance(validity=0)
+        cls.order = cls._create_order(
+            [(cls.product_z, 10, 100.0)], user_id=cls.seller.id
         )
 
     def test_salesperson_applies_on_own_orders_only(self):
@@ -149,17 +128,7 @@ class TestRebateBalancePortal(RebateSaleCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        agreement = cls._create_agreement(
-            [(0.0, 10.0)], payout_method="balance", balance_validity_months=12
-        )
-        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
-        with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
-        cls.settlement = settlement
+        cls.settlement = cls._credit_balance()
         for login, partner in (
             ("bal_portal_own", cls.customer_contact),
             ("bal_portal_other", cls.other_customer),
@@ -182,20 +151,7 @@ class TestRebateBalancePortal(RebateSaleCommon, HttpCase):
 
     @freeze_time("2025-05-02")
     def test_customer_sees_its_balance(self):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.customer.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": self.product_z.id,
-                            "product_uom_qty": 10,
-                            "price_unit": 100.0,
-                        }
-                    )
-                ],
-            }
-        )
+        order = self._create_order([(self.product_z, 10, 100.0)])
         order.action_apply_rebate_balance()
         order.action_confirm()
         page = self._page("bal_portal_own")

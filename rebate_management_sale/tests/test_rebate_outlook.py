@@ -27,21 +27,8 @@ class TestRebateOutlook(RebateSaleCommon):
         cls._create_invoice([(cls.product_x, 30, 100.0)], date="2026-10-05")
 
     def _order(self, lines):
-        return self.env["sale.order"].create(
-            {
-                "partner_id": self.customer_contact.id,
-                "date_order": fields.Datetime.now(),
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": product.id,
-                            "product_uom_qty": qty,
-                            "price_unit": price,
-                        }
-                    )
-                    for product, qty, price in lines
-                ],
-            }
+        return self._create_order(
+            lines, partner=self.customer_contact, date_order=fields.Datetime.now()
         )
 
     def test_order_takes_the_customer_to_the_next_tier(self):
@@ -89,15 +76,8 @@ class TestRebateOutlook(RebateSaleCommon):
         self.assertEqual(queries[0], queries[1])
 
     def test_no_agreement_no_outlook(self):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": self.other_customer.id,
-                "order_line": [
-                    Command.create(
-                        {"product_id": self.product_x.id, "product_uom_qty": 1}
-                    )
-                ],
-            }
+        order = self._create_order(
+            [(self.product_x, 1, 100.0)], partner=self.other_customer
         )
         self.assertEqual(order._get_rebate_outlook(), [])
         self.assertFalse(order.rebate_outlook)

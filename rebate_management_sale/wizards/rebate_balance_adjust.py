@@ -155,25 +155,18 @@ class RebateBalanceAdjust(models.TransientModel):
                 )
             )
         move = self._post_move(partner, self.amount)
-        vals_list = []
-        for credit in credits:
-            part = min(credit.amount_available, wanted)
-            if self.currency_id.is_zero(part):
-                continue
-            vals_list.append(
-                {
-                    "credit_id": credit.id,
-                    "kind": "adjust",
-                    "state": "done",
-                    "date": move.date,
-                    "amount": part,
-                    "move_id": move.id,
-                    "note": self.reason,
-                }
-            )
-            wanted -= part
-            if self.currency_id.compare_amounts(wanted, 0.0) <= 0:
-                break
+        vals_list = [
+            {
+                "credit_id": credit.id,
+                "kind": "adjust",
+                "state": "done",
+                "date": move.date,
+                "amount": part,
+                "move_id": move.id,
+                "note": self.reason,
+            }
+            for credit, part in credits._allocate(wanted)
+        ]
         return self.env["rebate.balance.debit"].sudo().create(vals_list)
 
     def _log_adjustment(self, partner):
