@@ -14,6 +14,7 @@
         "security/rebate_management_sale_security.xml",
         "data/ir_cron_data.xml",
         "data/product_data.xml",
+        "data/mail_template_data.xml",
         "views/rebate_balance_credit_views.xml",
         "views/rebate_agreement_views.xml",
         "views/res_partner_views.xml",

@@ -46,12 +46,10 @@ class RebateSettlementStatement(models.Model):
         customer's language, through Odoo's mail queue), with the workbook
         attached and a link to the agreement's portal page. Agreements whose
         ``send_statement`` is off are left out."""
-        template = self.env.ref(
-            "rebate_management.mail_template_settlement_statement",
-            raise_if_not_found=False,
+        to_send = self.filtered(
+            lambda s: s.agreement_id.send_statement and s._get_statement_template()
         )
-        to_send = self.filtered(lambda s: s.agreement_id.send_statement)
-        if not template or not to_send:
+        if not to_send:
             return
         attachments = self.env["ir.attachment"].create(
             [settlement._prepare_statement_attachment_vals() for settlement in to_send]
@@ -60,7 +58,16 @@ class RebateSettlementStatement(models.Model):
         # sends them (a payout run can mail hundreds of customers)
         to_send = to_send.with_context(mail_notify_force_send=False)
         for settlement, attachment in zip(to_send, attachments, strict=True):
-            settlement._post_statement(template, attachment)
+            settlement._post_statement(settlement._get_statement_template(), attachment)
+
+    def _get_statement_template(self):
+        """The mail template of this settlement's statement: a payout method
+        that pays otherwise than by credit note says so in its own."""
+        self.ensure_one()
+        return self.env.ref(
+            "rebate_management.mail_template_settlement_statement",
+            raise_if_not_found=False,
+        )
 
     def _post_statement(self, template, attachment):
         """Post the statement to the customer from the company (never from

@@ -129,3 +129,15 @@ class RebateSettlement(models.Model):
             "account_id": account.id,
             "release_account_id": charged[:1].account_id.id,
         }
+
+    def _get_statement_template(self):
+        """A rebate paid into the balance is mailed as such."""
+        self.ensure_one()
+        if self.sudo().balance_credit_ids:
+            template = self.env.ref(
+                "rebate_management_sale.mail_template_settlement_statement_balance",
+                raise_if_not_found=False,
+            )
+            if template:
+                return template
+        return super()._get_statement_template()

@@ -87,6 +87,14 @@ class TestRebateBalanceCredit(RebateSaleCommon):
             texts,
         )
         self.assertFalse([t for t in texts if str(t).startswith("Credit note:")])
+        # and the mail says it too
+        mail = settlement.message_ids.filtered(
+            lambda message: message.attachment_ids
+            and "rebate balance" in str(message.body)
+        )
+        self.assertEqual(len(mail), 1)
+        self.assertIn("to spend on your next orders", str(mail.body))
+        self.assertIn("04/09/2026", str(mail.body))
 
     def test_expired_credit_is_released_on_its_last_day(self):
         credit = self._credit().balance_credit_ids
