@@ -3,3 +3,4 @@ from . import test_rebate_balance_order
 from . import test_rebate_balance_concurrency
 from . import test_rebate_balance_roles
 from . import test_rebate_balance_adjust
+from . import test_rebate_balance_tours
