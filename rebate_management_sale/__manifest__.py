@@ -27,5 +27,10 @@
     "demo": [
         "demo/rebate_sale_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "rebate_management_sale/static/tests/tours/**/*",
+        ],
+    },
     "installable": True,
 }

@@ -1,13 +1,19 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+import logging
 import os
+import pathlib
 from contextlib import contextmanager
+from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import new_test_user, tagged
-from odoo.tests.common import _find_executable
-from odoo.tools import mute_logger
+from odoo.tests.common import ChromeBrowser, _find_executable
+from odoo.tools import config, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -165,7 +171,8 @@ class RebateCommon(AccountTestInvoicingCommon):
 
 class RebateHttpMixin:
     """What the rebate tests over HTTP (with an HttpCase) share: XML-RPC
-    calls as a test user, and the browser a tour needs."""
+    calls as a test user, the browser a tour needs, and a tour that leaves
+    a screenshot of its last screen."""
 
     def _call_as(self, user, password, model, method, *args, **kwargs):
         """``method`` of ``model`` called over XML-RPC as ``user``."""
@@ -188,3 +195,23 @@ class RebateHttpMixin:
             if os.environ.get("CI"):
                 self.fail("Chromium is required in CI (scripts/setup.sh installs it)")
             self.skipTest("no Chromium: install Debian's chromium package")
+
+    def _tour(self, url, tour, login, screenshot):
+        """start_tour, then a screenshot of the last screen, as ``screenshot``
+        .png in the screenshots directory."""
+        directory = pathlib.Path(config["screenshots"])
+        stop = ChromeBrowser.stop
+
+        def stop_after_screenshot(browser):
+            try:
+                data = browser._websocket_request("Page.captureScreenshot", timeout=10)
+                directory.mkdir(parents=True, exist_ok=True)
+                (directory / f"{screenshot}.png").write_bytes(
+                    base64.b64decode(data["data"])
+                )
+            except Exception as error:  # a missing picture fails no test
+                _logger.info("no screenshot %s: %s", screenshot, error)
+            stop(browser)
+
+        with patch.object(ChromeBrowser, "stop", stop_after_screenshot):
+            self.start_tour(url, tour, login=login)

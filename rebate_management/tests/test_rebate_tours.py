@@ -1,21 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import base64
-import logging
-import pathlib
-from unittest.mock import patch
-
 from freezegun import freeze_time
 
 from odoo import Command
 from odoo.tests import new_test_user, tagged
-from odoo.tests.common import ChromeBrowser
-from odoo.tools import config
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from .common import RebateCommon, RebateHttpMixin
-
-_logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
@@ -86,26 +77,6 @@ class TestRebateTours(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCom
         cls._create_invoice(
             [(cls.product_x, 1, 12000.0)], date="2025-02-10", partner=cls.tour_customer
         )
-
-    def _tour(self, url, tour, login, screenshot):
-        """start_tour, then a screenshot of the last screen, as ``screenshot``
-        .png in the screenshots directory."""
-        directory = pathlib.Path(config["screenshots"])
-        stop = ChromeBrowser.stop
-
-        def stop_after_screenshot(browser):
-            try:
-                data = browser._websocket_request("Page.captureScreenshot", timeout=10)
-                directory.mkdir(parents=True, exist_ok=True)
-                (directory / f"{screenshot}.png").write_bytes(
-                    base64.b64decode(data["data"])
-                )
-            except Exception as error:  # a missing picture fails no test
-                _logger.info("no screenshot %s: %s", screenshot, error)
-            stop(browser)
-
-        with patch.object(ChromeBrowser, "stop", stop_after_screenshot):
-            self.start_tour(url, tour, login=login)
 
     def test_walks_of_each_role(self):
         self._require_browser()
