@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from freezegun import freeze_time
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -55,34 +54,10 @@ class TestRebateBalanceTours(RebateHttpMixin, RebateSaleCommon, HttpCase):
         )
         # 10 % of 2,000 invoiced in the first quarter: 200 into the balance,
         # paid out on 2025-04-10, to spend for three years
-        agreement = cls._create_agreement(
-            [(0.0, 10.0)],
-            name="Balance Rebate 2025",
-            payout_method="balance",
-            balance_validity_months=36,
-        )
-        cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
-        with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
-        cls.credit = settlement.balance_credit_ids
+        cls.credit = cls._credit_balance(validity=36).balance_credit_ids
         # Product X at its list price, 100: the price a new quantity gives it
-        cls.quotation = cls.env["sale.order"].create(
-            {
-                "partner_id": cls.customer.id,
-                "user_id": cls.seller.id,
-                "order_line": [
-                    Command.create(
-                        {
-                            "product_id": cls.product_x.id,
-                            "product_uom_qty": 10,
-                        }
-                    )
-                ],
-            }
+        cls.quotation = cls._create_order(
+            [(cls.product_x, 10, 100.0)], user_id=cls.seller.id
         )
 
     def test_walks_of_each_role(self):
