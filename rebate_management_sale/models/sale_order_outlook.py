@@ -81,43 +81,41 @@ class SaleOrder(models.Model):
         bases = Lines._get_period_bases(periods, terms)
         lines = self._get_rebate_outlook_lines()
         scoped = Lines._get_scoped_products(agreements, lines.product_id)
-        rows = []
-        for agreement, (ag_id, start, end) in zip(agreements, periods, strict=True):
-            agreement_terms = terms[ag_id]
-            agreement_tiers = tiers.get(ag_id, [])
-            in_scope = scoped.get(ag_id, set())
-            added = sum(
-                self._get_rebate_outlook_base(line, agreement_terms, date)
-                for line in lines
-                if line.product_id.id in in_scope
+        return [
+            self._prepare_rebate_outlook_row(
+                agreement,
+                (start, end),
+                bases.get((ag_id, start), 0.0),
+                lines.filtered(
+                    lambda line, ag_id=ag_id: line.product_id.id
+                    in scoped.get(ag_id, ())
+                ),
+                terms[ag_id],
+                tiers.get(ag_id, []),
             )
-            base = bases.get((ag_id, start), 0.0)
-            before = agreements._get_period_rebate(
-                base, agreement_tiers, agreement_terms
-            )
-            after = agreements._get_period_rebate(
-                base + added, agreement_tiers, agreement_terms
-            )
-            rows.append(
-                {
-                    "agreement": agreement,
-                    "period": (start, end),
-                    "base": base,
-                    "added": added,
-                    "rebate": before.amount,
-                    "rebate_after": after.amount,
-                    "rate": (
-                        agreement_tiers[after.tier_index][1]
-                        if after.tier_index is not None
-                        else None
-                    ),
-                    "next_tier": agreements._get_next_tier(
-                        agreement_tiers, base + added
-                    ),
-                    "terms": agreement_terms,
-                }
-            )
-        return rows
+            for agreement, (ag_id, start, end) in zip(agreements, periods, strict=True)
+        ]
+
+    def _prepare_rebate_outlook_row(self, agreement, period, base, lines, terms, tiers):
+        """The outlook of one agreement: its period's ``base`` so far and
+        the counted ``lines`` of this order, through the rebate method."""
+        date = self._get_rebate_outlook_date()
+        added = sum(self._get_rebate_outlook_base(line, terms, date) for line in lines)
+        before = agreement._get_period_rebate(base, tiers, terms)
+        after = agreement._get_period_rebate(base + added, tiers, terms)
+        return {
+            "agreement": agreement,
+            "period": period,
+            "base": base,
+            "added": added,
+            "rebate": before.amount,
+            "rebate_after": after.amount,
+            "rate": tiers[after.tier_index][1]
+            if after.tier_index is not None
+            else None,
+            "next_tier": agreement._get_next_tier(tiers, base + added),
+            "terms": terms,
+        }
 
     def _get_rebate_outlook_base(self, line, terms, date):
         """What ``line`` adds to an agreement's base: its untaxed amount in
