@@ -4,7 +4,7 @@
 from markupsafe import Markup
 
 from odoo import fields, models
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
 
 class SaleOrder(models.Model):
@@ -178,8 +178,8 @@ class SaleOrder(models.Model):
             "<td class='text-end'>%s (%s)</td></tr>"
         ) % (
             row["agreement"].name,
-            fields.Date.to_string(start),
-            fields.Date.to_string(end),
+            format_date(env, start),
+            format_date(env, end),
             number(row["base"]),
             number(row["added"]),
             reached,

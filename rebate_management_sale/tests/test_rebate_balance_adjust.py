@@ -68,6 +68,8 @@ class TestRebateBalanceAdjust(RebateSaleCommon, HttpCase, RebateHttpMixin):
         notes = self.customer.message_ids.mapped("body")
         self.assertTrue(any("Billing error" in str(body) for body in notes))
         self.assertTrue(any("Goodwill" in str(body) for body in notes))
+        self.assertTrue(any("100.00 added" in str(body) for body in notes))
+        self.assertTrue(any("40.00 taken" in str(body) for body in notes))
 
     def test_bad_adjustments_write_nothing(self):
         self._adjust(100.0)

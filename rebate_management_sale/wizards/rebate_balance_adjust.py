@@ -170,17 +170,17 @@ class RebateBalanceAdjust(models.TransientModel):
         return self.env["rebate.balance.debit"].sudo().create(vals_list)
 
     def _log_adjustment(self, partner):
+        amount = formatLang(self.env, abs(self.amount), currency_obj=self.currency_id)
         # (the accountant may not write the contact: posted as superuser,
         # authored by the accountant)
         partner.sudo().message_post(
             author_id=self.env.user.partner_id.id,
             body=Markup("<p>%s</p><p>%s</p>")
             % (
-                self.env._(
-                    "Rebate balance adjusted by %(amount)s.",
-                    amount=formatLang(
-                        self.env, self.amount, currency_obj=self.currency_id
-                    ),
+                (
+                    self.env._("Rebate balance: %(amount)s added.", amount=amount)
+                    if self.amount > 0
+                    else self.env._("Rebate balance: %(amount)s taken.", amount=amount)
                 ),
                 self.reason,
             ),
