@@ -11,12 +11,20 @@ class RebateSettlement(models.Model):
         string="Balance Credits",
         readonly=True,
     )
+    pays_into_balance = fields.Boolean(
+        compute="_compute_pays_into_balance",
+        help="The agreement pays its rebates into the customer's balance.",
+    )
     balance_debit_ids = fields.One2many(
         "rebate.balance.debit",
         "settlement_id",
         string="Taken Back from the Balance",
         readonly=True,
     )
+
+    def _compute_pays_into_balance(self):
+        for settlement in self:
+            settlement.pays_into_balance = settlement.agreement_id._pays_into_balance()
 
     def _prepare_document_vals(self):
         """A rebate paid into a balance is a journal entry: the rebate

@@ -96,6 +96,14 @@ class TestRebateBalanceCredit(RebateSaleCommon):
         self.assertIn("to spend on your next orders", str(mail.body))
         self.assertIn("04/09/2026", str(mail.body))
 
+    def test_settlement_form_speaks_of_the_balance(self):
+        settlement = self._credit()
+        self.assertTrue(settlement.pays_into_balance)
+        arch = self.env["rebate.settlement"].get_view(view_type="form")["arch"]
+        self.assertIn('string="Pay into Balance"', arch)
+        self.assertIn("Balance Entry", arch)
+        self.assertIn("or pays_into_balance", arch)
+
     def test_expired_credit_is_released_on_its_last_day(self):
         credit = self._credit().balance_credit_ids
         Credit = self.env["rebate.balance.credit"]
