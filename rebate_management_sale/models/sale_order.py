@@ -2,7 +2,7 @@
 from collections import defaultdict
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import formatLang
 
 
@@ -59,9 +59,33 @@ class SaleOrder(models.Model):
         the order, the balance or the caps did."""
         self.check_access("write")
         for order in self:
+            order._check_rebate_balance_user()
             order._check_rebate_balance_applicable()
             order._apply_rebate_balance()
         return True
+
+    def _check_rebate_balance_user(self):
+        """A salesperson uses the balance of their own customers only (the
+        order's or the customer's salesperson); rebate managers and
+        accountants of any customer."""
+        self.ensure_one()
+        user = self.env.user
+        if (
+            self.env.su
+            or user.has_group("rebate_management.group_rebate_manager")
+            or user.has_group("rebate_management.group_rebate_accountant")
+        ):
+            return
+        partner = self.partner_id.commercial_partner_id
+        if user not in (self.user_id | partner.user_id | self.partner_id.user_id):
+            raise AccessError(
+                self.env._(
+                    "Only %(customer)s's salesperson uses its rebate balance on "
+                    "order %(order)s.",
+                    customer=partner.display_name,
+                    order=self.name,
+                )
+            )
 
     def _refresh_rebate_balance(self):
         """The orders' lines changed: their deductions, if any, recomputed

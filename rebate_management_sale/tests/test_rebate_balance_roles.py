@@ -56,6 +56,25 @@ class TestRebateBalanceRoles(RebateSaleCommon, HttpCase, RebateHttpMixin):
         self.order.with_user(self.seller).action_apply_rebate_balance()
         self.assertAlmostEqual(self.order.rebate_balance_amount, 200.0)
 
+    def test_salesperson_of_all_orders_still_uses_own_customers_only(self):
+        """With Sales' "All Documents" a salesperson writes any order, but
+        spends only their own customers' balances."""
+        all_docs = self._create_rebate_user("bal_all_docs", "group_rebate_user")
+        all_docs.groups_id = [
+            Command.link(self.env.ref("sales_team.group_sale_salesman_all_leads").id)
+        ]
+        with self.assertRaisesText(AccessError, "salesperson uses its rebate balance"):
+            self.order.with_user(all_docs).action_apply_rebate_balance()
+        self.assertFalse(self.order.rebate_balance_amount)
+
+    def test_another_customers_balance_is_not_used(self):
+        order = self._create_order(
+            [(self.product_z, 10, 100.0)], partner=self.other_customer
+        )
+        order.action_apply_rebate_balance()
+        self.assertFalse(order.order_line.filtered("is_rebate_deduction"))
+        self.assertAlmostEqual(order.rebate_balance_amount, 0.0)
+
     def test_over_xmlrpc(self):
         with self.assertRaises(Fault):
             self._call(
