@@ -11,4 +11,5 @@ from . import account_move
 from . import account_move_line
 from . import sale_order
 from . import sale_order_outlook
+from . import sale_order_goods
 from . import sale_order_line

@@ -13,3 +13,10 @@ class AccountMoveLine(models.Model):
         "balance: it is booked on the rebate balance account and never counts "
         "toward a rebate.",
     )
+    rebate_deduction_kind = fields.Selection(
+        [("balance", "Rebate balance"), ("goods", "Goods rebate")],
+        readonly=True,
+        copy=True,
+        help="Goods rebate: the line takes the free units' value off; it counts, "
+        "negative, so that free units earn no rebate.",
+    )

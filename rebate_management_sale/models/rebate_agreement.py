@@ -9,8 +9,8 @@ class RebateAgreement(models.Model):
     _inherit = "rebate.agreement"
 
     payout_method = fields.Selection(
-        selection_add=[("balance", "Rebate balance")],
-        ondelete={"balance": "set default"},
+        selection_add=[("balance", "Rebate balance"), ("goods", "Goods rebate")],
+        ondelete={"balance": "set default", "goods": "set default"},
         help="How a rebate is paid out, once its settlement is approved.\n"
         "Credit note: the credit stays on the customer's account.\n"
         "Offset: the credit note is reconciled at once with the customer's "
@@ -19,6 +19,8 @@ class RebateAgreement(models.Model):
         "journal.\n"
         "Rebate balance: the rebate goes to the customer's rebate balance, "
         "spent on its next orders within the per-order cap.\n"
+        "Goods rebate: the rebate goes to the customer's goods balance, spent "
+        "as free units of the agreement's goods on its next orders.\n"
         "A claw-back invoice is always left for the customer to pay.",
     )
     balance_validity_months = fields.Integer(
@@ -27,6 +29,29 @@ class RebateAgreement(models.Model):
         help="A rebate paid into the balance can be spent for this many months "
         "from the day it is credited; what is left then expires. 0: never.",
     )
+
+    goods_product_ids = fields.Many2many(
+        "product.product",
+        "rebate_agreement_goods_product_rel",
+        "agreement_id",
+        "product_id",
+        string="Goods Given",
+        tracking=True,
+        help="Goods rebate: the products the customer's goods balance is spent "
+        "on, as free units at the order's price.",
+    )
+
+    @api.constrains("payout_method", "goods_product_ids")
+    def _check_goods_products(self):
+        for agreement in self.filtered(lambda a: a.payout_method == "goods"):
+            if not agreement.goods_product_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(name)s pays its rebates in goods: choose the "
+                        "goods its customer may take.",
+                        name=agreement.name,
+                    )
+                )
 
     @api.constrains("balance_validity_months")
     def _check_balance_validity_months(self):
@@ -48,7 +73,12 @@ class RebateAgreement(models.Model):
     def _get_balance_payout_methods(self):
         """The payout methods that credit a balance of the customer rather
         than issue a credit note."""
-        return {"balance"}
+        return {"balance", "goods"}
+
+    def _get_balance_kind(self):
+        """Which balance the agreement pays into: ``goods`` or ``balance``."""
+        self.ensure_one()
+        return "goods" if self.payout_method == "goods" else "balance"
 
     def _pays_into_balance(self):
         self.ensure_one()

@@ -40,7 +40,7 @@ class RebateBalanceCredit(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id", store=True)
     kind = fields.Selection(
-        [("balance", "Rebate balance")],
+        [("balance", "Rebate balance"), ("goods", "Goods balance")],
         required=True,
         readonly=True,
         default="balance",

@@ -119,6 +119,11 @@ class RebateSettlement(models.Model):
             [settlement._prepare_balance_credit_vals() for settlement in self]
         )
 
+    def _pay_out_goods(self):
+        """A goods rebate credits the customer's goods balance, as a rebate
+        balance is credited (the credit's kind says which)."""
+        self._pay_out_balance()
+
     def _prepare_balance_credit_vals(self):
         self.ensure_one()
         move = self.document_id
@@ -129,7 +134,7 @@ class RebateSettlement(models.Model):
             "settlement_id": self.id,
             "partner_id": self._get_balance_partner().id,
             "company_id": self.company_id.id,
-            "kind": "balance",
+            "kind": self.agreement_id._get_balance_kind(),
             "date": move.date,
             "date_expiry": self.agreement_id._get_balance_expiry(move.date),
             "amount": -sum(held.mapped("balance")),

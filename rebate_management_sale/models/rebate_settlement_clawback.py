@@ -37,7 +37,11 @@ class RebateSettlement(models.Model):
         credits = (
             self.env["rebate.balance.credit"]
             .sudo()
-            ._lock_available(self._get_balance_partner(), self.company_id, "balance")
+            ._lock_available(
+                self._get_balance_partner(),
+                self.company_id,
+                self.agreement_id._get_balance_kind(),
+            )
         )
         return sum(credits.mapped("amount_available"))
 
@@ -61,6 +65,7 @@ class RebateSettlement(models.Model):
             "tax_ids": [Command.set(taxes.ids)],
             "account_id": self.company_id._get_rebate_balance_account().id,
             "is_rebate_deduction": True,
+            "rebate_deduction_kind": self.agreement_id._get_balance_kind(),
         }
 
     def _pay_out(self):
@@ -80,7 +85,9 @@ class RebateSettlement(models.Model):
             if settlement.currency_id.is_zero(taken):
                 continue
             credits = Credit._lock_available(
-                settlement._get_balance_partner(), settlement.company_id, "balance"
+                settlement._get_balance_partner(),
+                settlement.company_id,
+                settlement.agreement_id._get_balance_kind(),
             )
             vals_list += settlement._prepare_clawback_debit_vals(credits, taken)
         self.env["rebate.balance.debit"].sudo().create(vals_list)

@@ -15,6 +15,13 @@ class ResPartner(models.Model):
         help="What the customer may spend now of its rebate balance, in the "
         "current company's currency.",
     )
+    rebate_goods_balance = fields.Monetary(
+        compute="_compute_rebate_balance",
+        currency_field="rebate_balance_currency_id",
+        groups="rebate_management.group_rebate_user",
+        help="What the customer may take now of its goods balance, as free units "
+        "of its goods agreements' products, in the current company's currency.",
+    )
     rebate_balance_currency_id = fields.Many2one(
         "res.currency", compute="_compute_rebate_balance"
     )
@@ -67,11 +74,12 @@ class ResPartner(models.Model):
     def _compute_rebate_balance(self):
         company = self.env.company
         available = self._get_rebate_balances(company, "balance")
+        goods = self._get_rebate_balances(company, "goods")
         for partner in self:
+            commercial = partner.commercial_partner_id.id
             partner.rebate_balance_currency_id = company.currency_id
-            partner.rebate_balance = available.get(
-                partner.commercial_partner_id.id, 0.0
-            )
+            partner.rebate_balance = available.get(commercial, 0.0)
+            partner.rebate_goods_balance = goods.get(commercial, 0.0)
 
     def action_view_rebate_balance(self):
         """The credits of the customer's commercial entity."""

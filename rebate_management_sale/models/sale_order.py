@@ -36,21 +36,28 @@ class SaleOrder(models.Model):
                 order._get_rebate_balance_spendable() - order.rebate_balance_amount
             )
 
-    def _get_rebate_balance_spendable(self):
-        """What this order may spend of its customer's balance: what the
-        balance has left, and what the order holds of it already."""
+    def _get_rebate_balance_spendable(self, kind="balance"):
+        """What this order may spend of its customer's balance of ``kind``:
+        what the balance has left, and what the order holds of it already."""
         self.ensure_one()
         partner = self.partner_id.commercial_partner_id
-        available = partner._get_rebate_balances(self.company_id, "balance").get(
+        available = partner._get_rebate_balances(self.company_id, kind).get(
             partner.id, 0.0
         )
-        return available + self._get_own_reserved()
+        return available + self._get_own_reserved(kind)
 
-    @api.depends("order_line.price_subtotal", "order_line.is_rebate_deduction")
+    @api.depends("order_line.price_subtotal", "order_line.rebate_deduction_kind")
     def _compute_rebate_balance_amount(self):
         for order in self:
-            deductions = order.order_line.filtered("is_rebate_deduction")
-            order.rebate_balance_amount = -sum(deductions.mapped("price_subtotal"))
+            order.rebate_balance_amount = order._get_deduction_total("balance")
+
+    def _get_deduction_total(self, kind):
+        """What the order's deduction lines of ``kind`` take off, untaxed."""
+        self.ensure_one()
+        deductions = self.order_line.filtered(
+            lambda line: line.rebate_deduction_kind == kind
+        )
+        return -sum(deductions.mapped("price_subtotal"))
 
     def action_apply_rebate_balance(self):
         """Pay part of each order with its customer's rebate balance: at
@@ -90,11 +97,12 @@ class SaleOrder(models.Model):
     def _refresh_rebate_balance(self):
         """The orders' lines changed: their deductions, if any, recomputed
         within the balance and the caps."""
-        for order in self.filtered(
-            lambda o: o.state in ("draft", "sent", "sale")
-            and o.order_line.filtered("is_rebate_deduction")
-        ):
-            order._apply_rebate_balance()
+        for order in self.filtered(lambda o: o.state in ("draft", "sent", "sale")):
+            kinds = set(order.order_line.mapped("rebate_deduction_kind"))
+            if "balance" in kinds:
+                order._apply_rebate_balance()
+            if "goods" in kinds:
+                order._apply_goods_rebate()
 
     def _check_rebate_balance_applicable(self):
         self.ensure_one()
@@ -123,7 +131,9 @@ class SaleOrder(models.Model):
         order's balance."""
         self.ensure_one()
         wanted = self._get_rebate_balance_split(self._get_rebate_balance_deduction())
-        current = self.order_line.filtered("is_rebate_deduction")
+        current = self.order_line.filtered(
+            lambda line: line.rebate_deduction_kind == "balance"
+        )
         if self._same_deductions(current, wanted):
             return
         order = self.with_context(rebate_balance_apply=True)
@@ -186,11 +196,14 @@ class SaleOrder(models.Model):
             amount = min(amount, cap_amount)
         return max(currency.round(amount), 0.0)
 
-    def _get_own_reserved(self):
-        """What this order holds of the balance already (confirmed)."""
+    def _get_own_reserved(self, kind="balance"):
+        """What this order holds of the balance of ``kind`` already
+        (confirmed)."""
         self.ensure_one()
-        debits = self.sudo().rebate_balance_debit_ids
-        return sum(debits.filtered(lambda d: d.state == "reserved").mapped("amount"))
+        debits = self.sudo().rebate_balance_debit_ids.filtered(
+            lambda d: d.state == "reserved" and d.credit_id.kind == kind
+        )
+        return sum(debits.mapped("amount"))
 
     def _get_rebate_balance_split(self, amount):
         """[(taxes, amount)]: ``amount`` shared among the eligible lines'
@@ -228,6 +241,7 @@ class SaleOrder(models.Model):
             )
         return {
             "is_rebate_deduction": True,
+            "rebate_deduction_kind": "balance",
             "product_id": product.id,
             "name": label,
             "product_uom_qty": 1.0,
@@ -248,7 +262,9 @@ class SaleOrder(models.Model):
     # cancelled order returns it.
 
     def action_confirm(self):
-        self.filtered("rebate_balance_amount")._reserve_rebate_balance()
+        self.filtered(
+            lambda o: o.rebate_balance_amount or o.rebate_goods_amount
+        )._reserve_rebate_balance()
         return super().action_confirm()
 
     def _action_cancel(self):
@@ -261,12 +277,14 @@ class SaleOrder(models.Model):
         first: two orders spending one balance at once never overdraw it."""
         Credit = self.env["rebate.balance.credit"].sudo()
         vals_list = []
-        for order in self:
-            need = order.rebate_balance_amount - order._get_own_reserved()
+        for order, kind in (
+            (order, kind) for order in self for kind in ("balance", "goods")
+        ):
+            need = order._get_deduction_total(kind) - order._get_own_reserved(kind)
             if order.currency_id.compare_amounts(need, 0.0) <= 0:
                 continue
             partner = order.partner_id.commercial_partner_id
-            credits = Credit._lock_available(partner, order.company_id, "balance")
+            credits = Credit._lock_available(partner, order.company_id, kind)
             available = sum(credits.mapped("amount_available"))
             if order.currency_id.compare_amounts(available, need) < 0:
                 raise UserError(

@@ -6,6 +6,7 @@ from odoo.exceptions import UserError
 DEDUCTION_FIELDS = frozenset(
     {
         "is_rebate_deduction",
+        "rebate_deduction_kind",
         "price_unit",
         "product_uom_qty",
         "discount",
@@ -24,6 +25,12 @@ class SaleOrderLine(models.Model):
         copy=False,
         help="The line pays part of the order with the customer's rebate "
         "balance (Use Rebate Balance).",
+    )
+
+    rebate_deduction_kind = fields.Selection(
+        [("balance", "Rebate balance"), ("goods", "Goods rebate")],
+        readonly=True,
+        copy=False,
     )
 
     def _compute_tax_id(self):
@@ -50,7 +57,11 @@ class SaleOrderLine(models.Model):
         vals = super()._prepare_invoice_line(**optional_values)
         if self.is_rebate_deduction:
             account = self.company_id._get_rebate_balance_account()
-            vals.update(is_rebate_deduction=True, account_id=account.id)
+            vals.update(
+                is_rebate_deduction=True,
+                rebate_deduction_kind=self.rebate_deduction_kind,
+                account_id=account.id,
+            )
         return vals
 
     @api.model_create_multi

@@ -59,7 +59,7 @@ class SaleOrder(models.Model):
         return self.order_line.filtered(
             lambda line: line.product_id
             and not line.display_type
-            and not line.is_rebate_deduction
+            and line.rebate_deduction_kind != "balance"
         )
 
     def _get_rebate_outlook(self):

@@ -4,4 +4,5 @@ from . import test_rebate_balance_concurrency
 from . import test_rebate_balance_roles
 from . import test_rebate_balance_adjust
 from . import test_rebate_outlook
+from . import test_rebate_goods
 from . import test_rebate_balance_tours
