@@ -11,17 +11,6 @@ class RebateAgreement(models.Model):
     payout_method = fields.Selection(
         selection_add=[("balance", "Rebate balance"), ("goods", "Goods rebate")],
         ondelete={"balance": "set default", "goods": "set default"},
-        help="How a rebate is paid out, once its settlement is approved.\n"
-        "Credit note: the credit stays on the customer's account.\n"
-        "Offset: the credit note is reconciled at once with the customer's "
-        "oldest open invoices.\n"
-        "Bank payment: the customer is paid the credit note from the payout "
-        "journal.\n"
-        "Rebate balance: the rebate goes to the customer's rebate balance, "
-        "spent on its next orders within the per-order cap.\n"
-        "Goods rebate: the rebate goes to the customer's goods balance, spent "
-        "as free units of the agreement's goods on its next orders.\n"
-        "A claw-back invoice is always left for the customer to pay.",
     )
     balance_validity_months = fields.Integer(
         string="Balance Validity (Months)",
