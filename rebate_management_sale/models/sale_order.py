@@ -44,7 +44,7 @@ class SaleOrder(models.Model):
         available = partner._get_rebate_balances(self.company_id, kind).get(
             partner.id, 0.0
         )
-        return available + self._get_own_reserved(kind)
+        return available + self._get_own_held(kind)
 
     @api.depends("order_line.price_subtotal", "order_line.rebate_deduction_kind")
     def _compute_rebate_balance_amount(self):
@@ -196,12 +196,15 @@ class SaleOrder(models.Model):
             amount = min(amount, cap_amount)
         return max(currency.round(amount), 0.0)
 
-    def _get_own_reserved(self, kind="balance"):
-        """What this order holds of the balance of ``kind`` already
-        (confirmed)."""
+    def _get_own_held(self, kind="balance"):
+        """What this order holds of the balance of ``kind`` already:
+        reserved on confirmation, or spent by its invoices (less what their
+        refunds gave back)."""
         self.ensure_one()
         debits = self.sudo().rebate_balance_debit_ids.filtered(
-            lambda d: d.state == "reserved" and d.credit_id.kind == kind
+            lambda d: d.state != "cancelled"
+            and d.kind in ("spend", "refund")
+            and d.credit_id.kind == kind
         )
         return sum(debits.mapped("amount"))
 
@@ -280,7 +283,7 @@ class SaleOrder(models.Model):
         for order, kind in (
             (order, kind) for order in self for kind in ("balance", "goods")
         ):
-            need = order._get_deduction_total(kind) - order._get_own_reserved(kind)
+            need = order._get_deduction_total(kind) - order._get_own_held(kind)
             if order.currency_id.compare_amounts(need, 0.0) <= 0:
                 continue
             partner = order.partner_id.commercial_partner_id

@@ -118,13 +118,17 @@ class SaleOrder(models.Model):
         }
 
     def _get_rebate_outlook_base(self, line, terms, date):
-        """What ``line`` adds to an agreement's base: its untaxed amount in
-        the agreement's currency, or its quantity in the product's unit."""
+        """What ``line`` still adds to an agreement's base (what its invoices
+        posted already is in the base so far): its untaxed amount in the
+        agreement's currency, or its quantity in the product's unit."""
+        if not line.product_uom_qty:
+            return 0.0
+        left = (line.product_uom_qty - line.qty_invoiced) / line.product_uom_qty
         if terms.basis == "quantity":
-            return line.product_uom._compute_quantity(
+            return left * line.product_uom._compute_quantity(
                 line.product_uom_qty, line.product_id.uom_id
             )
-        return self.currency_id._convert(
+        return left * self.currency_id._convert(
             line.price_subtotal, terms.currency, self.company_id, date
         )
 

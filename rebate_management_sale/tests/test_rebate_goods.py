@@ -98,6 +98,12 @@ class TestRebateGoods(RebateSaleCommon):
         self.assertAlmostEqual(invoice.amount_untaxed, 240.0)
         self.assertAlmostEqual(self.credit.amount_available, 40.0)
         self.assertAlmostEqual(self._account_balance(self.customer), 40.0)
+        # the invoiced order still reads what it took and what is left, and
+        # applying again changes nothing
+        order.invalidate_recordset(["rebate_goods_available"])
+        self.assertAlmostEqual(order.rebate_goods_available, 40.0)
+        order.action_apply_goods_rebate()
+        self.assertEqual(self._free_line(order), free)
 
         # returning the goods gives the value back to the goods balance
         refund = invoice._reverse_moves()

@@ -51,6 +51,14 @@ class TestRebateOutlook(RebateSaleCommon):
         self.assertIn("4.00 %", html)
         self.assertIn("+$\xa0220.00", html)
 
+    def test_invoiced_order_adds_nothing_more(self):
+        order = self._order([(self.product_x, 40, 100.0)])
+        order.action_confirm()
+        order._create_invoices().action_post()
+        [row] = order._get_rebate_outlook()
+        self.assertAlmostEqual(row["base"], 7000.0)
+        self.assertAlmostEqual(row["added"], 0.0)
+
     def test_short_of_the_tier_says_the_next(self):
         order = self._order([(self.product_y, 20, 50.0)])
         [row] = order._get_rebate_outlook()
