@@ -3,15 +3,18 @@ import base64
 import logging
 import os
 import pathlib
+import threading
 from contextlib import contextmanager
 from unittest.mock import patch
 
-from odoo import Command, fields
-from odoo.tests import new_test_user, tagged
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests import get_db_name, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
 from odoo.tools import config, mute_logger
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
 
 _logger = logging.getLogger(__name__)
 
@@ -215,3 +218,41 @@ class RebateHttpMixin:
 
         with patch.object(ChromeBrowser, "stop", stop_after_screenshot):
             self.start_tour(url, tour, login=login)
+
+
+class RebateTransactionsMixin:
+    """Real transactions at once, each in its own thread and cursor, for the
+    concurrency tests (with a BaseCase): they commit."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.registry = Registry(get_db_name())
+
+    def _env(self, cr):
+        # The test runner holds the registry class lock while it runs the
+        # post-install tests, so another thread cannot look the registry up
+        # by name: hand its cursor the registry's transaction directly.
+        if cr.transaction is None:
+            cr.transaction = api.Transaction(self.registry)
+        return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT))
+
+    def _run_in_threads(self, *targets):
+        """Run each target(env) in a thread of its own, on a cursor of its
+        own; fail on a hung transaction or an error a target let through."""
+        errors = []
+
+        def run(target):
+            try:
+                with self.registry.cursor() as cr:
+                    target(self._env(cr))
+            except Exception as exc:  # noqa: BLE001 - reported to the test
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(target,)) for target in targets]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        self.assertFalse([t for t in threads if t.is_alive()], "a transaction hung")
+        self.assertFalse(errors, errors)

@@ -10,29 +10,15 @@ import threading
 
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, Command, api
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo import Command
+from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from .common import RebateTransactionsMixin
 
 
 @tagged("post_install", "-at_install")
-class TestRebateConcurrency(BaseCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
-    def _env(self, cr):
-        # The test runner holds the registry class lock while it runs the
-        # post-install tests, so another thread cannot look the registry up
-        # by name: hand its cursor the registry's transaction directly.
-        if cr.transaction is None:
-            cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT))
-
+class TestRebateConcurrency(RebateTransactionsMixin, BaseCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
@@ -119,24 +105,6 @@ class TestRebateConcurrency(BaseCase):
                 ],
             }
         )
-
-    def _run_in_threads(self, *targets):
-        errors = []
-
-        def run(target):
-            try:
-                with self.registry.cursor() as cr:
-                    target(self._env(cr))
-            except Exception as exc:  # noqa: BLE001 - reported to the test
-                errors.append(exc)
-
-        threads = [threading.Thread(target=run, args=(target,)) for target in targets]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        self.assertFalse([t for t in threads if t.is_alive()], "a transaction hung")
-        self.assertFalse(errors, errors)
 
     def test_concurrent_postings_accrue_exactly(self):
         """Two invoices of one customer posted at once: each alone stays below

@@ -356,6 +356,21 @@ class TestRebateAuditTrail(RebateCommon):
             lambda t: t.field_id.name == field
         )
 
+    def _tracking_row(self, tracking):
+        """(message, tracking value) of ``tracking`` as JSON, without what
+        differs between any two records (ids, dates, message id)."""
+        self.env.cr.execute(
+            "SELECT to_jsonb(m) - %s AS message, to_jsonb(t) - %s AS tracking"
+            "  FROM mail_message m JOIN mail_tracking_value t"
+            "    ON t.mail_message_id = m.id WHERE t.id = %s",
+            [
+                ["id", "res_id", "message_id", "date", "create_date", "write_date"],
+                ["id", "mail_message_id", "create_date", "write_date"],
+                tracking.id,
+            ],
+        )
+        return self.env.cr.fetchone()
+
     def test_agreement_and_tier_changes(self):
         agreement = self._create_agreement(
             [(0.0, 10.0), (100.0, 20.0)], tier_mode="stepped", activate=False
@@ -461,17 +476,7 @@ class TestRebateAuditTrail(RebateCommon):
                 lambda t: t.new_value_char == "Closed"
             )
             self.assertEqual(len(tracking), 1)
-            self.env.cr.execute(
-                "SELECT to_jsonb(m) - %s AS message, to_jsonb(t) - %s AS tracking"
-                "  FROM mail_message m JOIN mail_tracking_value t"
-                "    ON t.mail_message_id = m.id WHERE t.id = %s",
-                [
-                    ["id", "res_id", "message_id", "date", "create_date", "write_date"],
-                    ["id", "mail_message_id", "create_date", "write_date"],
-                    tracking.id,
-                ],
-            )
-            rows[agreement] = self.env.cr.fetchone()
+            rows[agreement] = self._tracking_row(tracking)
         self.assertEqual(rows[in_bulk], rows[by_odoo])
         self.assertEqual(rows[in_bulk][0]["model"], "rebate.agreement")
         self.assertEqual(rows[in_bulk][1]["old_value_char"], "Active")
@@ -543,17 +548,7 @@ class TestRebateAuditTrail(RebateCommon):
             self.assertEqual(settlement.state, "approved")
             tracking = self._tracked(settlement, "state")
             self.assertEqual(len(tracking), 1)
-            self.env.cr.execute(
-                "SELECT to_jsonb(m) - %s AS message, to_jsonb(t) - %s AS tracking"
-                "  FROM mail_message m JOIN mail_tracking_value t"
-                "    ON t.mail_message_id = m.id WHERE t.id = %s",
-                [
-                    ["id", "res_id", "message_id", "date", "create_date", "write_date"],
-                    ["id", "mail_message_id", "create_date", "write_date"],
-                    tracking.id,
-                ],
-            )
-            rows.append(self.env.cr.fetchone())
+            rows.append(self._tracking_row(tracking))
         self.assertEqual(rows[1], rows[0])
         self.assertEqual(rows[2], rows[0])
         self.assertEqual(rows[0][1]["new_value_char"], "Approved")

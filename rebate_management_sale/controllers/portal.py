@@ -1,5 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, http
+from odoo import http
 from odoo.http import request
 
 from odoo.addons.rebate_management.controllers.portal import RebatePortal
@@ -22,14 +22,12 @@ class RebateBalancePortal(RebatePortal):
         credits = request.env["rebate.balance.credit"].search(
             [("partner_id", "=", request.env.user.commercial_partner_id.id)]
         )
-        today = fields.Date.context_today(credits)
-        spendable = credits.filtered(
-            lambda c: c.state == "open"
-            and (not c.date_expiry or c.date_expiry >= today)
-        )
+        partner = request.env.user.commercial_partner_id
+        # what may be spent today, by the rule the orders use (both kinds)
+        balances = partner._get_rebate_balances_by_kind(request.env.company)
         return {
             "rebate_balance_credits": credits.sudo(),
-            "rebate_balance_available": sum(spendable.mapped("amount_available")),
+            "rebate_balance_available": sum(balances.values()),
             "rebate_balance_currency": request.env.company.currency_id,
             "rebate_balance_debits": credits.sudo()
             .debit_ids.filtered(lambda d: d.state != "cancelled")

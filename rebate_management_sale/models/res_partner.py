@@ -73,13 +73,12 @@ class ResPartner(models.Model):
 
     def _compute_rebate_balance(self):
         company = self.env.company
-        available = self._get_rebate_balances(company, "balance")
-        goods = self._get_rebate_balances(company, "goods")
+        balances = self._get_rebate_balances_by_kind(company)
         for partner in self:
             commercial = partner.commercial_partner_id.id
             partner.rebate_balance_currency_id = company.currency_id
-            partner.rebate_balance = available.get(commercial, 0.0)
-            partner.rebate_goods_balance = goods.get(commercial, 0.0)
+            partner.rebate_balance = balances.get((commercial, "balance"), 0.0)
+            partner.rebate_goods_balance = balances.get((commercial, "goods"), 0.0)
 
     def action_view_rebate_balance(self):
         """The credits of the customer's commercial entity."""
@@ -92,7 +91,19 @@ class ResPartner(models.Model):
 
     def _get_rebate_balances(self, company, kind):
         """{commercial partner id: available amount} of these partners'
-        open credits of ``kind`` in ``company``, in one query."""
+        open credits of ``kind`` in ``company``."""
+        return {
+            partner_id: amount
+            for (partner_id, credit_kind), amount in self._get_rebate_balances_by_kind(
+                company
+            ).items()
+            if credit_kind == kind
+        }
+
+    def _get_rebate_balances_by_kind(self, company):
+        """{(commercial partner id, kind): available amount} of these
+        partners' credits they may spend today in ``company``, in one
+        query."""
         groups = (
             self.env["rebate.balance.credit"]
             .sudo()
@@ -100,14 +111,13 @@ class ResPartner(models.Model):
                 [
                     ("partner_id", "in", self.commercial_partner_id.ids),
                     ("company_id", "=", company.id),
-                    ("kind", "=", kind),
                     ("state", "=", "open"),
                     "|",
                     ("date_expiry", "=", False),
                     ("date_expiry", ">=", fields.Date.context_today(self)),
                 ],
-                ["partner_id"],
+                ["partner_id", "kind"],
                 ["amount_available:sum"],
             )
         )
-        return {partner.id: amount for partner, amount in groups}
+        return {(partner.id, kind): amount for partner, kind, amount in groups}

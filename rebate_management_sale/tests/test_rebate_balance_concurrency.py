@@ -7,29 +7,16 @@ import threading
 
 from psycopg2.errors import SerializationFailure
 
-from odoo import SUPERUSER_ID, Command, api
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, get_db_name, tagged
+from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
-from odoo.addons.base.tests.common import DISABLED_MAIL_CONTEXT
+from odoo.addons.rebate_management.tests.common import RebateTransactionsMixin
 
 
 @tagged("post_install", "-at_install")
-class TestRebateBalanceConcurrency(BaseCase):
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.registry = Registry(get_db_name())
-
-    def _env(self, cr):
-        # the test runner holds the registry lock: hand the thread's cursor
-        # the registry's transaction directly (as the core's concurrency tests)
-        if cr.transaction is None:
-            cr.transaction = api.Transaction(self.registry)
-        return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT))
-
+class TestRebateBalanceConcurrency(RebateTransactionsMixin, BaseCase):
     def setUp(self):
         super().setUp()
         with self.registry.cursor() as cr:
@@ -187,25 +174,7 @@ class TestRebateBalanceConcurrency(BaseCase):
                     outcome["attempt"] = attempt
                     return
 
-        errors = []
-
-        def run(target):
-            try:
-                with self.registry.cursor() as cr:
-                    target(self._env(cr))
-            except Exception as exc:  # noqa: BLE001 - reported to the test
-                errors.append(exc)
-
-        threads = [
-            threading.Thread(target=run, args=(target,))
-            for target in (confirm_first, confirm_second)
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        self.assertFalse([t for t in threads if t.is_alive()], "a transaction hung")
-        self.assertFalse(errors, errors)
+        self._run_in_threads(confirm_first, confirm_second)
         self.assertIn("less than the", outcome.get("second", ""))
         # it waited for the first one and started again on what it left
         self.assertEqual(outcome.get("retries"), 1)
