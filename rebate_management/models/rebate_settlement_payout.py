@@ -65,22 +65,33 @@ class RebateSettlementPayout(models.Model):
         to_credit = self - zero
         if not to_credit:
             return True
+        to_credit._create_documents()
+        to_credit._pay_out()
+        to_credit._write_workflow({"state": "done"})
+        to_credit._send_statements()
+        return True
+
+    def _create_documents(self):
+        """Create and post the settlements' accounting documents, in one
+        batch, and link each to its settlement. A settlement whose payout
+        books nothing (``_prepare_document_vals`` returns no values: points
+        on a loyalty card, say) is left without a document."""
+        vals_by_settlement = {s: s._prepare_document_vals() for s in self}
+        documented = self.filtered(lambda s: vals_by_settlement[s])
+        if not documented:
+            return
         moves = (
             self.env["account.move"]
             ._rebate_workflow()
-            .create([s._prepare_document_vals() for s in to_credit])
+            .create([vals_by_settlement[s] for s in documented])
             .with_env(self.env)
         )
         moves.action_post()
         # each settlement its document, through the ORM (company check, write
         # stamps, caches); Odoo's flush writes them in batches
-        linking = to_credit.with_context(tracking_disable=True)._rebate_workflow()
+        linking = documented.with_context(tracking_disable=True)._rebate_workflow()
         for settlement, move in zip(linking, moves, strict=True):
             settlement.document_id = move
-        to_credit._pay_out()
-        to_credit._write_workflow({"state": "done"})
-        to_credit._send_statements()
-        return True
 
     def action_view_document(self):
         self.ensure_one()
@@ -95,7 +106,8 @@ class RebateSettlementPayout(models.Model):
         """The values of the settlement's accounting document, by the
         agreement's payout method: a credit note (or a claw-back invoice)
         here; a payout method that books the rebate otherwise (a journal
-        entry to a balance, say) overrides it for its settlements."""
+        entry to a balance, say) overrides it for its settlements, and one
+        that books nothing returns an empty dict."""
         self.ensure_one()
         return self._prepare_credit_note_vals()
 

@@ -13,7 +13,25 @@ class RebateBalancePortal(RebatePortal):
     def portal_my_rebates(self, page=1, **kwargs):
         response = super().portal_my_rebates(page=page, **kwargs)
         response.qcontext.update(self._prepare_rebate_balance_values())
+        response.qcontext.update(self._prepare_rebate_loyalty_values())
         return response
+
+    def _prepare_rebate_loyalty_values(self):
+        """The loyalty cards rebates were paid onto (points cards and
+        coupons) of the user's commercial entity, in the user's company."""
+        partner = request.env.user.commercial_partner_id
+        cards = (
+            request.env["loyalty.card"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("rebate_funded", "=", True),
+                    ("company_id", "in", [False, request.env.company.id]),
+                ]
+            )
+        )
+        return {"rebate_loyalty_cards": cards}
 
     def _prepare_rebate_balance_values(self):
         """The credits of the user's company that have something left or

@@ -7,9 +7,7 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         posted = super()._post(soft)
-        deducting = posted.filtered(
-            lambda move: move.line_ids.filtered("is_rebate_deduction")
-        )
+        deducting = posted.filtered(lambda move: move._get_balance_deduction_lines())
         if deducting:
             deducting.filtered(
                 lambda move: move.move_type == "out_invoice"
@@ -32,6 +30,14 @@ class AccountMove(models.Model):
         (debits - spent).write({"state": "cancelled"})
         return result
 
+    def _get_balance_deduction_lines(self):
+        """The lines that draw on a rebate or goods balance (not the
+        discounts of rebate points and coupons, which Loyalty keeps)."""
+        return self.line_ids.filtered(
+            lambda line: line.is_rebate_deduction
+            and line.rebate_deduction_kind != "loyalty"
+        )
+
     def _get_rebate_balance_debits(self):
         return (
             self.env["rebate.balance.debit"]
@@ -42,7 +48,7 @@ class AccountMove(models.Model):
     def _spend_rebate_balance(self):
         """The posted invoices spend what their orders held."""
         Debit = self.env["rebate.balance.debit"].sudo()
-        orders = self.line_ids.filtered("is_rebate_deduction").sale_line_ids.order_id
+        orders = self._get_balance_deduction_lines().sale_line_ids.order_id
         reserved = Debit.search(
             [("sale_order_id", "in", orders.ids), ("state", "=", "reserved")]
         )
@@ -59,8 +65,7 @@ class AccountMove(models.Model):
         vals_list = []
         for refund in self:
             amount = sum(
-                abs(line.balance)
-                for line in refund.line_ids.filtered("is_rebate_deduction")
+                abs(line.balance) for line in refund._get_balance_deduction_lines()
             )
             spent = Debit.search(
                 [

@@ -10,11 +10,15 @@ class AccountMoveLine(models.Model):
         readonly=True,
         copy=True,
         help="The line pays part of the invoice with the customer's rebate "
-        "balance: it is booked on the rebate balance account and never counts "
-        "toward a rebate.",
+        "balance (booked on the rebate balance account), or with points or a "
+        "coupon paid as a rebate; it never counts toward a rebate.",
     )
     rebate_deduction_kind = fields.Selection(
-        [("balance", "Rebate balance"), ("goods", "Goods rebate")],
+        [
+            ("balance", "Rebate balance"),
+            ("goods", "Goods rebate"),
+            ("loyalty", "Rebate points or coupon"),
+        ],
         readonly=True,
         copy=True,
         help="Goods rebate: the line takes the free units' value off; it counts, "

@@ -9,14 +9,25 @@ class RebateAgreement(models.Model):
     _inherit = "rebate.agreement"
 
     payout_method = fields.Selection(
-        selection_add=[("balance", "Rebate balance"), ("goods", "Goods rebate")],
-        ondelete={"balance": "set default", "goods": "set default"},
+        selection_add=[
+            ("balance", "Rebate balance"),
+            ("goods", "Goods rebate"),
+            ("points", "Loyalty points"),
+            ("coupon", "Coupon"),
+        ],
+        ondelete={
+            "balance": "set default",
+            "goods": "set default",
+            "points": "set default",
+            "coupon": "set default",
+        },
     )
     balance_validity_months = fields.Integer(
         string="Balance Validity (Months)",
         tracking=True,
-        help="A rebate paid into the balance can be spent for this many months "
-        "from the day it is credited; what is left then expires. 0: never.",
+        help="A rebate paid into the balance, or as a coupon, can be spent for "
+        "this many months from the day it is credited; what is left then "
+        "expires. 0: never.",
     )
 
     goods_product_ids = fields.Many2many(

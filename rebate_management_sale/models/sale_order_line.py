@@ -62,6 +62,10 @@ class SaleOrderLine(models.Model):
                 rebate_deduction_kind=self.rebate_deduction_kind,
                 account_id=account.id,
             )
+        elif self.reward_id and self.coupon_id.rebate_funded:
+            # points or a coupon paid as a rebate: the discount pays the
+            # rebate, on Loyalty's own account; it counts toward no rebate
+            vals.update(is_rebate_deduction=True, rebate_deduction_kind="loyalty")
         return vals
 
     @api.model_create_multi

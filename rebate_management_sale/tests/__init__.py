@@ -6,3 +6,4 @@ from . import test_rebate_balance_adjust
 from . import test_rebate_outlook
 from . import test_rebate_goods
 from . import test_rebate_balance_tours
+from . import test_rebate_loyalty
