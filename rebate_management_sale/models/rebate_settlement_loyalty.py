@@ -111,12 +111,12 @@ class RebateSettlement(models.Model):
         """The part taken from the card, off the claw-back invoice, on the
         rebate product with its taxes (the invoice charges the rest)."""
         agreement = self.agreement_id
-        points = amount * agreement._get_points_per_unit()
+        points = f"{amount * agreement._get_points_per_unit():g}"
         return {
             "product_id": agreement.rebate_product_id.id,
             "name": self._get_customer_env()._(
                 "Taken back from your loyalty points: %(points)s points",
-                points=f"{points:g}",
+                points=points,
             ),
             "quantity": 1.0,
             "price_unit": -amount,
