@@ -66,18 +66,59 @@ class RebateCommon(AccountTestInvoicingCommon):
         cls.sale_journal = cls.company_data["default_journal_sale"]
 
     @classmethod
-    def _create_rebate_user(cls, login, group, company=None):
-        """An internal user of ``company`` (the test company by default) with
-        the rebate group ``group`` (e.g. "group_rebate_user"); password
-        ``<login>-pass``."""
+    def _create_user(cls, login, groups, company=None, **vals):
+        """A user of ``company`` (the test company by default) and of it only,
+        with ``groups`` (XML ids, comma separated) and ``vals``; without a
+        password in ``vals``, new_test_user's: the login (padded to 8)."""
         company = company or cls.env.company
         return new_test_user(
             cls.env,
             login=login,
-            password=f"{login}-pass",
-            groups=f"base.group_user,rebate_management.{group}",
+            groups=groups,
             company_id=company.id,
             company_ids=[Command.set(company.ids)],
+            **vals,
+        )
+
+    @classmethod
+    def _create_rebate_user(cls, login, group, company=None, groups="base.group_user"):
+        """An internal user of ``company`` (the test company by default) with
+        the rebate group ``group`` (e.g. "group_rebate_user") on top of
+        ``groups``; password ``<login>-pass``."""
+        return cls._create_user(
+            login,
+            f"{groups},rebate_management.{group}",
+            company=company,
+            password=f"{login}-pass",
+        )
+
+    @classmethod
+    def _create_role_users(cls, prefix):
+        """cls.salesperson (the customer's salesperson), cls.manager and
+        cls.accountant, one a rebate role, logins ``<prefix>_sales``,
+        ``<prefix>_manager`` and ``<prefix>_acc``."""
+        user = cls._create_rebate_user
+        cls.salesperson = user(f"{prefix}_sales", "group_rebate_user")
+        cls.manager = user(f"{prefix}_manager", "group_rebate_manager")
+        cls.accountant = user(f"{prefix}_acc", "group_rebate_accountant")
+        cls.customer.user_id = cls.salesperson
+
+    @classmethod
+    def _create_other_company_user(cls, company_name, login, group):
+        """A second company, and a user of it alone with the rebate group
+        ``group``: (company, user)."""
+        company = cls.setup_other_company(name=company_name)["company"]
+        return company, cls._create_rebate_user(login, group, company=company)
+
+    @classmethod
+    def _create_portal_user(cls, login, partner):
+        """A portal user of ``partner``; password ``<login>-pass``."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pass",
+            groups="base.group_portal",
+            partner_id=partner.id,
         )
 
     @classmethod

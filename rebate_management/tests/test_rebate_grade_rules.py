@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import RebateCommon, RebateHttpMixin
 
@@ -44,15 +44,9 @@ class GradeRulesCommon(RebateCommon):
 
     @classmethod
     def _contact_user(cls, login, group):
-        company = cls.env.company
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pass",
-            groups="base.group_user,base.group_partner_manager,"
-            f"rebate_management.{group}",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
+        """A rebate user who may also edit contacts."""
+        return cls._create_rebate_user(
+            login, group, groups="base.group_user,base.group_partner_manager"
         )
 
     def _grade(self, partner, company=None):
@@ -486,15 +480,10 @@ class TestRebateGradeTour(RebateHttpMixin, GradeRulesCommon, HttpCase):
 
     def test_grade_list_and_wizard_in_the_browser(self):
         self._require_browser()
-        company = self.env.company
         # start_tour logs in with a password equal to the login
-        new_test_user(
-            self.env,
-            login="grade_tour_manager",
-            password="grade_tour_manager",
-            groups="base.group_user,rebate_management.group_rebate_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
+        self._create_user(
+            "grade_tour_manager",
+            "base.group_user,rebate_management.group_rebate_manager",
         )
         self.start_tour(
             "/odoo/action-rebate_management.rebate_grade_action",

@@ -4,7 +4,7 @@ from xmlrpc.client import Fault
 
 from freezegun import freeze_time
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
@@ -25,8 +25,10 @@ class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCo
         cls.rebate_product.taxes_id = False
         cls.customer.email = "buyer@customer.example.com"
         cls.customer_contact.email = "desk@customer.example.com"
-        cls.portal = cls._portal_user("rebate_portal", cls.customer_contact)
-        cls.other_portal = cls._portal_user("rebate_portal_other", cls.other_customer)
+        cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
+        cls.other_portal = cls._create_portal_user(
+            "rebate_portal_other", cls.other_customer
+        )
         tiers = [(0.0, 1.0), (10000.0, 2.0), (20000.0, 3.0)]
         cls.agreement = cls._create_agreement(
             tiers, name="Volume 2025", tier_mode="retroactive"
@@ -50,16 +52,6 @@ class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCo
         cls.settlement.action_create_credit_note()
         cls._create_invoice([(cls.product_x, 1, 6000.0)], date="2025-04-10")
         cls._create_invoice([(cls.product_x, 1, 1500.0)], date="2025-05-10")
-
-    @classmethod
-    def _portal_user(cls, login, partner):
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pass",
-            groups="base.group_portal",
-            partner_id=partner.id,
-        )
 
     def _get(self, url, login="rebate_portal"):
         if login:
@@ -290,13 +282,7 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
         cls.product_y.taxes_id = False
         cls.rebate_product.taxes_id = False
         cls.env.ref("rebate_management.product_rebate_penalty").taxes_id = False
-        cls.portal = new_test_user(
-            cls.env,
-            login="rebate_portal",
-            password="rebate_portal-pass",
-            groups="base.group_portal",
-            partner_id=cls.customer_contact.id,
-        )
+        cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
         Settlement = cls.env["rebate.settlement"]
         # 2025 on Product X, measured on the year, 15,000 committed
         cls.ended = cls._create_agreement(

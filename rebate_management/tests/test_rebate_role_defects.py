@@ -24,11 +24,7 @@ class TestRebateRoleDefects(RebateHttpMixin, RebateCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        user = cls._create_rebate_user
-        cls.salesperson = user("def_sales", "group_rebate_user")
-        cls.manager = user("def_manager", "group_rebate_manager")
-        cls.accountant = user("def_acc", "group_rebate_accountant")
-        cls.customer.user_id = cls.salesperson
+        cls._create_role_users("def")
         cls.Settlement = cls.env["rebate.settlement"]
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.product_x.taxes_id = False

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RebateCommon
 
@@ -86,18 +86,14 @@ class TestRebateRoles(RebateCommon):
             "manager": user("role_manager", "group_rebate_manager"),
             "accountant": user("role_acc", "group_rebate_accountant"),
         }
-        company_2 = cls.setup_other_company(name="Roles Company 2")["company"]
-        cls.users["other_company"] = user(
-            "role_c2", "group_rebate_manager", company=company_2
-        )
+        cls.users["other_company"] = cls._create_other_company_user(
+            "Roles Company 2", "role_c2", "group_rebate_manager"
+        )[1]
         cls.users["other_company"].groups_id = [
             Command.link(cls.env.ref("rebate_management.group_rebate_accountant").id)
         ]
-        cls.users["portal"] = new_test_user(
-            cls.env,
-            login="role_portal",
-            groups="base.group_portal",
-            partner_id=cls.customer_contact.id,
+        cls.users["portal"] = cls._create_portal_user(
+            "role_portal", cls.customer_contact
         )
         cls.customer.user_id = cls.users["salesperson"]
         cls.draft = cls._create_agreement([(0.0, 1.0)], name="Draft", activate=False)

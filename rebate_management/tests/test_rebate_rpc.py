@@ -20,11 +20,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        user = cls._create_rebate_user
-        cls.salesperson = user("rpc_sales", "group_rebate_user")
-        cls.manager = user("rpc_manager", "group_rebate_manager")
-        cls.accountant = user("rpc_acc", "group_rebate_accountant")
-        cls.customer.user_id = cls.salesperson
+        cls._create_role_users("rpc")
         cls.agreement = cls._create_agreement([(0.0, 2.0)], name="RPC")
         cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
 

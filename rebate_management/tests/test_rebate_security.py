@@ -17,20 +17,16 @@ class TestRebateSecurity(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._create_role_users("rebate")
         user = cls._create_rebate_user
-        cls.salesperson = user("rebate_sales", "group_rebate_user")
         cls.salesperson_2 = user("rebate_sales_2", "group_rebate_user")
-        cls.manager = user("rebate_manager", "group_rebate_manager")
-        cls.accountant = user("rebate_acc", "group_rebate_accountant")
         cls.accountant_2 = user("rebate_acc_2", "group_rebate_accountant")
-        cls.company_2 = cls.setup_other_company(name="Rebate Company 2")["company"]
-        cls.user_company_2 = user(
-            "rebate_acc_c2", "group_rebate_accountant", company=cls.company_2
+        cls.company_2, cls.user_company_2 = cls._create_other_company_user(
+            "Rebate Company 2", "rebate_acc_c2", "group_rebate_accountant"
         )
 
-        # The salesperson is the customer's salesperson; the agreement's
-        # responsible is the manager.
-        cls.customer.user_id = cls.salesperson
+        # The salesperson is the customer's salesperson (_create_role_users);
+        # the agreement's responsible is the manager.
         cls.own = cls._create_agreement(
             [(0.0, 2.0)], name="Own customer", user_id=cls.manager.id
         )
