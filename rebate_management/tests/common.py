@@ -6,8 +6,10 @@ import pathlib
 import threading
 from contextlib import contextmanager
 from unittest.mock import patch
+from xmlrpc.client import Fault
 
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import AccessError
 from odoo.modules.registry import Registry
 from odoo.tests import get_db_name, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
@@ -204,6 +206,13 @@ class RebateCommon(AccountTestInvoicingCommon):
             places=agreement.currency_id.decimal_places,
         )
 
+    def assertAccessErrors(self, *calls):
+        """Each of ``calls`` (callables without arguments) raises an
+        AccessError, each rolled back to a savepoint of its own."""
+        for number, call in enumerate(calls, 1):
+            with self.subTest(call=number), self.assertRaises(AccessError):
+                call()
+
     @contextmanager
     def assertRaisesText(self, exception, text):
         """Like assertRaises (rolled back to a savepoint, as a failed request
@@ -230,6 +239,12 @@ class RebateHttpMixin:
         """The same, with a test user's password (its login, then "-pass")."""
         password = f"{user.login}-pass"
         return self._call_as(user, password, model, method, *args, **kwargs)
+
+    def assertCallFails(self, text, user, model, method, *args, **kwargs):
+        """The call (see _call) fails, and its fault says ``text``."""
+        with self.assertRaises(Fault) as capture:
+            self._call(user, model, method, *args, **kwargs)
+        self.assertIn(text, capture.exception.faultString)
 
     def _require_browser(self):
         """Skip the test without Chromium, but in CI, which must have it."""

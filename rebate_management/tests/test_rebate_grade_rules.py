@@ -384,14 +384,13 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
                         context=context,
                     )
                 self.assertIn(GRADE_WRITE, capture.exception.faultString, user.login)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.salesperson,
-                "res.partner",
-                "create",
-                {"name": "Born graded", "rebate_grade_id": self.grade_a.id},
-            )
-        self.assertIn(GRADE_WRITE, capture.exception.faultString)
+        self.assertCallFails(
+            GRADE_WRITE,
+            self.salesperson,
+            "res.partner",
+            "create",
+            {"name": "Born graded", "rebate_grade_id": self.grade_a.id},
+        )
         new_id = self._call(
             self.salesperson, "res.partner", "create", {"name": "Signed up"}
         )
@@ -413,19 +412,16 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
                 MANAGERS_ONLY,
             ),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(self.salesperson, *args)
-            self.assertIn(text, capture.exception.faultString)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.manager,
-                "res.partner",
-                "action_set_rebate_grade",
-                [self.buyer.id],
-                self.grade_a.id,
-                " ",
-            )
-        self.assertIn("Say why", capture.exception.faultString)
+            self.assertCallFails(text, self.salesperson, *args)
+        self.assertCallFails(
+            "Say why",
+            self.manager,
+            "res.partner",
+            "action_set_rebate_grade",
+            [self.buyer.id],
+            self.grade_a.id,
+            " ",
+        )
         self.assertFalse(self._grade(self.buyer))
         wizard_id = self._call(
             self.manager,
@@ -445,25 +441,25 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
         )
 
     def test_templates_and_grade_names_over_rpc(self):
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.manager,
-                "rebate.agreement",
-                "create",
-                {
-                    "name": "RPC template",
-                    "is_template": True,
-                    "date_start": "2026-01-01",
-                    "date_end": "2026-12-31",
-                },
-            )
-        self.assertIn(
+        self.assertCallFails(
             "Template RPC template needs a customer grade",
-            capture.exception.faultString,
+            self.manager,
+            "rebate.agreement",
+            "create",
+            {
+                "name": "RPC template",
+                "is_template": True,
+                "date_start": "2026-01-01",
+                "date_end": "2026-12-31",
+            },
         )
-        with self.assertRaises(Fault) as capture:
-            self._call(self.manager, "rebate.grade", "create", {"name": " b"})
-        self.assertIn("already has a grade named B:", capture.exception.faultString)
+        self.assertCallFails(
+            "already has a grade named B:",
+            self.manager,
+            "rebate.grade",
+            "create",
+            {"name": " b"},
+        )
         self.assertFalse(
             self.env["rebate.agreement"].search([("name", "=", "RPC template")])
         )

@@ -101,25 +101,20 @@ class TestRebateSecurity(RebateCommon):
 
     def test_salesperson_cannot_change_active_or_settle(self):
         own = self.own.with_user(self.salesperson)
-        with self.assertRaises(AccessError):
-            own.write({"name": "Renamed"})
-        with self.assertRaises(AccessError):
-            own.tier_ids.write({"rate": 50.0})
-        with self.assertRaises(AccessError):
-            own.action_cancel()
-        with self.assertRaises(AccessError):
-            own.action_recompute_accruals()
-        with self.assertRaises(AccessError):
-            own.action_close_periods()
-        with self.assertRaises(AccessError):
-            self.Settlement.with_user(self.salesperson).close_periods("2025-06-30")
         settlement = self.own_settlement.with_user(self.salesperson)
-        with self.assertRaises(AccessError):
-            settlement.action_approve()
-        with self.assertRaises(AccessError):
-            settlement.action_create_credit_note()
-        with self.assertRaises(AccessError):
-            settlement.write({"rebate_total": 1000.0})
+        self.assertAccessErrors(
+            lambda: own.write({"name": "Renamed"}),
+            lambda: own.tier_ids.write({"rate": 50.0}),
+            own.action_cancel,
+            own.action_recompute_accruals,
+            own.action_close_periods,
+            lambda: self.Settlement.with_user(self.salesperson).close_periods(
+                "2025-06-30"
+            ),
+            settlement.action_approve,
+            settlement.action_create_credit_note,
+            lambda: settlement.write({"rebate_total": 1000.0}),
+        )
         self.assertEqual(self.own.name, "Own customer")
         self.assertEqual(self.own_settlement.state, "draft")
 
@@ -152,12 +147,11 @@ class TestRebateSecurity(RebateCommon):
         self.assertEqual(created.state, "cancelled")
 
         settlement = self.own_settlement.with_user(self.manager)
-        with self.assertRaises(AccessError):
-            settlement.action_approve()
-        with self.assertRaises(AccessError):
-            settlement.action_create_credit_note()
-        with self.assertRaises(AccessError):
-            self.Settlement.with_user(self.manager).close_periods("2025-06-30")
+        self.assertAccessErrors(
+            settlement.action_approve,
+            settlement.action_create_credit_note,
+            lambda: self.Settlement.with_user(self.manager).close_periods("2025-06-30"),
+        )
         self.assertEqual(self.own_settlement.state, "draft")
 
     # Accountant
@@ -185,16 +179,13 @@ class TestRebateSecurity(RebateCommon):
         self.assertEqual(settlement.document_id.amount_untaxed, 20.0)
 
         own = self.own.with_user(self.accountant)
-        with self.assertRaises(AccessError):
-            own.write({"date_end": "2025-06-30"})
-        with self.assertRaises(AccessError):
-            own.tier_ids.write({"rate": 50.0})
-        with self.assertRaises(AccessError):
-            own.action_activate()
-        with self.assertRaises(AccessError):
-            own.action_cancel()
-        with self.assertRaises(AccessError):
-            own.unlink()
+        self.assertAccessErrors(
+            lambda: own.write({"date_end": "2025-06-30"}),
+            lambda: own.tier_ids.write({"rate": 50.0}),
+            own.action_activate,
+            own.action_cancel,
+            own.unlink,
+        )
         self.assertEqual(str(self.own.date_end), "2025-12-31")
 
     def test_other_company_sees_nothing(self):
