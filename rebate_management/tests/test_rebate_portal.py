@@ -10,6 +10,16 @@ from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from .common import RebateCommon, RebateHttpMixin
 
+# the ended agreement's penalty clause, and the penalty its settlement paid
+PENALTY_CLAUSE = (
+    "$\xa0100.00 for a period short of the commitment, deducted from its "
+    "rebate (any excess is invoiced)"
+)
+PENALTY_PAID = (
+    "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
+    "$\xa015,000.00 committed)"
+)
+
 
 @tagged("post_install", "-at_install")
 class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCommon):
@@ -21,8 +31,7 @@ class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCo
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.customer.email = "buyer@customer.example.com"
         cls.customer_contact.email = "desk@customer.example.com"
         cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
@@ -278,10 +287,8 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.product_y.taxes_id = False
-        cls.rebate_product.taxes_id = False
-        cls.env.ref("rebate_management.product_rebate_penalty").taxes_id = False
+        penalty = cls.env.ref("rebate_management.product_rebate_penalty")
+        (cls.product_x | cls.product_y | cls.rebate_product | penalty).taxes_id = False
         cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
         Settlement = cls.env["rebate.settlement"]
         # 2025 on Product X, measured on the year, 15,000 committed
@@ -359,8 +366,7 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
     def test_the_penalty_clause(self):
         self.assertEqual(
             self.ended.with_user(self.portal)._get_portal_penalty_clause(),
-            "$\xa0100.00 for a period short of the commitment, deducted from its "
-            "rebate (any excess is invoiced)",
+            PENALTY_CLAUSE,
         )
         percent = self._create_agreement(
             [(0.0, 1.0)],
@@ -384,40 +390,35 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
             notes[self.ended_settlement.id],
             [
                 ("Rebate on the base", "$\xa0240.00"),
-                (
-                    "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
-                    "$\xa015,000.00 committed)",
-                    "$\xa0-100.00",
-                ),
+                (PENALTY_PAID, "$\xa0-100.00"),
             ],
         )
 
     @freeze_time("2026-01-15")
     def test_the_page_of_an_ended_agreement_with_a_penalty(self):
         page = self._page(self.ended)
-        # the terms: the commitment and its penalty
-        self.assertIn("Committed per period", page)
-        self.assertIn("Penalty if short", page)
-        self.assertIn(
-            "$\xa0100.00 for a period short of the commitment, deducted from its "
-            "rebate (any excess is invoiced)",
-            page,
-        )
-        # the last period, final, with its penalty; no forecast
-        self.assertIn("Final figures", page)
-        self.assertIn("Penalty for the commitment shortfall</div>", page)
-        self.assertNotIn("Forecast for the period", page)
-        # the settlement: its rebate, the penalty, what was credited
-        self.assertIn("Rebate on the base", page)
-        self.assertIn(
-            "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
-            "$\xa015,000.00 committed)",
-            page,
-        )
-        self.assertIn("$\xa0-100.00", page)
-        self.assertNotIn("Adjustments", page)
-        self.assertNotIn("Late documents", page)
-        self.assertNotIn("each payment", page)
+        for shown in (
+            # the terms: the commitment and its penalty
+            "Committed per period",
+            "Penalty if short",
+            PENALTY_CLAUSE,
+            # the last period, final, with its penalty
+            "Final figures",
+            "Penalty for the commitment shortfall</div>",
+            # the settlement: its rebate, the penalty, what was credited
+            "Rebate on the base",
+            PENALTY_PAID,
+            "$\xa0-100.00",
+        ):
+            self.assertIn(shown, page)
+        # no forecast, and nothing the settlement does not have
+        for absent in (
+            "Forecast for the period",
+            "Adjustments",
+            "Late documents",
+            "each payment",
+        ):
+            self.assertNotIn(absent, page)
 
     def test_interim_parts_are_explained(self):
         notes = self.interim.with_user(self.portal)._get_portal_settlement_notes(
@@ -477,8 +478,7 @@ class TestRebateStatementMail(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.customer.email = "buyer@customer.example.com"
 
     def _settle(self, **vals):

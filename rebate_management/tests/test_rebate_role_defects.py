@@ -26,8 +26,7 @@ class TestRebateRoleDefects(RebateHttpMixin, RebateCommon, HttpCase):
         cls._create_role_users("def")
         cls.Settlement = cls.env["rebate.settlement"]
         cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
 
     def _running_agreement(self):
         """10/2026 - 09/2027, quarterly, 2 %: its second quarter runs on

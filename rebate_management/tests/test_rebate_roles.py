@@ -113,52 +113,40 @@ class TestRebateRoles(RebateCommon):
             ),
             "agreement: read": lambda env: cls._read(env, cls.active),
             "agreement: read a draft": lambda env: cls._read(env, cls.draft),
-            "agreement: write name of a draft": lambda env: cls._as(
-                env, cls.draft
-            ).write({"name": "Renamed"}),
-            "agreement: write terms of a draft": lambda env: cls._as(
-                env, cls.draft
-            ).write({"date_end": "2025-06-30"}),
-            "agreement: write name of an active": lambda env: cls._as(
-                env, cls.active
-            ).write({"name": "Renamed"}),
-            "agreement: write terms of an active": lambda env: cls._as(
-                env, cls.active
-            ).write({"date_end": "2025-06-30"}),
-            "agreement: write state": lambda env: cls._as(env, cls.draft).write(
-                {"state": "active"}
+            "agreement: write name of a draft": cls._writes(
+                cls.draft, {"name": "Renamed"}
             ),
-            "agreement: write approver": lambda env: cls._as(env, cls.draft).write(
+            "agreement: write terms of a draft": cls._writes(
+                cls.draft, {"date_end": "2025-06-30"}
+            ),
+            "agreement: write name of an active": cls._writes(
+                cls.active, {"name": "Renamed"}
+            ),
+            "agreement: write terms of an active": cls._writes(
+                cls.active, {"date_end": "2025-06-30"}
+            ),
+            "agreement: write state": cls._writes(cls.draft, {"state": "active"}),
+            "agreement: write approver": lambda env: cls.draft.with_env(env).write(
                 {"approved_by_id": env.uid}
             ),
-            "agreement: unlink a draft": lambda env: cls._as(env, cls.draft).unlink(),
-            "agreement: submit": lambda env: cls._as(env, cls.draft).action_submit(),
-            "agreement: activate": lambda env: cls._as(
-                env, cls.draft
-            ).action_activate(),
-            "agreement: cancel": lambda env: cls._as(env, cls.active).action_cancel(),
-            "agreement: amend": lambda env: cls._as(env, cls.active).action_amend(
-                "2025-07-01"
+            "agreement: unlink a draft": cls._runs(cls.draft, "unlink"),
+            "agreement: submit": cls._runs(cls.draft, "action_submit"),
+            "agreement: activate": cls._runs(cls.draft, "action_activate"),
+            "agreement: cancel": cls._runs(cls.active, "action_cancel"),
+            "agreement: amend": cls._runs(cls.active, "action_amend", "2025-07-01"),
+            "agreement: recompute accruals": cls._runs(
+                cls.active, "action_recompute_accruals"
             ),
-            "agreement: recompute accruals": lambda env: cls._as(
-                env, cls.active
-            ).action_recompute_accruals(),
-            "agreement: close ended periods": lambda env: cls._as(
-                env, cls.active
-            ).action_close_periods(),
+            "agreement: close ended periods": cls._runs(
+                cls.active, "action_close_periods"
+            ),
             "tier: create on a draft": lambda env: env["rebate.agreement.tier"].create(
                 {"agreement_id": cls.draft.id, "threshold": 50.0, "rate": 2.0}
             ),
             "tier: read": lambda env: cls._read(env, cls.active.tier_ids),
-            "tier: write on a draft": lambda env: cls._as(
-                env, cls.draft.tier_ids
-            ).write({"rate": 3.0}),
-            "tier: write on an active": lambda env: cls._as(
-                env, cls.active.tier_ids
-            ).write({"rate": 3.0}),
-            "tier: unlink on a draft": lambda env: cls._as(
-                env, cls.draft.tier_ids
-            ).unlink(),
+            "tier: write on a draft": cls._writes(cls.draft.tier_ids, {"rate": 3.0}),
+            "tier: write on an active": cls._writes(cls.active.tier_ids, {"rate": 3.0}),
+            "tier: unlink on a draft": cls._runs(cls.draft.tier_ids, "unlink"),
             "accrual: read": lambda env: cls._read(env, cls.active.accrual_ids),
             "accrual: create": lambda env: env["rebate.accrual"].create(
                 {
@@ -170,12 +158,8 @@ class TestRebateRoles(RebateCommon):
                     "amount": 1000.0,
                 }
             ),
-            "accrual: write": lambda env: cls._as(env, cls.active.accrual_ids).write(
-                {"amount": 1000.0}
-            ),
-            "accrual: unlink": lambda env: cls._as(
-                env, cls.active.accrual_ids
-            ).unlink(),
+            "accrual: write": cls._writes(cls.active.accrual_ids, {"amount": 1000.0}),
+            "accrual: unlink": cls._runs(cls.active.accrual_ids, "unlink"),
             "settlement: read": lambda env: cls._read(env, cls.settlement),
             "settlement: create": lambda env: env["rebate.settlement"].create(
                 {
@@ -188,31 +172,21 @@ class TestRebateRoles(RebateCommon):
                     "rebate_total": 1000.0,
                 }
             ),
-            "settlement: write amounts": lambda env: cls._as(env, cls.settlement).write(
-                {"rebate_total": 1000.0}
+            "settlement: write amounts": cls._writes(
+                cls.settlement, {"rebate_total": 1000.0}
             ),
-            "settlement: write state": lambda env: cls._as(env, cls.settlement).write(
-                {"state": "approved"}
+            "settlement: write state": cls._writes(
+                cls.settlement, {"state": "approved"}
             ),
-            "settlement: unlink a draft": lambda env: cls._as(
-                env, cls.settlement
-            ).unlink(),
+            "settlement: unlink a draft": cls._runs(cls.settlement, "unlink"),
             "settlement: close periods": lambda env: env[
                 "rebate.settlement"
             ].close_periods("2025-06-30"),
-            "settlement: recompute": lambda env: cls._as(
-                env, cls.settlement
-            ).action_recompute(),
-            "settlement: approve": lambda env: cls._as(
-                env, cls.settlement
-            ).action_approve(),
+            "settlement: recompute": cls._runs(cls.settlement, "action_recompute"),
+            "settlement: approve": cls._runs(cls.settlement, "action_approve"),
             "settlement: create credit note": lambda env: cls._credit(env),
-            "settlement: cancel": lambda env: cls._as(
-                env, cls.settlement
-            ).action_cancel(),
-            "settlement: statement": lambda env: cls._as(
-                env, cls.settlement
-            )._get_statement_xlsx(),
+            "settlement: cancel": cls._runs(cls.settlement, "action_cancel"),
+            "settlement: statement": cls._runs(cls.settlement, "_get_statement_xlsx"),
             "analysis: read": lambda env: cls._read(
                 env,
                 env["rebate.analysis"]
@@ -223,8 +197,15 @@ class TestRebateRoles(RebateCommon):
         }
 
     @classmethod
-    def _as(cls, env, records):
-        return records.with_env(env)
+    def _writes(cls, records, vals):
+        """The operation that writes ``vals`` (a copy each time) on
+        ``records``."""
+        return lambda env: records.with_env(env).write(dict(vals))
+
+    @classmethod
+    def _runs(cls, records, method, *args):
+        """The operation that calls ``method`` of ``records``."""
+        return lambda env: getattr(records.with_env(env), method)(*args)
 
     @classmethod
     def _read(cls, env, records):

@@ -21,8 +21,7 @@ class TestRebateTours(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCom
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.tour_customer = cls.env["res.partner"].create(
             {"name": "Tour Customer", "is_company": True, "email": "t@example.com"}
         )
