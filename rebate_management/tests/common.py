@@ -149,6 +149,18 @@ class RebateCommon(AccountTestInvoicingCommon):
         return agreement
 
     @classmethod
+    def _create_yearly_agreement(cls, **vals):
+        """Tiers 0 -> 2 %, 100,000 -> 3 %, retroactive, measured on the year
+        (issue #14's worked example); ``settlement_period="quarter"`` pays it
+        every quarter."""
+        return cls._create_agreement(
+            [(0.0, 2.0), (100000.0, 3.0)],
+            tier_mode="retroactive",
+            period="year",
+            **vals,
+        )
+
+    @classmethod
     def _create_invoice(
         cls,
         lines,
@@ -192,6 +204,15 @@ class RebateCommon(AccountTestInvoicingCommon):
         if post:
             move.action_post()
         return move
+
+    def _create_q1_settlement(self, rate=1.0):
+        """A new agreement (flat ``rate`` %), 1,000 of Product X sold on
+        2025-02-10, Q1 closed: its draft settlement."""
+        agreement = self._create_agreement([(0.0, rate)])
+        self._create_invoice([(self.product_x, 10, 100.0)])
+        return self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
 
     def assertAccrued(self, agreement, expected, period_start=None):
         """The accruals (of one period) add up to ``expected``."""

@@ -303,12 +303,9 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
             penalty_value=100.0,
         )
         # 2025 on Product Y, measured on the year, paid every quarter
-        cls.interim = cls._create_agreement(
-            [(0.0, 2.0), (100000.0, 3.0)],
+        cls.interim = cls._create_yearly_agreement(
             name="Yearly, Paid Quarterly",
-            period="year",
             settlement_period="quarter",
-            tier_mode="retroactive",
             product_ids=cls.product_y.ids,
         )
         cls._create_invoice([(cls.product_x, 1, 12000.0)], date="2025-02-10")

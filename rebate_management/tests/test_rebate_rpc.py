@@ -28,6 +28,18 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             [("agreement_id", "=", self.agreement.id)]
         )
 
+    def _close_q1(self):
+        """The agreement's Q1 closed over RPC by the accountant: its one
+        settlement's id."""
+        [settlement_id] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[self.agreement.id],
+        )
+        return settlement_id
+
     def assertLockedTerms(self, *writes):
         """Each of ``writes`` to the active agreement is refused over RPC, to
         a manager too: locked terms."""
@@ -127,13 +139,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     @freeze_time("2025-07-05")
     def test_settlement_workflow_over_rpc(self):
         self.env.company.rebate_four_eyes = True
-        [settlement_id] = self._call(
-            self.accountant,
-            "rebate.settlement",
-            "close_periods",
-            "2025-03-31",
-            agreements=[self.agreement.id],
-        )
+        settlement_id = self._close_q1()
         for method, args, text in (
             ("write", [[settlement_id], {"state": "approved"}], FORGED),
             ("write", [[settlement_id], {"rebate_total": 5000.0}], FORGED),
@@ -251,13 +257,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             "2025-12-31",
             agreements=[template_id],
         )
-        [settlement_id] = self._call(
-            self.accountant,
-            "rebate.settlement",
-            "close_periods",
-            "2025-03-31",
-            agreements=[self.agreement.id],
-        )
+        settlement_id = self._close_q1()
         for user, method, args, text in (
             (self.salesperson, "action_release_hold", ["Paid soon"], "release credit"),
             (self.accountant, "action_release_hold", ["Paid soon"], "release credit"),

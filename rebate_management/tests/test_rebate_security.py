@@ -399,12 +399,7 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertIn("Active", state.mapped("new_value_char"))
 
     def test_settlement_state_changes(self):
-        agreement = self._create_agreement([(0.0, 1.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        settlement = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=agreement
-        )
-        self._flush_tracking()
+        settlement = self._draft_settlement()
         settlement.action_approve()
         states = self._tracked(settlement, "state")
         self.assertEqual(states.mapped("new_value_char"), ["Approved"])
@@ -469,11 +464,7 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertEqual(rows[in_bulk][1]["old_value_char"], "Active")
 
     def _draft_settlement(self):
-        agreement = self._create_agreement([(0.0, 1.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        settlement = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=agreement
-        )
+        settlement = self._create_q1_settlement()
         self._flush_tracking()
         return settlement
 
