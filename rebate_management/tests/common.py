@@ -6,8 +6,10 @@ import pathlib
 import threading
 from contextlib import contextmanager
 from unittest.mock import patch
+from xmlrpc.client import Fault
 
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import AccessError
 from odoo.modules.registry import Registry
 from odoo.tests import get_db_name, new_test_user, tagged
 from odoo.tests.common import ChromeBrowser, _find_executable
@@ -66,18 +68,59 @@ class RebateCommon(AccountTestInvoicingCommon):
         cls.sale_journal = cls.company_data["default_journal_sale"]
 
     @classmethod
-    def _create_rebate_user(cls, login, group, company=None):
-        """An internal user of ``company`` (the test company by default) with
-        the rebate group ``group`` (e.g. "group_rebate_user"); password
-        ``<login>-pass``."""
+    def _create_user(cls, login, groups, company=None, **vals):
+        """A user of ``company`` (the test company by default) and of it only,
+        with ``groups`` (XML ids, comma separated) and ``vals``; without a
+        password in ``vals``, new_test_user's: the login (padded to 8)."""
         company = company or cls.env.company
         return new_test_user(
             cls.env,
             login=login,
-            password=f"{login}-pass",
-            groups=f"base.group_user,rebate_management.{group}",
+            groups=groups,
             company_id=company.id,
             company_ids=[Command.set(company.ids)],
+            **vals,
+        )
+
+    @classmethod
+    def _create_rebate_user(cls, login, group, company=None, groups="base.group_user"):
+        """An internal user of ``company`` (the test company by default) with
+        the rebate group ``group`` (e.g. "group_rebate_user") on top of
+        ``groups``; password ``<login>-pass``."""
+        return cls._create_user(
+            login,
+            f"{groups},rebate_management.{group}",
+            company=company,
+            password=f"{login}-pass",
+        )
+
+    @classmethod
+    def _create_role_users(cls, prefix):
+        """cls.salesperson (the customer's salesperson), cls.manager and
+        cls.accountant, one a rebate role, logins ``<prefix>_sales``,
+        ``<prefix>_manager`` and ``<prefix>_acc``."""
+        user = cls._create_rebate_user
+        cls.salesperson = user(f"{prefix}_sales", "group_rebate_user")
+        cls.manager = user(f"{prefix}_manager", "group_rebate_manager")
+        cls.accountant = user(f"{prefix}_acc", "group_rebate_accountant")
+        cls.customer.user_id = cls.salesperson
+
+    @classmethod
+    def _create_other_company_user(cls, company_name, login, group):
+        """A second company, and a user of it alone with the rebate group
+        ``group``: (company, user)."""
+        company = cls.setup_other_company(name=company_name)["company"]
+        return company, cls._create_rebate_user(login, group, company=company)
+
+    @classmethod
+    def _create_portal_user(cls, login, partner):
+        """A portal user of ``partner``; password ``<login>-pass``."""
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=f"{login}-pass",
+            groups="base.group_portal",
+            partner_id=partner.id,
         )
 
     @classmethod
@@ -104,6 +147,18 @@ class RebateCommon(AccountTestInvoicingCommon):
         if activate:
             agreement.action_activate()
         return agreement
+
+    @classmethod
+    def _create_yearly_agreement(cls, **vals):
+        """Tiers 0 -> 2 %, 100,000 -> 3 %, retroactive, measured on the year
+        (issue #14's worked example); ``settlement_period="quarter"`` pays it
+        every quarter."""
+        return cls._create_agreement(
+            [(0.0, 2.0), (100000.0, 3.0)],
+            tier_mode="retroactive",
+            period="year",
+            **vals,
+        )
 
     @classmethod
     def _create_invoice(
@@ -150,6 +205,15 @@ class RebateCommon(AccountTestInvoicingCommon):
             move.action_post()
         return move
 
+    def _create_q1_settlement(self, rate=1.0):
+        """A new agreement (flat ``rate`` %), 1,000 of Product X sold on
+        2025-02-10, Q1 closed: its draft settlement."""
+        agreement = self._create_agreement([(0.0, rate)])
+        self._create_invoice([(self.product_x, 10, 100.0)])
+        return self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreement
+        )
+
     def assertAccrued(self, agreement, expected, period_start=None):
         """The accruals (of one period) add up to ``expected``."""
         accruals = agreement.accrual_ids
@@ -162,6 +226,13 @@ class RebateCommon(AccountTestInvoicingCommon):
             expected,
             places=agreement.currency_id.decimal_places,
         )
+
+    def assertAccessErrors(self, *calls):
+        """Each of ``calls`` (callables without arguments) raises an
+        AccessError, each rolled back to a savepoint of its own."""
+        for number, call in enumerate(calls, 1):
+            with self.subTest(call=number), self.assertRaises(AccessError):
+                call()
 
     @contextmanager
     def assertRaisesText(self, exception, text):
@@ -189,6 +260,12 @@ class RebateHttpMixin:
         """The same, with a test user's password (its login, then "-pass")."""
         password = f"{user.login}-pass"
         return self._call_as(user, password, model, method, *args, **kwargs)
+
+    def assertCallFails(self, text, user, model, method, *args, **kwargs):
+        """The call (see _call) fails, and its fault says ``text``."""
+        with self.assertRaises(Fault) as capture:
+            self._call(user, model, method, *args, **kwargs)
+        self.assertIn(text, capture.exception.faultString)
 
     def _require_browser(self):
         """Skip the test without Chromium, but in CI, which must have it."""

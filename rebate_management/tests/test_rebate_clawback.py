@@ -74,11 +74,7 @@ class TestRebateClawback(RebateCommon):
 
     def test_one_call_pays_out_and_claws_back(self):
         negative, _refund = self._negative_settlement()
-        positive = self._create_agreement([(0.0, 5.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        paid = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=positive
-        )
+        paid = self._create_q1_settlement(rate=5.0)
         self.assertEqual(paid.rebate_total, 50.0)
         settlements = negative | paid
         settlements.action_approve()
@@ -92,12 +88,7 @@ class TestRebateClawback(RebateCommon):
 
     def test_interim_true_up_clawed_back(self):
         """The worked example's third quarter: -1,500 invoiced back."""
-        agreement = self._create_agreement(
-            [(0.0, 2.0), (100000.0, 3.0)],
-            tier_mode="retroactive",
-            period="year",
-            settlement_period="quarter",
-        )
+        agreement = self._create_yearly_agreement(settlement_period="quarter")
         self._create_invoice([(self.product_x, 600, 100.0)], date="2025-02-10")
         self._create_invoice([(self.product_x, 500, 100.0)], date="2025-05-15")
         self._create_invoice(

@@ -96,11 +96,7 @@ class TestRebateConstraints(RebateCommon):
         self.assertFalse(agreement.accrual_ids)
 
     def test_approve_cancelled_settlement(self):
-        agreement = self._create_agreement([(0.0, 1.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        settlement = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=agreement
-        )
+        settlement = self._create_q1_settlement()
         settlement.action_cancel()
         with self.assertRaisesText(UserError, "only draft settlements can be approved"):
             settlement.action_approve()

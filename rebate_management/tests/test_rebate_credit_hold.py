@@ -18,9 +18,7 @@ class TestRebateCreditHold(RebateCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.bank_journal = cls.company_data["default_journal_bank"]
-        cls.product_x.taxes_id = False
-        cls.product_z.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.product_z | cls.rebate_product).taxes_id = False
         cls.env.company.rebate_credit_hold_days = 30
         cls.manager = cls._create_rebate_user("hold_manager", "group_rebate_manager")
         cls.salesperson = cls._create_rebate_user("hold_sales", "group_rebate_user")

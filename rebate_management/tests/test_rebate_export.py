@@ -569,9 +569,8 @@ class TestRebateExportRoute(
         cls.accountant = user("export_accountant", "group_rebate_accountant")
         cls.salesperson = user("export_sales", "group_rebate_user")
         cls.other_salesperson = user("export_sales_other", "group_rebate_user")
-        cls.company_2 = cls.setup_other_company(name="Export Company 2")["company"]
-        cls.user_company_2 = user(
-            "export_c2", "group_rebate_accountant", company=cls.company_2
+        cls.company_2, cls.user_company_2 = cls._create_other_company_user(
+            "Export Company 2", "export_c2", "group_rebate_accountant"
         )
         cls.customer.user_id = cls.salesperson
 

@@ -34,6 +34,21 @@ class TestRebateExtension(RebateCommon):
 
         return patch.object(Agreement, "_get_period_rebate", _get_period_rebate)
 
+    def assertEveryPathCounts(self, agreements, base, rebate):
+        """Each of ``agreements`` (two, of Q1 2025) counts ``base`` for
+        ``rebate`` on every path: posting, rebuild, close and effect."""
+        for agreement in agreements:
+            self.assertAccrued(agreement, rebate)
+            agreement.action_recompute_accruals()
+            self.assertAccrued(agreement, rebate)
+        settlements = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreements
+        )
+        self.assertEqual(settlements.mapped("base_total"), [base, base])
+        self.assertEqual(settlements.mapped("rebate_total"), [rebate, rebate])
+        agreements.action_refresh_effect()
+        self.assertEqual(agreements.mapped("effect_sales"), [base, base])
+
     @freeze_time("2025-04-10")
     def test_override_reaches_every_path(self):
         with self._capped():
@@ -88,17 +103,7 @@ class TestRebateExtension(RebateCommon):
                 [(self.product_x, 10, 100.0), (self.product_y, 10, 50.0)],
                 date="2025-02-10",
             )
-            for agreement in plain + scoped:
-                self.assertAccrued(agreement, 50.0)
-                agreement.action_recompute_accruals()
-                self.assertAccrued(agreement, 50.0)
-            settlements = self.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=plain + scoped
-            )
-            self.assertEqual(settlements.mapped("base_total"), [500.0, 500.0])
-            self.assertEqual(settlements.mapped("rebate_total"), [50.0, 50.0])
-            (plain + scoped).action_refresh_effect()
-            self.assertEqual((plain + scoped).mapped("effect_sales"), [500.0, 500.0])
+            self.assertEveryPathCounts(plain + scoped, 500.0, 50.0)
 
     def test_tier_mode_is_one_method(self):
         """A tier mode is the method _rebate_<mode>: the dispatcher finds it,
@@ -164,17 +169,7 @@ class TestRebateExtension(RebateCommon):
             self._create_invoice(
                 [(self.product_x, 2, 100.0)], date="2025-02-20", move_type="out_refund"
             )
-            for agreement in plain + scoped:
-                self.assertAccrued(agreement, 40.0)
-                agreement.action_recompute_accruals()
-                self.assertAccrued(agreement, 40.0)
-            settlements = self.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=plain + scoped
-            )
-            self.assertEqual(settlements.mapped("base_total"), [400.0, 400.0])
-            self.assertEqual(settlements.mapped("rebate_total"), [40.0, 40.0])
-            (plain + scoped).action_refresh_effect()
-            self.assertEqual((plain + scoped).mapped("effect_sales"), [400.0, 400.0])
+            self.assertEveryPathCounts(plain + scoped, 400.0, 40.0)
             # the customer's grade measures the same sales
             sales = self.env["rebate.grade"]._read_trailing_sales(
                 fields.Date.to_date("2025-04-10"), [self.env.company.id]

@@ -18,8 +18,7 @@ class TestRebateGrade(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         Grade = cls.env["rebate.grade"]
         # the grades of this test only (not the demo's, if installed)
         Grade.sudo().search([]).action_archive()

@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import RebateCommon, RebateHttpMixin
 
@@ -44,15 +44,9 @@ class GradeRulesCommon(RebateCommon):
 
     @classmethod
     def _contact_user(cls, login, group):
-        company = cls.env.company
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pass",
-            groups="base.group_user,base.group_partner_manager,"
-            f"rebate_management.{group}",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
+        """A rebate user who may also edit contacts."""
+        return cls._create_rebate_user(
+            login, group, groups="base.group_user,base.group_partner_manager"
         )
 
     def _grade(self, partner, company=None):
@@ -390,14 +384,13 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
                         context=context,
                     )
                 self.assertIn(GRADE_WRITE, capture.exception.faultString, user.login)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.salesperson,
-                "res.partner",
-                "create",
-                {"name": "Born graded", "rebate_grade_id": self.grade_a.id},
-            )
-        self.assertIn(GRADE_WRITE, capture.exception.faultString)
+        self.assertCallFails(
+            GRADE_WRITE,
+            self.salesperson,
+            "res.partner",
+            "create",
+            {"name": "Born graded", "rebate_grade_id": self.grade_a.id},
+        )
         new_id = self._call(
             self.salesperson, "res.partner", "create", {"name": "Signed up"}
         )
@@ -419,19 +412,16 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
                 MANAGERS_ONLY,
             ),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(self.salesperson, *args)
-            self.assertIn(text, capture.exception.faultString)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.manager,
-                "res.partner",
-                "action_set_rebate_grade",
-                [self.buyer.id],
-                self.grade_a.id,
-                " ",
-            )
-        self.assertIn("Say why", capture.exception.faultString)
+            self.assertCallFails(text, self.salesperson, *args)
+        self.assertCallFails(
+            "Say why",
+            self.manager,
+            "res.partner",
+            "action_set_rebate_grade",
+            [self.buyer.id],
+            self.grade_a.id,
+            " ",
+        )
         self.assertFalse(self._grade(self.buyer))
         wizard_id = self._call(
             self.manager,
@@ -451,25 +441,25 @@ class TestRebateGradeRulesRpc(RebateHttpMixin, GradeRulesCommon, HttpCase):
         )
 
     def test_templates_and_grade_names_over_rpc(self):
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.manager,
-                "rebate.agreement",
-                "create",
-                {
-                    "name": "RPC template",
-                    "is_template": True,
-                    "date_start": "2026-01-01",
-                    "date_end": "2026-12-31",
-                },
-            )
-        self.assertIn(
+        self.assertCallFails(
             "Template RPC template needs a customer grade",
-            capture.exception.faultString,
+            self.manager,
+            "rebate.agreement",
+            "create",
+            {
+                "name": "RPC template",
+                "is_template": True,
+                "date_start": "2026-01-01",
+                "date_end": "2026-12-31",
+            },
         )
-        with self.assertRaises(Fault) as capture:
-            self._call(self.manager, "rebate.grade", "create", {"name": " b"})
-        self.assertIn("already has a grade named B:", capture.exception.faultString)
+        self.assertCallFails(
+            "already has a grade named B:",
+            self.manager,
+            "rebate.grade",
+            "create",
+            {"name": " b"},
+        )
         self.assertFalse(
             self.env["rebate.agreement"].search([("name", "=", "RPC template")])
         )
@@ -486,15 +476,10 @@ class TestRebateGradeTour(RebateHttpMixin, GradeRulesCommon, HttpCase):
 
     def test_grade_list_and_wizard_in_the_browser(self):
         self._require_browser()
-        company = self.env.company
         # start_tour logs in with a password equal to the login
-        new_test_user(
-            self.env,
-            login="grade_tour_manager",
-            password="grade_tour_manager",
-            groups="base.group_user,rebate_management.group_rebate_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
+        self._create_user(
+            "grade_tour_manager",
+            "base.group_user,rebate_management.group_rebate_manager",
         )
         self.start_tour(
             "/odoo/action-rebate_management.rebate_grade_action",

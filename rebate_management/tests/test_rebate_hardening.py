@@ -4,7 +4,7 @@ from markupsafe import Markup
 
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, tagged
 
 from ..tools import log_notes
 from .common import RebateCommon
@@ -25,12 +25,10 @@ class TestRebateHardening(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        user = cls._create_rebate_user
-        cls.salesperson = user("hard_sales", "group_rebate_user")
-        cls.manager = user("hard_manager", "group_rebate_manager")
-        cls.accountant = user("hard_acc", "group_rebate_accountant")
-        cls.accountant_2 = user("hard_acc_2", "group_rebate_accountant")
-        cls.customer.user_id = cls.salesperson
+        cls._create_role_users("hard")
+        cls.accountant_2 = cls._create_rebate_user(
+            "hard_acc_2", "group_rebate_accountant"
+        )
         cls.active = cls._create_agreement([(0.0, 2.0)], name="Active")
         cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
 
@@ -308,10 +306,9 @@ class TestRebateHardening(RebateCommon):
     # 6. No outgoing mail address needed to log tier changes
 
     def test_user_without_email_saves_tiers(self):
-        manager = new_test_user(
-            self.env,
-            login="hard_no_mail",
-            groups="base.group_user,rebate_management.group_rebate_manager",
+        manager = self._create_user(
+            "hard_no_mail",
+            "base.group_user,rebate_management.group_rebate_manager",
             email=False,
         )
         self.assertFalse(manager.email)

@@ -20,12 +20,8 @@ class TestRebateInterim(RebateCommon):
     def setUpClass(cls):
         super().setUpClass()
         # tiers 0 -> 2 %, 100,000 -> 3 %, retroactive, on the year
-        cls.agreement = cls._create_agreement(
-            [(0.0, 2.0), (100000.0, 3.0)],
-            name="Yearly tiers, quarterly pay",
-            tier_mode="retroactive",
-            period="year",
-            settlement_period="quarter",
+        cls.agreement = cls._create_yearly_agreement(
+            name="Yearly tiers, quarterly pay", settlement_period="quarter"
         )
 
     def _close(self, date, agreements=None):
@@ -114,12 +110,7 @@ class TestRebateInterim(RebateCommon):
         self._sell(60000.0, "2025-02-10")
         self._sell(50000.0, "2025-05-15")
         self._sell(20000.0, "2025-08-20", move_type="out_refund")
-        yearly = self._create_agreement(
-            [(0.0, 2.0), (100000.0, 3.0)],
-            name="Yearly tiers, paid once",
-            tier_mode="retroactive",
-            period="year",
-        )
+        yearly = self._create_yearly_agreement(name="Yearly tiers, paid once")
         settlements = self._close("2025-12-31", self.agreement | yearly)
         parts = settlements.filtered(lambda s: s.agreement_id == self.agreement).sorted(
             "date_from"

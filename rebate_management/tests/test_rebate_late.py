@@ -40,6 +40,22 @@ class TestRebateLateDocuments(RebateCommon):
         self.assertEqual(q1.rebate_total, 100.0)
         return q1
 
+    def _year_approved(self):
+        """The other customer's yearly agreement (the same tiers): 1,200 sold
+        in 2025, the year closed and approved (120); (agreement, year)."""
+        agreement = self._create_agreement(
+            [(0.0, 5.0), (1000.0, 10.0)],
+            tier_mode="retroactive",
+            period="year",
+            partner_id=self.other_customer.id,
+        )
+        self._create_invoice([(self.product_x, 12, 100.0)], partner=self.other_customer)
+        year = self._close("2025-12-31", agreement)
+        self.assertEqual(year.rebate_total, 120.0)
+        self.assertEqual(agreement.state, "closed")
+        year.action_approve()
+        return agreement, year
+
     def test_worked_example(self):
         """Q1 1,000 credited (100); a refund of 300 dated in February posted
         later; Q2 2,000: 200 + (R(700) - R(1,000)) = 135."""
@@ -147,17 +163,7 @@ class TestRebateLateDocuments(RebateCommon):
         self.assertEqual(q2.rebate_total, 200.0)
 
     def test_closed_agreement_gets_an_adjustment_settlement(self):
-        agreement = self._create_agreement(
-            [(0.0, 5.0), (1000.0, 10.0)],
-            tier_mode="retroactive",
-            period="year",
-            partner_id=self.other_customer.id,
-        )
-        self._create_invoice([(self.product_x, 12, 100.0)], partner=self.other_customer)
-        year = self._close("2025-12-31", agreement)
-        self.assertEqual(year.rebate_total, 120.0)
-        self.assertEqual(agreement.state, "closed")
-        year.action_approve()
+        agreement, year = self._year_approved()
         year.action_create_credit_note()
         refund = self._create_invoice(
             [(self.product_x, 5, 100.0)],
@@ -254,15 +260,7 @@ class TestRebateLateDocuments(RebateCommon):
         self.assertEqual(q1.rebate_total + 55.0 + 10.0, 110.0)
 
     def test_two_adjustment_settlements_recomputed_together(self):
-        agreement = self._create_agreement(
-            [(0.0, 5.0), (1000.0, 10.0)],
-            tier_mode="retroactive",
-            period="year",
-            partner_id=self.other_customer.id,
-        )
-        self._create_invoice([(self.product_x, 12, 100.0)], partner=self.other_customer)
-        year = self._close("2025-12-31", agreement)
-        year.action_approve()
+        agreement, year = self._year_approved()
         self._create_invoice(
             [(self.product_x, 5, 100.0)],
             partner=self.other_customer,

@@ -20,8 +20,7 @@ class TestRebatePaymentCondition(RebateCommon):
         super().setUpClass()
         cls.bank_journal = cls.company_data["default_journal_bank"]
         cls.Settlement = cls.env["rebate.settlement"]
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
 
     def _invoice(self, amount, date, due, partner=None):
         invoice = self._create_invoice(

@@ -19,10 +19,8 @@ class TestRebatePenalty(RebateCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.Settlement = cls.env["rebate.settlement"]
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
         cls.penalty_product = cls.env.ref("rebate_management.product_rebate_penalty")
-        cls.penalty_product.taxes_id = False
+        (cls.product_x | cls.rebate_product | cls.penalty_product).taxes_id = False
 
     def _sell(self, amount, date="2025-02-10", move_type="out_invoice"):
         return self._create_invoice(
@@ -32,6 +30,18 @@ class TestRebatePenalty(RebateCommon):
     def _close(self, agreement, date="2025-03-31"):
         return self.Settlement.close_periods(date, agreements=agreement)
 
+    def _committed_quarter(self, penalty_type, penalty_value, sold):
+        """The settlement of Q1 2025 of a 5 % agreement committing to 10,000
+        with that penalty, ``sold`` sold on 2025-02-10."""
+        agreement = self._create_agreement(
+            [(0.0, 5.0)],
+            commitment_base=10000.0,
+            penalty_type=penalty_type,
+            penalty_value=penalty_value,
+        )
+        self._sell(sold)
+        return self._close(agreement)
+
     def _document_lines(self, settlement):
         return sorted(
             (line.product_id, line.price_unit)
@@ -39,14 +49,7 @@ class TestRebatePenalty(RebateCommon):
         )
 
     def test_worked_example_a_penalty_above_the_rebate_is_invoiced(self):
-        agreement = self._create_agreement(
-            [(0.0, 5.0)],
-            commitment_base=10000.0,
-            penalty_type="shortfall_percent",
-            penalty_value=10.0,
-        )
-        self._sell(6000.0)
-        settlement = self._close(agreement)
+        settlement = self._committed_quarter("shortfall_percent", 10.0, 6000.0)
         self.assertEqual(settlement.base_total, 6000.0)
         self.assertEqual(settlement.penalty_total, 400.0)
         self.assertEqual(settlement.rebate_total, -100.0)
@@ -65,14 +68,7 @@ class TestRebatePenalty(RebateCommon):
         self.assertEqual(settlement.state, "done")
 
     def test_a_penalty_below_the_rebate_is_a_line_of_the_credit_note(self):
-        agreement = self._create_agreement(
-            [(0.0, 5.0)],
-            commitment_base=10000.0,
-            penalty_type="fixed",
-            penalty_value=200.0,
-        )
-        self._sell(9000.0)
-        settlement = self._close(agreement)
+        settlement = self._committed_quarter("fixed", 200.0, 9000.0)
         self.assertEqual(settlement.penalty_total, 200.0)
         self.assertEqual(settlement.rebate_total, 250.0)
         settlement.action_approve()
@@ -98,14 +94,7 @@ class TestRebatePenalty(RebateCommon):
         self.assertEqual(line_row[COL_REBATE], 450.0)
 
     def test_no_penalty_once_the_commitment_is_met(self):
-        agreement = self._create_agreement(
-            [(0.0, 5.0)],
-            commitment_base=10000.0,
-            penalty_type="fixed",
-            penalty_value=200.0,
-        )
-        self._sell(10000.0)
-        settlement = self._close(agreement)
+        settlement = self._committed_quarter("fixed", 200.0, 10000.0)
         self.assertEqual(settlement.penalty_total, 0.0)
         self.assertEqual(settlement.rebate_total, 500.0)
         self.assertFalse(settlement.reward_note)

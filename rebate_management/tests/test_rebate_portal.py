@@ -4,11 +4,21 @@ from xmlrpc.client import Fault
 
 from freezegun import freeze_time
 
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
 from .common import RebateCommon, RebateHttpMixin
+
+# the ended agreement's penalty clause, and the penalty its settlement paid
+PENALTY_CLAUSE = (
+    "$\xa0100.00 for a period short of the commitment, deducted from its "
+    "rebate (any excess is invoiced)"
+)
+PENALTY_PAID = (
+    "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
+    "$\xa015,000.00 committed)"
+)
 
 
 @tagged("post_install", "-at_install")
@@ -21,12 +31,13 @@ class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCo
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.customer.email = "buyer@customer.example.com"
         cls.customer_contact.email = "desk@customer.example.com"
-        cls.portal = cls._portal_user("rebate_portal", cls.customer_contact)
-        cls.other_portal = cls._portal_user("rebate_portal_other", cls.other_customer)
+        cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
+        cls.other_portal = cls._create_portal_user(
+            "rebate_portal_other", cls.other_customer
+        )
         tiers = [(0.0, 1.0), (10000.0, 2.0), (20000.0, 3.0)]
         cls.agreement = cls._create_agreement(
             tiers, name="Volume 2025", tier_mode="retroactive"
@@ -50,16 +61,6 @@ class TestRebatePortal(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCo
         cls.settlement.action_create_credit_note()
         cls._create_invoice([(cls.product_x, 1, 6000.0)], date="2025-04-10")
         cls._create_invoice([(cls.product_x, 1, 1500.0)], date="2025-05-10")
-
-    @classmethod
-    def _portal_user(cls, login, partner):
-        return new_test_user(
-            cls.env,
-            login=login,
-            password=f"{login}-pass",
-            groups="base.group_portal",
-            partner_id=partner.id,
-        )
 
     def _get(self, url, login="rebate_portal"):
         if login:
@@ -286,17 +287,9 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.product_y.taxes_id = False
-        cls.rebate_product.taxes_id = False
-        cls.env.ref("rebate_management.product_rebate_penalty").taxes_id = False
-        cls.portal = new_test_user(
-            cls.env,
-            login="rebate_portal",
-            password="rebate_portal-pass",
-            groups="base.group_portal",
-            partner_id=cls.customer_contact.id,
-        )
+        penalty = cls.env.ref("rebate_management.product_rebate_penalty")
+        (cls.product_x | cls.product_y | cls.rebate_product | penalty).taxes_id = False
+        cls.portal = cls._create_portal_user("rebate_portal", cls.customer_contact)
         Settlement = cls.env["rebate.settlement"]
         # 2025 on Product X, measured on the year, 15,000 committed
         cls.ended = cls._create_agreement(
@@ -310,12 +303,9 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
             penalty_value=100.0,
         )
         # 2025 on Product Y, measured on the year, paid every quarter
-        cls.interim = cls._create_agreement(
-            [(0.0, 2.0), (100000.0, 3.0)],
+        cls.interim = cls._create_yearly_agreement(
             name="Yearly, Paid Quarterly",
-            period="year",
             settlement_period="quarter",
-            tier_mode="retroactive",
             product_ids=cls.product_y.ids,
         )
         cls._create_invoice([(cls.product_x, 1, 12000.0)], date="2025-02-10")
@@ -373,8 +363,7 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
     def test_the_penalty_clause(self):
         self.assertEqual(
             self.ended.with_user(self.portal)._get_portal_penalty_clause(),
-            "$\xa0100.00 for a period short of the commitment, deducted from its "
-            "rebate (any excess is invoiced)",
+            PENALTY_CLAUSE,
         )
         percent = self._create_agreement(
             [(0.0, 1.0)],
@@ -398,40 +387,35 @@ class TestRebatePortalExplained(RebateCommon, AccountTestInvoicingHttpCommon):
             notes[self.ended_settlement.id],
             [
                 ("Rebate on the base", "$\xa0240.00"),
-                (
-                    "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
-                    "$\xa015,000.00 committed)",
-                    "$\xa0-100.00",
-                ),
+                (PENALTY_PAID, "$\xa0-100.00"),
             ],
         )
 
     @freeze_time("2026-01-15")
     def test_the_page_of_an_ended_agreement_with_a_penalty(self):
         page = self._page(self.ended)
-        # the terms: the commitment and its penalty
-        self.assertIn("Committed per period", page)
-        self.assertIn("Penalty if short", page)
-        self.assertIn(
-            "$\xa0100.00 for a period short of the commitment, deducted from its "
-            "rebate (any excess is invoiced)",
-            page,
-        )
-        # the last period, final, with its penalty; no forecast
-        self.assertIn("Final figures", page)
-        self.assertIn("Penalty for the commitment shortfall</div>", page)
-        self.assertNotIn("Forecast for the period", page)
-        # the settlement: its rebate, the penalty, what was credited
-        self.assertIn("Rebate on the base", page)
-        self.assertIn(
-            "Penalty for the commitment shortfall ($\xa012,000.00 counted, "
-            "$\xa015,000.00 committed)",
-            page,
-        )
-        self.assertIn("$\xa0-100.00", page)
-        self.assertNotIn("Adjustments", page)
-        self.assertNotIn("Late documents", page)
-        self.assertNotIn("each payment", page)
+        for shown in (
+            # the terms: the commitment and its penalty
+            "Committed per period",
+            "Penalty if short",
+            PENALTY_CLAUSE,
+            # the last period, final, with its penalty
+            "Final figures",
+            "Penalty for the commitment shortfall</div>",
+            # the settlement: its rebate, the penalty, what was credited
+            "Rebate on the base",
+            PENALTY_PAID,
+            "$\xa0-100.00",
+        ):
+            self.assertIn(shown, page)
+        # no forecast, and nothing the settlement does not have
+        for absent in (
+            "Forecast for the period",
+            "Adjustments",
+            "Late documents",
+            "each payment",
+        ):
+            self.assertNotIn(absent, page)
 
     def test_interim_parts_are_explained(self):
         notes = self.interim.with_user(self.portal)._get_portal_settlement_notes(
@@ -491,8 +475,7 @@ class TestRebateStatementMail(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.customer.email = "buyer@customer.example.com"
 
     def _settle(self, **vals):

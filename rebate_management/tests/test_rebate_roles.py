@@ -5,7 +5,7 @@ from freezegun import freeze_time
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import RebateCommon
 
@@ -86,18 +86,14 @@ class TestRebateRoles(RebateCommon):
             "manager": user("role_manager", "group_rebate_manager"),
             "accountant": user("role_acc", "group_rebate_accountant"),
         }
-        company_2 = cls.setup_other_company(name="Roles Company 2")["company"]
-        cls.users["other_company"] = user(
-            "role_c2", "group_rebate_manager", company=company_2
-        )
+        cls.users["other_company"] = cls._create_other_company_user(
+            "Roles Company 2", "role_c2", "group_rebate_manager"
+        )[1]
         cls.users["other_company"].groups_id = [
             Command.link(cls.env.ref("rebate_management.group_rebate_accountant").id)
         ]
-        cls.users["portal"] = new_test_user(
-            cls.env,
-            login="role_portal",
-            groups="base.group_portal",
-            partner_id=cls.customer_contact.id,
+        cls.users["portal"] = cls._create_portal_user(
+            "role_portal", cls.customer_contact
         )
         cls.customer.user_id = cls.users["salesperson"]
         cls.draft = cls._create_agreement([(0.0, 1.0)], name="Draft", activate=False)
@@ -117,52 +113,40 @@ class TestRebateRoles(RebateCommon):
             ),
             "agreement: read": lambda env: cls._read(env, cls.active),
             "agreement: read a draft": lambda env: cls._read(env, cls.draft),
-            "agreement: write name of a draft": lambda env: cls._as(
-                env, cls.draft
-            ).write({"name": "Renamed"}),
-            "agreement: write terms of a draft": lambda env: cls._as(
-                env, cls.draft
-            ).write({"date_end": "2025-06-30"}),
-            "agreement: write name of an active": lambda env: cls._as(
-                env, cls.active
-            ).write({"name": "Renamed"}),
-            "agreement: write terms of an active": lambda env: cls._as(
-                env, cls.active
-            ).write({"date_end": "2025-06-30"}),
-            "agreement: write state": lambda env: cls._as(env, cls.draft).write(
-                {"state": "active"}
+            "agreement: write name of a draft": cls._writes(
+                cls.draft, {"name": "Renamed"}
             ),
-            "agreement: write approver": lambda env: cls._as(env, cls.draft).write(
+            "agreement: write terms of a draft": cls._writes(
+                cls.draft, {"date_end": "2025-06-30"}
+            ),
+            "agreement: write name of an active": cls._writes(
+                cls.active, {"name": "Renamed"}
+            ),
+            "agreement: write terms of an active": cls._writes(
+                cls.active, {"date_end": "2025-06-30"}
+            ),
+            "agreement: write state": cls._writes(cls.draft, {"state": "active"}),
+            "agreement: write approver": lambda env: cls.draft.with_env(env).write(
                 {"approved_by_id": env.uid}
             ),
-            "agreement: unlink a draft": lambda env: cls._as(env, cls.draft).unlink(),
-            "agreement: submit": lambda env: cls._as(env, cls.draft).action_submit(),
-            "agreement: activate": lambda env: cls._as(
-                env, cls.draft
-            ).action_activate(),
-            "agreement: cancel": lambda env: cls._as(env, cls.active).action_cancel(),
-            "agreement: amend": lambda env: cls._as(env, cls.active).action_amend(
-                "2025-07-01"
+            "agreement: unlink a draft": cls._runs(cls.draft, "unlink"),
+            "agreement: submit": cls._runs(cls.draft, "action_submit"),
+            "agreement: activate": cls._runs(cls.draft, "action_activate"),
+            "agreement: cancel": cls._runs(cls.active, "action_cancel"),
+            "agreement: amend": cls._runs(cls.active, "action_amend", "2025-07-01"),
+            "agreement: recompute accruals": cls._runs(
+                cls.active, "action_recompute_accruals"
             ),
-            "agreement: recompute accruals": lambda env: cls._as(
-                env, cls.active
-            ).action_recompute_accruals(),
-            "agreement: close ended periods": lambda env: cls._as(
-                env, cls.active
-            ).action_close_periods(),
+            "agreement: close ended periods": cls._runs(
+                cls.active, "action_close_periods"
+            ),
             "tier: create on a draft": lambda env: env["rebate.agreement.tier"].create(
                 {"agreement_id": cls.draft.id, "threshold": 50.0, "rate": 2.0}
             ),
             "tier: read": lambda env: cls._read(env, cls.active.tier_ids),
-            "tier: write on a draft": lambda env: cls._as(
-                env, cls.draft.tier_ids
-            ).write({"rate": 3.0}),
-            "tier: write on an active": lambda env: cls._as(
-                env, cls.active.tier_ids
-            ).write({"rate": 3.0}),
-            "tier: unlink on a draft": lambda env: cls._as(
-                env, cls.draft.tier_ids
-            ).unlink(),
+            "tier: write on a draft": cls._writes(cls.draft.tier_ids, {"rate": 3.0}),
+            "tier: write on an active": cls._writes(cls.active.tier_ids, {"rate": 3.0}),
+            "tier: unlink on a draft": cls._runs(cls.draft.tier_ids, "unlink"),
             "accrual: read": lambda env: cls._read(env, cls.active.accrual_ids),
             "accrual: create": lambda env: env["rebate.accrual"].create(
                 {
@@ -174,12 +158,8 @@ class TestRebateRoles(RebateCommon):
                     "amount": 1000.0,
                 }
             ),
-            "accrual: write": lambda env: cls._as(env, cls.active.accrual_ids).write(
-                {"amount": 1000.0}
-            ),
-            "accrual: unlink": lambda env: cls._as(
-                env, cls.active.accrual_ids
-            ).unlink(),
+            "accrual: write": cls._writes(cls.active.accrual_ids, {"amount": 1000.0}),
+            "accrual: unlink": cls._runs(cls.active.accrual_ids, "unlink"),
             "settlement: read": lambda env: cls._read(env, cls.settlement),
             "settlement: create": lambda env: env["rebate.settlement"].create(
                 {
@@ -192,31 +172,21 @@ class TestRebateRoles(RebateCommon):
                     "rebate_total": 1000.0,
                 }
             ),
-            "settlement: write amounts": lambda env: cls._as(env, cls.settlement).write(
-                {"rebate_total": 1000.0}
+            "settlement: write amounts": cls._writes(
+                cls.settlement, {"rebate_total": 1000.0}
             ),
-            "settlement: write state": lambda env: cls._as(env, cls.settlement).write(
-                {"state": "approved"}
+            "settlement: write state": cls._writes(
+                cls.settlement, {"state": "approved"}
             ),
-            "settlement: unlink a draft": lambda env: cls._as(
-                env, cls.settlement
-            ).unlink(),
+            "settlement: unlink a draft": cls._runs(cls.settlement, "unlink"),
             "settlement: close periods": lambda env: env[
                 "rebate.settlement"
             ].close_periods("2025-06-30"),
-            "settlement: recompute": lambda env: cls._as(
-                env, cls.settlement
-            ).action_recompute(),
-            "settlement: approve": lambda env: cls._as(
-                env, cls.settlement
-            ).action_approve(),
+            "settlement: recompute": cls._runs(cls.settlement, "action_recompute"),
+            "settlement: approve": cls._runs(cls.settlement, "action_approve"),
             "settlement: create credit note": lambda env: cls._credit(env),
-            "settlement: cancel": lambda env: cls._as(
-                env, cls.settlement
-            ).action_cancel(),
-            "settlement: statement": lambda env: cls._as(
-                env, cls.settlement
-            )._get_statement_xlsx(),
+            "settlement: cancel": cls._runs(cls.settlement, "action_cancel"),
+            "settlement: statement": cls._runs(cls.settlement, "_get_statement_xlsx"),
             "analysis: read": lambda env: cls._read(
                 env,
                 env["rebate.analysis"]
@@ -227,8 +197,15 @@ class TestRebateRoles(RebateCommon):
         }
 
     @classmethod
-    def _as(cls, env, records):
-        return records.with_env(env)
+    def _writes(cls, records, vals):
+        """The operation that writes ``vals`` (a copy each time) on
+        ``records``."""
+        return lambda env: records.with_env(env).write(dict(vals))
+
+    @classmethod
+    def _runs(cls, records, method, *args):
+        """The operation that calls ``method`` of ``records``."""
+        return lambda env: getattr(records.with_env(env), method)(*args)
 
     @classmethod
     def _read(cls, env, records):

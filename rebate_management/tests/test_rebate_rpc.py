@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from xmlrpc.client import Fault
 
 from freezegun import freeze_time
 
@@ -20,11 +19,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        user = cls._create_rebate_user
-        cls.salesperson = user("rpc_sales", "group_rebate_user")
-        cls.manager = user("rpc_manager", "group_rebate_manager")
-        cls.accountant = user("rpc_acc", "group_rebate_accountant")
-        cls.customer.user_id = cls.salesperson
+        cls._create_role_users("rpc")
         cls.agreement = cls._create_agreement([(0.0, 2.0)], name="RPC")
         cls._create_invoice([(cls.product_x, 10, 100.0)], date="2025-02-01")
 
@@ -32,6 +27,31 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
         return self.env["rebate.settlement"].search(
             [("agreement_id", "=", self.agreement.id)]
         )
+
+    def _close_q1(self):
+        """The agreement's Q1 closed over RPC by the accountant: its one
+        settlement's id."""
+        [settlement_id] = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[self.agreement.id],
+        )
+        return settlement_id
+
+    def assertLockedTerms(self, *writes):
+        """Each of ``writes`` to the active agreement is refused over RPC, to
+        a manager too: locked terms."""
+        for vals in writes:
+            self.assertCallFails(
+                "locked since it was approved",
+                self.manager,
+                "rebate.agreement",
+                "write",
+                [self.agreement.id],
+                vals,
+            )
 
     def test_close_periods_answers_ids(self):
         ids = self._call(
@@ -57,9 +77,9 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             (self.manager, ["2025-06-30"], "close rebate periods"),
             (self.accountant, ["2025-13-45"], "2025-13-45 is not a date"),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(user, "rebate.settlement", "close_periods", *args)
-            self.assertIn(text, capture.exception.faultString)
+            self.assertCallFails(
+                text, user, "rebate.settlement", "close_periods", *args
+            )
         self.assertFalse(self._settlements())
 
     def test_workflow_fields_closed_over_rpc(self):
@@ -80,29 +100,27 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
         self.assertEqual(draft.journal_id, self.sale_journal)
         for user in (self.salesperson, self.manager):
             for context in ({}, {"rebate_workflow": True}):
-                with self.assertRaises(Fault) as capture:
-                    self._call(
-                        user,
-                        "rebate.agreement",
-                        "write",
-                        [draft_id],
-                        {"state": "active", "approved_by_id": self.manager.id},
-                        context=context,
-                    )
-                self.assertIn(FORGED, capture.exception.faultString)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.salesperson,
-                "rebate.agreement",
-                "create",
-                {
-                    "name": "Not mine",
-                    "partner_id": self.other_customer.id,
-                    "date_start": "2025-01-01",
-                    "date_end": "2025-12-31",
-                },
-            )
-        self.assertIn("your own customers", capture.exception.faultString)
+                self.assertCallFails(
+                    FORGED,
+                    user,
+                    "rebate.agreement",
+                    "write",
+                    [draft_id],
+                    {"state": "active", "approved_by_id": self.manager.id},
+                    context=context,
+                )
+        self.assertCallFails(
+            "your own customers",
+            self.salesperson,
+            "rebate.agreement",
+            "create",
+            {
+                "name": "Not mine",
+                "partner_id": self.other_customer.id,
+                "date_start": "2025-01-01",
+                "date_end": "2025-12-31",
+            },
+        )
         draft.invalidate_recordset()
         self.assertEqual(draft.state, "draft")
         self.assertTrue(
@@ -121,13 +139,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     @freeze_time("2025-07-05")
     def test_settlement_workflow_over_rpc(self):
         self.env.company.rebate_four_eyes = True
-        [settlement_id] = self._call(
-            self.accountant,
-            "rebate.settlement",
-            "close_periods",
-            "2025-03-31",
-            agreements=[self.agreement.id],
-        )
+        settlement_id = self._close_q1()
         for method, args, text in (
             ("write", [[settlement_id], {"state": "approved"}], FORGED),
             ("write", [[settlement_id], {"rebate_total": 5000.0}], FORGED),
@@ -142,19 +154,18 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             ("action_approve", [[settlement_id]], "computed by you"),
             ("action_create_credit_note", [[settlement_id]], "must be approved"),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(self.accountant, "rebate.settlement", method, *args)
-            self.assertIn(text, capture.exception.faultString)
-        invoice = self._create_invoice([(self.product_x, 1, 100.0)], post=False)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.accountant,
-                "account.move",
-                "write",
-                [invoice.id],
-                {"rebate_settlement_id": settlement_id},
+            self.assertCallFails(
+                text, self.accountant, "rebate.settlement", method, *args
             )
-        self.assertIn(FORGED, capture.exception.faultString)
+        invoice = self._create_invoice([(self.product_x, 1, 100.0)], post=False)
+        self.assertCallFails(
+            FORGED,
+            self.accountant,
+            "account.move",
+            "write",
+            [invoice.id],
+            {"rebate_settlement_id": settlement_id},
+        )
         settlement = self.env["rebate.settlement"].browse(settlement_id)
         self.assertRecordValues(
             settlement,
@@ -185,16 +196,11 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
     def test_new_terms_locked_over_rpc(self):
         """Settlement period and payment condition are terms: locked once the
         agreement is active, for a manager too."""
-        for vals in (
+        self.assertLockedTerms(
             {"settlement_period": "month"},
             {"payment_condition": "paid_on_time"},
             {"payment_grace_days": 30},
-        ):
-            with self.assertRaises(Fault) as capture:
-                self._call(
-                    self.manager, "rebate.agreement", "write", [self.agreement.id], vals
-                )
-            self.assertIn("locked since it was approved", capture.exception.faultString)
+        )
         self.assertRecordValues(
             self.agreement,
             [
@@ -211,12 +217,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
         link and a hold's release are the workflow's, only managers generate
         from templates and release holds, and a template is refused by the
         close."""
-        for vals in ({"commitment_base": 10.0}, {"min_invoice_count": 2}):
-            with self.assertRaises(Fault) as capture:
-                self._call(
-                    self.manager, "rebate.agreement", "write", [self.agreement.id], vals
-                )
-            self.assertIn("locked since it was approved", capture.exception.faultString)
+        self.assertLockedTerms({"commitment_base": 10.0}, {"min_invoice_count": 2})
         grade = self.env["rebate.grade"].create({"name": "RPC grade"})
         template_id = self._call(
             self.manager,
@@ -231,43 +232,32 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
                 "tier_ids": [(0, 0, {"threshold": 0.0, "rate": 1.0})],
             },
         )
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.salesperson,
-                "rebate.agreement",
-                "action_generate_agreements",
-                [template_id],
-                "2026-01-01",
-                "2026-12-31",
-            )
-        self.assertIn(
-            "generate agreements from templates", capture.exception.faultString
+        self.assertCallFails(
+            "generate agreements from templates",
+            self.salesperson,
+            "rebate.agreement",
+            "action_generate_agreements",
+            [template_id],
+            "2026-01-01",
+            "2026-12-31",
         )
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.manager,
-                "rebate.agreement",
-                "write",
-                [self.agreement.id],
-                {"template_id": template_id},
-            )
-        self.assertIn(FORGED, capture.exception.faultString)
-        with self.assertRaises(Fault) as capture:
-            self._call(
-                self.accountant,
-                "rebate.settlement",
-                "close_periods",
-                "2025-12-31",
-                agreements=[template_id],
-            )
-        self.assertIn("never submitted, activated", capture.exception.faultString)
-        [settlement_id] = self._call(
+        self.assertCallFails(
+            FORGED,
+            self.manager,
+            "rebate.agreement",
+            "write",
+            [self.agreement.id],
+            {"template_id": template_id},
+        )
+        self.assertCallFails(
+            "never submitted, activated",
             self.accountant,
             "rebate.settlement",
             "close_periods",
-            "2025-03-31",
-            agreements=[self.agreement.id],
+            "2025-12-31",
+            agreements=[template_id],
         )
+        settlement_id = self._close_q1()
         for user, method, args, text in (
             (self.salesperson, "action_release_hold", ["Paid soon"], "release credit"),
             (self.accountant, "action_release_hold", ["Paid soon"], "release credit"),
@@ -275,9 +265,9 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             (self.accountant, "write", [{"hold_release_reason": "x"}], FORGED),
             (self.accountant, "write", [{"penalty_total": 1.0}], FORGED),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(user, "rebate.settlement", method, [settlement_id], *args)
-            self.assertIn(text, capture.exception.faultString)
+            self.assertCallFails(
+                text, user, "rebate.settlement", method, [settlement_id], *args
+            )
         self.assertFalse(
             self.env["rebate.settlement"].browse(settlement_id).hold_released_by_id
         )
@@ -320,9 +310,9 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
             (self.accountant, "write", [{"alerts_acknowledged_by_id": 1}], FORGED),
             (self.accountant, "write", [{"has_alerts": False}], FORGED),
         ):
-            with self.assertRaises(Fault) as capture:
-                self._call(user, "rebate.settlement", method, [settlement_id], *args)
-            self.assertIn(text, capture.exception.faultString)
+            self.assertCallFails(
+                text, user, "rebate.settlement", method, [settlement_id], *args
+            )
         self.assertFalse(settlement.alerts_acknowledged_by_id)
         self.assertTrue(settlement.has_alerts)
         # the salesperson reads their customer's alert, not the other's

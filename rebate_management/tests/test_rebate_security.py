@@ -17,20 +17,16 @@ class TestRebateSecurity(RebateCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls._create_role_users("rebate")
         user = cls._create_rebate_user
-        cls.salesperson = user("rebate_sales", "group_rebate_user")
         cls.salesperson_2 = user("rebate_sales_2", "group_rebate_user")
-        cls.manager = user("rebate_manager", "group_rebate_manager")
-        cls.accountant = user("rebate_acc", "group_rebate_accountant")
         cls.accountant_2 = user("rebate_acc_2", "group_rebate_accountant")
-        cls.company_2 = cls.setup_other_company(name="Rebate Company 2")["company"]
-        cls.user_company_2 = user(
-            "rebate_acc_c2", "group_rebate_accountant", company=cls.company_2
+        cls.company_2, cls.user_company_2 = cls._create_other_company_user(
+            "Rebate Company 2", "rebate_acc_c2", "group_rebate_accountant"
         )
 
-        # The salesperson is the customer's salesperson; the agreement's
-        # responsible is the manager.
-        cls.customer.user_id = cls.salesperson
+        # The salesperson is the customer's salesperson (_create_role_users);
+        # the agreement's responsible is the manager.
         cls.own = cls._create_agreement(
             [(0.0, 2.0)], name="Own customer", user_id=cls.manager.id
         )
@@ -105,25 +101,20 @@ class TestRebateSecurity(RebateCommon):
 
     def test_salesperson_cannot_change_active_or_settle(self):
         own = self.own.with_user(self.salesperson)
-        with self.assertRaises(AccessError):
-            own.write({"name": "Renamed"})
-        with self.assertRaises(AccessError):
-            own.tier_ids.write({"rate": 50.0})
-        with self.assertRaises(AccessError):
-            own.action_cancel()
-        with self.assertRaises(AccessError):
-            own.action_recompute_accruals()
-        with self.assertRaises(AccessError):
-            own.action_close_periods()
-        with self.assertRaises(AccessError):
-            self.Settlement.with_user(self.salesperson).close_periods("2025-06-30")
         settlement = self.own_settlement.with_user(self.salesperson)
-        with self.assertRaises(AccessError):
-            settlement.action_approve()
-        with self.assertRaises(AccessError):
-            settlement.action_create_credit_note()
-        with self.assertRaises(AccessError):
-            settlement.write({"rebate_total": 1000.0})
+        self.assertAccessErrors(
+            lambda: own.write({"name": "Renamed"}),
+            lambda: own.tier_ids.write({"rate": 50.0}),
+            own.action_cancel,
+            own.action_recompute_accruals,
+            own.action_close_periods,
+            lambda: self.Settlement.with_user(self.salesperson).close_periods(
+                "2025-06-30"
+            ),
+            settlement.action_approve,
+            settlement.action_create_credit_note,
+            lambda: settlement.write({"rebate_total": 1000.0}),
+        )
         self.assertEqual(self.own.name, "Own customer")
         self.assertEqual(self.own_settlement.state, "draft")
 
@@ -156,12 +147,11 @@ class TestRebateSecurity(RebateCommon):
         self.assertEqual(created.state, "cancelled")
 
         settlement = self.own_settlement.with_user(self.manager)
-        with self.assertRaises(AccessError):
-            settlement.action_approve()
-        with self.assertRaises(AccessError):
-            settlement.action_create_credit_note()
-        with self.assertRaises(AccessError):
-            self.Settlement.with_user(self.manager).close_periods("2025-06-30")
+        self.assertAccessErrors(
+            settlement.action_approve,
+            settlement.action_create_credit_note,
+            lambda: self.Settlement.with_user(self.manager).close_periods("2025-06-30"),
+        )
         self.assertEqual(self.own_settlement.state, "draft")
 
     # Accountant
@@ -189,16 +179,13 @@ class TestRebateSecurity(RebateCommon):
         self.assertEqual(settlement.document_id.amount_untaxed, 20.0)
 
         own = self.own.with_user(self.accountant)
-        with self.assertRaises(AccessError):
-            own.write({"date_end": "2025-06-30"})
-        with self.assertRaises(AccessError):
-            own.tier_ids.write({"rate": 50.0})
-        with self.assertRaises(AccessError):
-            own.action_activate()
-        with self.assertRaises(AccessError):
-            own.action_cancel()
-        with self.assertRaises(AccessError):
-            own.unlink()
+        self.assertAccessErrors(
+            lambda: own.write({"date_end": "2025-06-30"}),
+            lambda: own.tier_ids.write({"rate": 50.0}),
+            own.action_activate,
+            own.action_cancel,
+            own.unlink,
+        )
         self.assertEqual(str(self.own.date_end), "2025-12-31")
 
     def test_other_company_sees_nothing(self):
@@ -412,12 +399,7 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertIn("Active", state.mapped("new_value_char"))
 
     def test_settlement_state_changes(self):
-        agreement = self._create_agreement([(0.0, 1.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        settlement = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=agreement
-        )
-        self._flush_tracking()
+        settlement = self._draft_settlement()
         settlement.action_approve()
         states = self._tracked(settlement, "state")
         self.assertEqual(states.mapped("new_value_char"), ["Approved"])
@@ -482,11 +464,7 @@ class TestRebateAuditTrail(RebateCommon):
         self.assertEqual(rows[in_bulk][1]["old_value_char"], "Active")
 
     def _draft_settlement(self):
-        agreement = self._create_agreement([(0.0, 1.0)])
-        self._create_invoice([(self.product_x, 10, 100.0)])
-        settlement = self.env["rebate.settlement"].close_periods(
-            "2025-03-31", agreements=agreement
-        )
+        settlement = self._create_q1_settlement()
         self._flush_tracking()
         return settlement
 

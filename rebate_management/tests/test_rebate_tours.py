@@ -1,8 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from freezegun import freeze_time
 
-from odoo import Command
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
 
@@ -22,9 +21,7 @@ class TestRebateTours(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCom
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.product_x.taxes_id = False
-        cls.rebate_product.taxes_id = False
-        company = cls.env.company
+        (cls.product_x | cls.rebate_product).taxes_id = False
         cls.tour_customer = cls.env["res.partner"].create(
             {"name": "Tour Customer", "is_company": True, "email": "t@example.com"}
         )
@@ -40,32 +37,20 @@ class TestRebateTours(RebateHttpMixin, RebateCommon, AccountTestInvoicingHttpCom
             }
         )
         # passwords equal to the logins: start_tour logs in that way
-        cls.manager = new_test_user(
-            cls.env,
-            login="tour_manager",
+        cls.manager = cls._create_user(
+            "tour_manager",
+            "base.group_user,rebate_management.group_rebate_manager",
             name="Sam Manager",
-            groups="base.group_user,rebate_management.group_rebate_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
             email="manager@example.com",
         )
-        cls.accountant = new_test_user(
-            cls.env,
-            login="tour_accountant",
+        cls.accountant = cls._create_user(
+            "tour_accountant",
+            "base.group_user,account.group_account_manager",
             name="Alex Accountant",
-            groups="base.group_user,account.group_account_manager",
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
             email="accountant@example.com",
         )
-        new_test_user(
-            cls.env,
-            login="tour_portal",
-            name="Tour Buyer",
-            groups="base.group_portal",
-            partner_id=contact.id,
-            company_id=company.id,
-            company_ids=[Command.set(company.ids)],
+        cls._create_user(
+            "tour_portal", "base.group_portal", name="Tour Buyer", partner_id=contact.id
         )
         cls.annual = cls._create_agreement(
             [(0.0, 1.0), (10000.0, 2.0)],
