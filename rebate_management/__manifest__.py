@@ -26,6 +26,7 @@
         "views/res_config_settings_views.xml",
         "views/rebate_analysis_views.xml",
         "views/rebate_grade_views.xml",
+        "views/rebate_stacking_group_views.xml",
         "views/rebate_portal_templates.xml",
         "wizards/rebate_agreement_amend_wizard_views.xml",
         "wizards/rebate_agreement_generate_views.xml",

@@ -12,9 +12,12 @@ from . import rebate_agreement_reward
 from . import rebate_agreement_effect
 from . import rebate_agreement_portal
 from . import rebate_agreement_nudge
+from . import rebate_agreement_precedence
+from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment
 from . import rebate_line_query_refund
+from . import rebate_line_query_precedence
 from . import rebate_counted_line
 from . import rebate_accrual
 from . import rebate_settlement

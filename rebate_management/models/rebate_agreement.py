@@ -258,8 +258,9 @@ class RebateAgreement(models.Model):
         string="Overlapping Agreements",
         compute="_compute_overlap_agreement_ids",
         help="Agreements to approve or active of the same customer whose dates "
-        "and products meet this one's: an invoice line counted by several "
-        "agreements earns a rebate on each.",
+        "and products meet this one's: an invoice line several agreements "
+        "match counts for each, unless one is exclusive or they share a "
+        "stacking group.",
     )
     can_write = fields.Boolean(
         compute="_compute_can_write",

@@ -45,6 +45,9 @@ class RebateAgreementLifecycle(models.Model):
             "penalty_type",
             "penalty_value",
             "min_invoice_count",
+            "priority",
+            "stacking_group_id",
+            "exclusive",
         }
 
     @api.model
@@ -87,6 +90,10 @@ class RebateAgreementLifecycle(models.Model):
                     )
                 )
             agreement._check_complete()
+        # the agreements whose lines these now share or take: what they
+        # settled stays theirs, what they accrued is rebuilt
+        neighbours = self._get_precedence_neighbours()
+        settled = neighbours._get_settled_lines()
         self._rebate_workflow().write(
             {
                 "state": "active",
@@ -94,9 +101,11 @@ class RebateAgreementLifecycle(models.Model):
                 "approved_date": fields.Datetime.now(),
             }
         )
+        neighbours._check_settled_lines_kept(settled)
         self.activity_feedback([APPROVAL_ACTIVITY])
         self._log_overlaps()
         self._rebuild_accruals()
+        self._rebuild_neighbours(neighbours)
         return True
 
     def action_draft(self):
@@ -245,9 +254,8 @@ class RebateAgreementLifecycle(models.Model):
             if overlaps:
                 agreement._message_log(
                     body=self.env._(
-                        "Activated although it overlaps %(agreements)s: an invoice "
-                        "line counted by several agreements earns a rebate on each.",
-                        agreements=", ".join(overlaps.mapped("display_name")),
+                        "Activated; it overlaps %(agreements)s.",
+                        agreements="; ".join(agreement.overlap_summary.splitlines()),
                     )
                 )
 

@@ -34,6 +34,7 @@ _LINES_FROM = """
            %(product_joins)s
      WHERE %(counted)s
        %(product_filter)s
+       %(precedence)s
 """
 # The products, their unit and the agreement's product scope (its products,
 # and its categories with their subcategories), two equivalent ways.
@@ -71,21 +72,22 @@ _TEMPLATE_OF_LINE = """(
         SELECT pt.%s FROM product_product pp
           JOIN product_template pt ON pt.id = pp.product_tmpl_id
          WHERE pp.id = aml.product_id)"""
+# ({ag}: the alias of the agreement whose scope is read)
 _PRODUCT_FILTER_PER_LINE = (
     """
        AND NOT EXISTS (
             SELECT 1 FROM rebate_agreement_excluded_product_rel x
-             WHERE x.agreement_id = ag.id AND x.product_id = aml.product_id)
-       AND (ag.has_product_scope IS NOT TRUE
+             WHERE x.agreement_id = {ag}.id AND x.product_id = aml.product_id)
+       AND ({ag}.has_product_scope IS NOT TRUE
             OR EXISTS (
                 SELECT 1 FROM rebate_agreement_product_rel sp
-                 WHERE sp.agreement_id = ag.id AND sp.product_id = aml.product_id)
+                 WHERE sp.agreement_id = {ag}.id AND sp.product_id = aml.product_id)
             OR EXISTS (
                 SELECT 1 FROM rebate_agreement_product_category_rel c
                   JOIN product_category cc ON cc.id = c.categ_id
                   JOIN product_category sub
                     ON starts_with(sub.parent_path, cc.parent_path)
-                 WHERE c.agreement_id = ag.id AND sub.id = """
+                 WHERE c.agreement_id = {ag}.id AND sub.id = """
     + _TEMPLATE_OF_LINE % "categ_id"
     + """))
 """
@@ -232,17 +234,21 @@ class RebateLineQuery(models.AbstractModel):
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if per_line else _PRODUCT_JOINS),
             product_filter=self._get_product_scope_condition(per_line),
+            precedence=self._get_precedence_condition(),
         )
 
     @api.model
-    def _get_product_scope_condition(self, per_line=False):
+    def _get_product_scope_condition(self, per_line=False, alias="ag"):
         """The SQL condition a line meets to be in its agreement's product
         scope (its products, categories and subcategories, minus its
         exclusions), one rule in two physical shapes: looked up line by line
         for the lines of a few invoices (``per_line``), hashed once per query
         otherwise (on the product joins of _get_lines_from). An override
-        changes both shapes alike."""
-        return SQL(_PRODUCT_FILTER_PER_LINE if per_line else _PRODUCT_FILTER)
+        changes both shapes alike. ``alias``: the agreement's, for the
+        per-line shape (another agreement matching the same line)."""
+        if per_line:
+            return SQL(_PRODUCT_FILTER_PER_LINE.format(ag=alias))
+        return SQL(_PRODUCT_FILTER)
 
     @api.model
     def _get_scoped_products(self, agreements, products):
@@ -349,7 +355,8 @@ class RebateLineQuery(models.AbstractModel):
     def _get_plain_agreements(self, agreement_ids):
         """{agreement id: customer} of those of ``agreement_ids`` that count
         every counted line of their customer: on the amount basis, without
-        product scope or exclusion. A module whose rule depends on the
+        product scope or exclusion, and no other agreement taking lines from
+        them (_get_yielding_agreements). A module whose rule depends on the
         agreement itself (not only on the line, as _get_counted_condition)
         narrows this, so that such agreements go through _get_lines_from."""
         return dict(
@@ -365,8 +372,10 @@ class RebateLineQuery(models.AbstractModel):
                        AND NOT EXISTS (
                             SELECT 1 FROM rebate_agreement_excluded_product_rel x
                              WHERE x.agreement_id = ag.id)
+                       AND ag.id NOT IN %s
                     """,
                     list(agreement_ids),
+                    self._get_yielding_agreements(),
                 )
             )
         )

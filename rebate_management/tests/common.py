@@ -234,6 +234,29 @@ class RebateCommon(AccountTestInvoicingCommon):
             with self.subTest(call=number), self.assertRaises(AccessError):
                 call()
 
+    def _post_and_count(self, partner, line_count):
+        """Post an invoice of ``partner`` with ``line_count`` lines of
+        product X: the queries the accrual hook ran, and the invoice."""
+        lines = [(self.product_x, 1, 100.0 + i) for i in range(line_count)]
+        move = self._create_invoice(lines, partner=partner, post=False)
+        Accrual = type(self.env["rebate.accrual"])
+        accrue_moves = Accrual._accrue_moves
+        counts = []
+
+        def counting_accrue_moves(accrual, moves):
+            accrual.env.flush_all()
+            before = accrual.env.cr.sql_log_count
+            result = accrue_moves(accrual, moves)
+            accrual.env.flush_all()
+            counts.append(accrual.env.cr.sql_log_count - before)
+            return result
+
+        self.env.invalidate_all()
+        with patch.object(Accrual, "_accrue_moves", counting_accrue_moves):
+            move.action_post()
+        self.assertEqual(len(counts), 1, "posting calls the accrual hook once")
+        return counts[0], move
+
     @contextmanager
     def assertRaisesText(self, exception, text):
         """Like assertRaises (rolled back to a savepoint, as a failed request

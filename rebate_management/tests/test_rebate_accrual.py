@@ -1,5 +1,4 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from unittest.mock import patch
 
 from odoo import Command, fields
 from odoo.tests import Form, tagged
@@ -300,27 +299,6 @@ class TestRebatePostingCost(RebateCommon):
     on its own: the queries run by the accrual hook during a real posting,
     after core's pending writes are flushed.
     """
-
-    def _post_and_count(self, partner, line_count):
-        lines = [(self.product_x, 1, 100.0 + i) for i in range(line_count)]
-        move = self._create_invoice(lines, partner=partner, post=False)
-        Accrual = type(self.env["rebate.accrual"])
-        accrue_moves = Accrual._accrue_moves
-        counts = []
-
-        def counting_accrue_moves(accrual, moves):
-            accrual.env.flush_all()
-            before = accrual.env.cr.sql_log_count
-            result = accrue_moves(accrual, moves)
-            accrual.env.flush_all()
-            counts.append(accrual.env.cr.sql_log_count - before)
-            return result
-
-        self.env.invalidate_all()
-        with patch.object(Accrual, "_accrue_moves", counting_accrue_moves):
-            move.action_post()
-        self.assertEqual(len(counts), 1, "posting calls the accrual hook once")
-        return counts[0], move
 
     def test_query_count(self):
         no_agreement, _move = self._post_and_count(self.other_customer, 20)

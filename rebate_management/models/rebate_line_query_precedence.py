@@ -1,0 +1,93 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
+from odoo import api, models
+from odoo.tools import SQL
+
+# Whether agreement %(ov)s takes from agreement %(ag)s the lines both match:
+# an exclusive agreement takes them from any agreement that is not
+# exclusive, and from an exclusive one after it; in a stacking group, the
+# first agreement takes them from the others, unless they are exclusive.
+# "After": by priority (lower first), then start date, then id.
+_OUTRANKS = """
+    %(ov)s.id != %(ag)s.id
+    AND (
+        (%(ov)s.exclusive
+         AND (%(ag)s.exclusive IS NOT TRUE OR %(precedes)s))
+     OR (%(ag)s.exclusive IS NOT TRUE
+         AND %(ov)s.stacking_group_id = %(ag)s.stacking_group_id
+         AND %(precedes)s))
+"""
+_PRECEDES = (
+    "(%(ov)s.priority, %(ov)s.date_start, %(ov)s.id)"
+    " < (%(ag)s.priority, %(ag)s.date_start, %(ag)s.id)"
+)
+# The same customer and company, an agreement that counts (active, or
+# closed with its settled periods), in force on the line's date.
+_IN_FORCE = """
+    ov.commercial_partner_id = am.commercial_partner_id
+    AND ov.company_id = am.company_id
+    AND ov.state IN %(states)s
+    AND am.invoice_date BETWEEN ov.date_start AND ov.date_end
+"""
+
+
+class RebateLineQuery(models.AbstractModel):
+    """Which agreement counts a line that several agreements match: the one
+    definition (priority, exclusive agreements, stacking groups) read by
+    every query of the engine through _get_lines_from, so that posting,
+    rebuild, close, recompute, the effect, the portal and the statement
+    agree."""
+
+    _inherit = "rebate.line.query"
+
+    @api.model
+    def _get_outranks_condition(self, winner="ov", loser="ag"):
+        """SQL: agreement ``winner`` (an alias) takes from agreement
+        ``loser`` the invoice lines both match. Override it to change the
+        rule everywhere at once."""
+        names = {"ov": SQL.identifier(winner), "ag": SQL.identifier(loser)}
+        return SQL(_OUTRANKS, precedes=SQL(_PRECEDES, **names), **names)
+
+    @api.model
+    def _get_precedence_states(self):
+        """The states of an agreement that takes lines from others."""
+        return ("active", "closed")
+
+    @api.model
+    def _get_precedence_condition(self):
+        """SQL, on a line (``aml``, ``am``) counted for an agreement (``ag``):
+        no other agreement matching the line takes it. Evaluated only for
+        the agreements another one may outrank at all
+        (_get_yielding_agreements, computed once per query)."""
+        return SQL(
+            """
+            AND (ag.id NOT IN %(yielding)s OR NOT EXISTS (
+                SELECT 1 FROM rebate_agreement ov
+                 WHERE %(in_force)s AND %(outranks)s %(scope)s))
+            """,
+            yielding=self._get_yielding_agreements(),
+            in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
+            outranks=self._get_outranks_condition("ov", "ag"),
+            scope=self._get_product_scope_condition(per_line=True, alias="ov"),
+        )
+
+    @api.model
+    def _get_yielding_agreements(self):
+        """SQL: the ids of the agreements another agreement in force may take
+        lines from (same customer and company, meeting dates, outranking
+        it), whatever the products: for them only is each line checked."""
+        return SQL(
+            """
+            (SELECT ag.id FROM rebate_agreement ag
+               JOIN rebate_agreement ov
+                 ON ov.commercial_partner_id = ag.commercial_partner_id
+                AND ov.company_id = ag.company_id
+                AND ov.state IN %s
+                AND ov.date_start <= ag.date_end
+                AND ov.date_end >= ag.date_start
+              WHERE %s)
+            """,
+            self._get_precedence_states(),
+            self._get_outranks_condition("ov", "ag"),
+        )

@@ -1,0 +1,185 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from .common import RebateCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2025-05-10")
+class TestRebatePrecedence(RebateCommon):
+    """Which agreement counts a line several agreements match, the README's
+    example: one line of 10,000 of product X. A (its category, flat 3 %,
+    priority 10) and B (all products, flat 2 %, priority 20) stack: 300 +
+    200. In one stacking group, A only: 300. C (product X, flat 5 %,
+    exclusive, priority 5) takes the line: C 500, A and B nothing."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.group = cls.env["rebate.stacking.group"].create({"name": "Promotions"})
+        cls.a = cls._create_agreement(
+            [(0.0, 3.0)],
+            name="A",
+            priority=10,
+            product_categ_ids=[Command.set(cls.categ_parent.ids)],
+        )
+        cls.b = cls._create_agreement([(0.0, 2.0)], name="B", priority=20)
+
+    def _create_c(self, activate=True, **vals):
+        return self._create_agreement(
+            [(0.0, 5.0)],
+            activate=activate,
+            name="C",
+            priority=5,
+            exclusive=True,
+            product_ids=[Command.set(self.product_x.ids)],
+            **vals,
+        )
+
+    def _invoice(self, lines=None):
+        return self._create_invoice(lines or [(self.product_x, 1, 10000.0)])
+
+    def _closed_totals(self, agreements):
+        settlements = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=agreements
+        )
+        return {s.agreement_id.name: s.rebate_total for s in settlements}
+
+    def _group(self, *agreements):
+        # the terms are locked once active: grouped as an amendment would
+        for agreement in agreements:
+            agreement._rebate_workflow().stacking_group_id = self.group
+
+    def test_agreements_stack(self):
+        self._invoice()
+        self.assertAccrued(self.a, 300.0)
+        self.assertAccrued(self.b, 200.0)
+        self.assertEqual(self._closed_totals(self.a | self.b), {"A": 300.0, "B": 200.0})
+
+    def test_one_stacking_group_counts_the_first(self):
+        self._group(self.a, self.b)
+        self._invoice()
+        self.assertAccrued(self.a, 300.0)
+        self.assertAccrued(self.b, 0.0)
+        self.assertEqual(self._closed_totals(self.a | self.b), {"A": 300.0, "B": 0.0})
+        # a line A does not match (another category) is B's alone
+        self._invoice([(self.product_z, 1, 1000.0)])
+        self.assertAccrued(self.b, 20.0)
+
+    def test_exclusive_takes_the_line(self):
+        self._invoice()
+        c = self._create_c()
+        self.assertAccrued(c, 500.0)
+        self.assertAccrued(self.a, 0.0)
+        self.assertAccrued(self.b, 0.0)
+        self.assertEqual(
+            self._closed_totals(self.a | self.b | c), {"A": 0.0, "B": 0.0, "C": 500.0}
+        )
+        # activating C rebuilt A's and B's accruals, and said so
+        for agreement in self.a | self.b:
+            self.assertTrue(
+                agreement.message_ids.filtered(
+                    lambda m: "Accruals rebuilt" in m.body and "C" in m.body
+                )
+            )
+
+    def test_exclusive_leaves_the_other_lines(self):
+        """A tier measured on A's base moves with the lines C takes: A's
+        retroactive 1 % / 3 % from 15,000 on X 10,000 + Y 10,000 is 3 %
+        alone, 1 % of Y's 10,000 once C takes X."""
+        a = self._create_agreement(
+            [(0.0, 1.0), (15000.0, 3.0)],
+            name="A tiers",
+            tier_mode="retroactive",
+            product_categ_ids=[Command.set(self.categ_parent.ids)],
+        )
+        self._invoice([(self.product_x, 1, 10000.0), (self.product_y, 1, 10000.0)])
+        self.assertAccrued(a, 600.0)
+        self._create_c()
+        self.assertAccrued(a, 100.0)
+        self.assertEqual(self._closed_totals(a), {"A tiers": 100.0})
+
+    def test_first_exclusive_wins(self):
+        self._invoice()
+        c = self._create_c()
+        d = self._create_agreement([(0.0, 7.0)], name="D", priority=1, exclusive=True)
+        self.assertAccrued(d, 700.0)
+        self.assertAccrued(c, 0.0)
+        self.assertAccrued(self.a, 0.0)
+
+    def test_banner_says_who_counts(self):
+        self._group(self.a, self.b)
+        c = self._create_c(activate=False)
+        summary = c.overlap_summary.splitlines()
+        self.assertEqual(
+            summary,
+            [
+                "A — wins: this agreement counts the lines both match",
+                "B — wins: this agreement counts the lines both match",
+            ],
+        )
+        self.assertEqual(
+            self.b.overlap_summary.splitlines(),
+            ["A — yields: it counts the lines both match, not this one"],
+        )
+
+    def test_activation_refused_when_it_takes_settled_lines(self):
+        self._invoice()
+        settlements = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=self.a
+        )
+        settlements.action_approve()
+        c = self._create_c(activate=False)
+        with self.assertRaisesText(UserError, "periods already settled"):
+            c.action_activate()
+        self.assertEqual(c.state, "draft")
+        self.assertAccrued(self.a, 300.0)
+        # starting after the settled period, it is activated
+        c.date_start = "2025-04-01"
+        c.action_activate()
+        self.assertEqual(c.state, "active")
+        self.assertAccrued(self.a, 300.0)
+
+    def test_equal_priorities_in_a_group_refused(self):
+        self._group(self.a)
+        with self.assertRaisesText(ValidationError, "same priority"):
+            self._create_agreement(
+                [(0.0, 1.0)],
+                name="E",
+                priority=10,
+                stacking_group_id=self.group.id,
+            )
+
+    def test_stacking_group_of_another_company_refused(self):
+        company_2 = self.setup_other_company(name="Stacking Co 2")["company"]
+        other = self.env["rebate.stacking.group"].create(
+            {"name": "Elsewhere", "company_id": company_2.id}
+        )
+        with self.assertRaises(UserError):
+            self._create_agreement(
+                [(0.0, 1.0)], activate=False, stacking_group_id=other.id
+            )
+
+    def test_precedence_terms_locked_once_active(self):
+        with self.assertRaisesText(UserError, "locked"):
+            self.a.priority = 1
+        with self.assertRaisesText(UserError, "locked"):
+            self.a.exclusive = True
+
+    def test_posting_cost_with_three_agreements_on_a_line(self):
+        """Three agreements matching one line (one exclusive, a pair in a
+        group) cost the queries of one."""
+        self._post_and_count(self.customer, 1)
+        one, _move = self._post_and_count(self.customer, 1)
+        self._group(self.a, self.b)
+        self._create_c()
+        self._post_and_count(self.customer, 1)
+        three, move = self._post_and_count(self.customer, 20)
+        self.assertEqual(three, one)
+        self.assertEqual(
+            set(move.rebate_accrual_ids.agreement_id.mapped("name")), {"C"}
+        )
