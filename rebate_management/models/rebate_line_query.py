@@ -219,13 +219,20 @@ class RebateLineQuery(models.AbstractModel):
 
     @api.model
     def _get_lines_from(
-        self, window_join=None, window_from=None, window_to=None, per_line=False
+        self,
+        window_join=None,
+        window_from=None,
+        window_to=None,
+        per_line=False,
+        precedence=True,
     ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
         bounds) counts the same lines over other dates. ``per_line``: the lines of
         a few invoices, whose products are looked up line by line (their
-        quantity is then _get_line_quantity(per_line=True))."""
+        quantity is then _get_line_quantity(per_line=True)). Without
+        ``precedence``, the lines the agreement matches, those another
+        agreement takes included (to say which)."""
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
@@ -234,7 +241,7 @@ class RebateLineQuery(models.AbstractModel):
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if per_line else _PRODUCT_JOINS),
             product_filter=self._get_product_scope_condition(per_line),
-            precedence=self._get_precedence_condition(),
+            precedence=self._get_precedence_condition() if precedence else SQL(""),
         )
 
     @api.model
@@ -275,10 +282,11 @@ class RebateLineQuery(models.AbstractModel):
         return dict(scoped)
 
     @api.model
-    def _get_window_lines_from(self, alias, columns, rows):
+    def _get_window_lines_from(self, alias, columns, rows, precedence=True):
         """_get_lines_from over the date windows ``rows`` (agreement id, ...,
         date from, date to), joined as the relation ``alias``."""
         return self._get_lines_from(
+            precedence=precedence,
             window_join=SQL(
                 "JOIN %s ON %s.agreement_id = ag.id",
                 values_table(alias, columns, rows),

@@ -4,6 +4,8 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from .rebate_line_query import PERIOD_COLUMNS
+
 # Whether agreement %(ov)s takes from agreement %(ag)s the lines both match:
 # an exclusive agreement takes them from any agreement that is not
 # exclusive, and from an exclusive one after it; in a stacking group, the
@@ -90,4 +92,46 @@ class RebateLineQuery(models.AbstractModel):
             """,
             self._get_precedence_states(),
             self._get_outranks_condition("ov", "ag"),
+        )
+
+    @api.model
+    def _get_taking_agreement(self):
+        """SQL: the agreement that takes a line (``aml``, ``am``) from its
+        agreement (``ag``): the first exclusive one, else the first of its
+        stacking group; NULL when the line is the agreement's."""
+        return SQL(
+            """
+            (SELECT ov.id FROM rebate_agreement ov
+              WHERE %(in_force)s AND %(outranks)s %(scope)s
+           ORDER BY ov.exclusive DESC, ov.priority, ov.date_start, ov.id
+              LIMIT 1)
+            """,
+            in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
+            outranks=self._get_outranks_condition("ov", "ag"),
+            scope=self._get_product_scope_condition(per_line=True, alias="ov"),
+        )
+
+    @api.model
+    def _query_taken_lines(self, periods):
+        """Rows (agreement id, period start, line id, signed amount, taking
+        agreement id) of the lines the agreements of ``periods`` ((agreement
+        id, date from, date to)) match but another agreement takes."""
+        if not periods:
+            return []
+        self.env.flush_all()
+        return self.env.execute_query(
+            SQL(
+                """
+                SELECT * FROM (
+                    SELECT ag.id, p.date_from, aml.id, %s, %s AS taker
+                      %s AND ag.id IN %s
+                ) taken WHERE taken.taker IS NOT NULL
+                """,
+                self._get_line_amount(),
+                self._get_taking_agreement(),
+                self._get_window_lines_from(
+                    "p", PERIOD_COLUMNS, periods, precedence=False
+                ),
+                self._get_yielding_agreements(),
+            )
         )

@@ -118,6 +118,34 @@ class RebateSettlementStatement(models.Model):
             "res_id": self.id,
         }
 
+    def _get_taken_statement_lines(self):
+        """The lines the agreement matches in the settlement's period that
+        another agreement takes (exclusive, or first in a stacking group):
+        dicts of ``date``, ``move_name``, ``product_name``, ``amount``
+        (signed, untaxed, in the document's currency) and ``taken_by`` (the
+        agreement that counts them)."""
+        self.ensure_one()
+        rows = self.env["rebate.line.query"]._query_taken_lines(
+            [(self.agreement_id.id, self.date_from, self.date_to)]
+        )
+        Line = self.env["account.move.line"].sudo()
+        Agreement = self.env["rebate.agreement"].sudo()
+        taken = [
+            (Line.browse(line_id), amount, Agreement.browse(taker_id))
+            for _ag_id, _start, line_id, amount, taker_id in rows
+        ]
+        taken.sort(key=lambda row: (row[0].move_id.invoice_date, row[0].id))
+        return [
+            {
+                "date": line.move_id.invoice_date,
+                "move_name": line.move_id.name,
+                "product_name": line.product_id.display_name,
+                "amount": amount,
+                "taken_by": taker.display_name,
+            }
+            for line, amount, taker in taken
+        ]
+
     def _get_statement_lines(self):
         """The invoice and refund lines the settlement counted: its accruals.
 

@@ -1,2 +1,3 @@
 from . import rebate_analysis
 from . import rebate_statement_xlsx
+from . import rebate_statement_xlsx_precedence

@@ -242,10 +242,14 @@ class TestRebateHardening(RebateCommon):
                 entries,
                 {"Agreements", "Settlements", "Accruals", "Reporting", "Configuration"},
             )
-        # templates are the managers'; grades are read by every role
+        # templates and stacking groups are the managers'; grades are read
+        # by every role
         for user, expected in (
             (self.salesperson, {"Customer Grades"}),
-            (self.manager, {"Customer Grades", "Agreement Templates"}),
+            (
+                self.manager,
+                {"Customer Grades", "Agreement Templates", "Stacking Groups"},
+            ),
         ):
             menus = self.env["ir.ui.menu"].with_user(user).load_menus(debug=False)
             config = self.env.ref("rebate_management.rebate_root_config_menu")
@@ -455,8 +459,8 @@ class TestRebateHardening(RebateCommon):
         second.action_activate()
         self.assertTrue(
             second.message_ids.filtered(
-                lambda m: "overlaps Active" in m.body
-                and "earns a rebate on each" in m.body
+                lambda m: "overlaps Active — stacks: both count the lines both match"
+                in m.body
             )
         )
         # other products, other dates, other customers: no overlap

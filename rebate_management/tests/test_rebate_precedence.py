@@ -1,5 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from io import BytesIO
+
 from freezegun import freeze_time
+from openpyxl import load_workbook
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
@@ -102,6 +105,46 @@ class TestRebatePrecedence(RebateCommon):
         self._create_c()
         self.assertAccrued(a, 100.0)
         self.assertEqual(self._closed_totals(a), {"A tiers": 100.0})
+
+    def test_statement_names_the_taker(self):
+        move = self._invoice()
+        self._create_c()
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=self.a
+        )
+        self.assertEqual(
+            settlement._get_taken_statement_lines(),
+            [
+                {
+                    "date": move.invoice_date,
+                    "move_name": move.name,
+                    "product_name": self.product_x.display_name,
+                    "amount": 10000.0,
+                    "taken_by": "C",
+                }
+            ],
+        )
+        sheet = load_workbook(BytesIO(settlement._get_statement_xlsx())).active
+        rows = [
+            [cell.value for cell in row if cell.value is not None]
+            for row in sheet.iter_rows()
+        ]
+        self.assertIn(
+            [
+                "Lines counted by another agreement (exclusive, or first in its "
+                "stacking group), not here"
+            ],
+            rows,
+        )
+        self.assertIn(
+            [move.name, self.product_x.display_name, 10000, "C"],
+            [row[1:] for row in rows if row and row[-1] == "C"],
+        )
+        # B loses the line to C as well, and says so
+        own = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=self.b
+        )
+        self.assertEqual(len(own._get_taken_statement_lines()), 1)
 
     def test_first_exclusive_wins(self):
         self._invoice()
