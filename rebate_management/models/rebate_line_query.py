@@ -258,30 +258,6 @@ class RebateLineQuery(models.AbstractModel):
         return SQL(_PRODUCT_FILTER)
 
     @api.model
-    def _get_scoped_products(self, agreements, products):
-        """{agreement id: product ids} of ``products`` in each agreement's
-        product scope, by the scope condition itself (per line, on the
-        products as lines ``aml``): for documents not posted yet, such as a
-        quotation."""
-        if not agreements or not products:
-            return {}
-        self.env["rebate.agreement"].flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT ag.id, aml.product_id FROM rebate_agreement ag"
-                " CROSS JOIN unnest(%s::int[]) AS aml(product_id)"
-                " WHERE ag.id = ANY(%s) %s",
-                list(products.ids),
-                list(agreements.ids),
-                self._get_product_scope_condition(per_line=True),
-            )
-        )
-        scoped = defaultdict(set)
-        for ag_id, product_id in rows:
-            scoped[ag_id].add(product_id)
-        return dict(scoped)
-
-    @api.model
     def _get_window_lines_from(self, alias, columns, rows, precedence=True):
         """_get_lines_from over the date windows ``rows`` (agreement id, ...,
         date from, date to), joined as the relation ``alias``."""

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -93,6 +95,45 @@ class RebateLineQuery(models.AbstractModel):
             self._get_precedence_states(),
             self._get_outranks_condition("ov", "ag"),
         )
+
+    @api.model
+    def _get_scoped_products(self, agreements, products, document=None):
+        """{agreement id: product ids} of ``products`` in each agreement's
+        product scope, by the scope condition itself (per line, on the
+        products as lines ``aml``): for documents not posted yet, such as a
+        quotation. ``document``: (customer, company, date) of such a
+        document, whose lines another agreement may take
+        (_get_precedence_condition, on the document as ``am``)."""
+        if not agreements or not products:
+            return {}
+        self.env["rebate.agreement"].flush_model()
+        document_join, precedence = SQL(""), SQL("")
+        if document:
+            partner, company, date = document
+            document_join = SQL(
+                " CROSS JOIN (SELECT %s::int AS commercial_partner_id,"
+                " %s::int AS company_id, %s::date AS invoice_date) am",
+                partner.commercial_partner_id.id,
+                company.id,
+                date,
+            )
+            precedence = self._get_precedence_condition()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT ag.id, aml.product_id FROM rebate_agreement ag"
+                " CROSS JOIN unnest(%s::int[]) AS aml(product_id)%s"
+                " WHERE ag.id = ANY(%s) %s %s",
+                list(products.ids),
+                document_join,
+                list(agreements.ids),
+                self._get_product_scope_condition(per_line=True),
+                precedence,
+            )
+        )
+        scoped = defaultdict(set)
+        for ag_id, product_id in rows:
+            scoped[ag_id].add(product_id)
+        return dict(scoped)
 
     @api.model
     def _get_taking_agreement(self):

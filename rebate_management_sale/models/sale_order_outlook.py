@@ -82,7 +82,9 @@ class SaleOrder(models.Model):
         periods = [(ag.id, *period_of(ag.id, date)) for ag in agreements]
         bases = Lines._get_period_bases(periods, terms)
         lines = self._get_rebate_outlook_lines()
-        scoped = Lines._get_scoped_products(agreements, lines.product_id)
+        scoped = Lines._get_scoped_products(
+            agreements, lines.product_id, (self.partner_id, self.company_id, date)
+        )
         return [
             self._prepare_rebate_outlook_row(
                 agreement,
