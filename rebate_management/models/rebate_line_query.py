@@ -225,6 +225,7 @@ class RebateLineQuery(models.AbstractModel):
         window_to=None,
         per_line=False,
         precedence=True,
+        agreement_ids=None,
     ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
@@ -232,7 +233,9 @@ class RebateLineQuery(models.AbstractModel):
         a few invoices, whose products are looked up line by line (their
         quantity is then _get_line_quantity(per_line=True)). Without
         ``precedence``, the lines the agreement matches, those another
-        agreement takes included (to say which)."""
+        agreement takes included (to say which). ``agreement_ids``: the
+        agreements the query reads, when known (a close, a rebuild: see
+        _get_precedence_condition)."""
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
@@ -241,7 +244,9 @@ class RebateLineQuery(models.AbstractModel):
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if per_line else _PRODUCT_JOINS),
             product_filter=self._get_product_scope_condition(per_line),
-            precedence=self._get_precedence_condition() if precedence else SQL(""),
+            precedence=self._get_precedence_condition(agreement_ids)
+            if precedence
+            else SQL(""),
         )
 
     @api.model
@@ -263,6 +268,7 @@ class RebateLineQuery(models.AbstractModel):
         date from, date to), joined as the relation ``alias``."""
         return self._get_lines_from(
             precedence=precedence,
+            agreement_ids={row[0] for row in rows},
             window_join=SQL(
                 "JOIN %s ON %s.agreement_id = ag.id",
                 values_table(alias, columns, rows),
@@ -310,7 +316,10 @@ class RebateLineQuery(models.AbstractModel):
             """,
             self._get_line_amount(),
             self._get_line_quantity(per_line),
-            self._get_lines_from(per_line=per_line),
+            self._get_lines_from(
+                per_line=per_line,
+                agreement_ids=None if per_line else agreements.ids,
+            ),
             SQL(" AND ").join(conditions),
         )
         return self.env.execute_query(query)

@@ -59,22 +59,47 @@ class RebateLineQuery(models.AbstractModel):
         return ("active", "closed")
 
     @api.model
-    def _get_precedence_condition(self):
+    def _get_precedence_condition(self, agreement_ids=None):
         """SQL, on a line (``aml``, ``am``) counted for an agreement (``ag``):
         no other agreement matching the line takes it. Evaluated only for
-        the agreements another one may outrank at all
-        (_get_yielding_agreements, computed once per query)."""
+        the agreements another one may outrank at all: given the query's
+        ``agreement_ids`` (a close, a rebuild), those are looked up first
+        and the condition left out when there are none, so that the planner
+        keeps the plan of a query without it; otherwise (the lines of a few
+        invoices) they are a subquery computed once per query."""
+        if agreement_ids is None:
+            yielding = SQL("ag.id NOT IN %s", self._get_yielding_agreements())
+        else:
+            ids = self._get_yielding_ids(agreement_ids)
+            if not ids:
+                return SQL("")
+            yielding = SQL("ag.id <> ALL(%s)", ids)
         return SQL(
             """
-            AND (ag.id NOT IN %(yielding)s OR NOT EXISTS (
+            AND (%(yielding)s OR NOT EXISTS (
                 SELECT 1 FROM rebate_agreement ov
                  WHERE %(in_force)s AND %(outranks)s %(scope)s))
             """,
-            yielding=self._get_yielding_agreements(),
+            yielding=yielding,
             in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
             outranks=self._get_outranks_condition("ov", "ag"),
             scope=self._get_product_scope_condition(per_line=True, alias="ov"),
         )
+
+    @api.model
+    def _get_yielding_ids(self, agreement_ids):
+        """Those of ``agreement_ids`` another agreement in force may take
+        lines from (one query on the agreements alone)."""
+        self.env["rebate.agreement"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT ag.id FROM rebate_agreement ag"
+                " WHERE ag.id = ANY(%s) AND ag.id IN %s",
+                sorted(agreement_ids),
+                self._get_yielding_agreements(),
+            )
+        )
+        return [row[0] for row in rows]
 
     @api.model
     def _get_yielding_agreements(self):
