@@ -257,8 +257,9 @@ class RebateAgreementLifecycle(models.Model):
             if overlaps:
                 agreement._message_log(
                     body=self.env._(
-                        "Activated; it overlaps %(agreements)s.",
-                        agreements="; ".join(agreement.overlap_summary.splitlines()),
+                        "Activated; it overlaps other agreements of the customer. "
+                        "%(agreements)s",
+                        agreements=" ".join(agreement.overlap_summary.splitlines()),
                     )
                 )
 

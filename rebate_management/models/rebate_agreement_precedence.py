@@ -7,6 +7,16 @@ from odoo.tools import SQL
 
 from ..tools import values_table
 
+# The columns _get_outranks_condition reads of an agreement.
+_PRECEDENCE_COLUMNS = (
+    ("key", "int4"),
+    ("id", "int4"),
+    ("exclusive", "bool"),
+    ("priority", "int4"),
+    ("date_start", "date"),
+    ("stacking_group_id", "int4"),
+)
+
 
 class RebateAgreement(models.Model):
     """Which agreement counts an invoice line several agreements match: by
@@ -46,67 +56,119 @@ class RebateAgreement(models.Model):
         "lines both match.",
     )
 
-    @api.depends("overlap_agreement_ids", "priority", "stacking_group_id", "exclusive")
+    @api.depends(
+        "overlap_agreement_ids",
+        "priority",
+        "stacking_group_id",
+        "exclusive",
+        "date_start",
+    )
     def _compute_overlap_summary(self):
-        saved = self.filtered("id")
-        outranking = saved._get_outranking_pairs()
         for agreement in self:
+            others = agreement.overlap_agreement_ids.sorted(
+                lambda o: (o.priority, o.date_start, o._origin.id)
+            )
+            outranking = agreement._get_outranking_pairs({agreement: others})
             agreement.overlap_summary = "\n".join(
-                agreement._describe_overlap(other, outranking)
-                for other in agreement.overlap_agreement_ids.sorted(
-                    lambda o: (o.priority, o.date_start, o.id)
-                )
+                agreement._describe_overlap(other, outranking) for other in others
             )
 
     def _describe_overlap(self, other, outranking):
-        """One line of the overlap banner: ``other``, and whether it stacks
-        with this agreement, yields to it or wins over it."""
-        me, them = self._origin.id, other._origin.id
-        if (me, them) in outranking:
-            text = self.env._("wins: this agreement counts the lines both match")
-        elif (them, me) in outranking:
-            text = self.env._("yields: it counts the lines both match, not this one")
-        else:
-            text = self.env._("stacks: both count the lines both match")
-        return f"{other.display_name} — {text}"
+        """One line of the overlap banner: ``other`` (with its state unless
+        active), and whether it stacks with this agreement, wins over it or
+        yields to it, as the form stands (saved or not)."""
+        _ = self.env._
+        name = other.display_name
+        if other.state != "active":
+            name = f"{name} ({other._get_state_label()})"
+        if self._ties_with(other):
+            return _(
+                "%(other)s has the same priority in the same stacking group: "
+                "give them different priorities before both are active.",
+                other=name,
+            )
+        if (self, other) in outranking:
+            return _(
+                "This agreement wins over %(other)s: it counts the lines both "
+                "match, %(other)s does not.",
+                other=name,
+            )
+        if (other, self) in outranking:
+            return _(
+                "%(other)s wins over this agreement: it counts the lines both "
+                "match, this agreement does not.",
+                other=name,
+            )
+        return _(
+            "%(other)s and this agreement stack: both count the lines both match.",
+            other=name,
+        )
 
-    def _get_outranking_pairs(self):
-        """{(winner id, loser id)} among these agreements and those they
-        overlap: the pairs in which the first takes the lines both match
-        from the second, by the engine's own rule."""
-        overlapping = self._get_overlapping()
-        pairs = {
-            (agreement.id, other.id)
-            for agreement in self
-            for other in overlapping[agreement]
-        }
-        pairs |= {(other, agreement) for agreement, other in pairs}
+    def _ties_with(self, other):
+        return bool(
+            self.stacking_group_id
+            and self.stacking_group_id == other.stacking_group_id
+            and self.priority == other.priority
+        )
+
+    def _get_outranking_pairs(self, overlapping=None):
+        """{(winner, loser)} of records among these agreements and those
+        they overlap (``overlapping``: {agreement: others}, by default
+        _get_overlapping): the pairs in which the first takes the lines both
+        match from the second, by the engine's own rule, read on the
+        records' values as they stand (a form not saved yet included; an
+        agreement not created yet comes after every other)."""
+        overlapping = (
+            overlapping if overlapping is not None else self._get_overlapping()
+        )
+        pairs = {(a, o) for a, others in overlapping.items() for o in others}
+        pairs |= {(o, a) for a, o in pairs}
         if not pairs:
             return set()
-        self.flush_model()
+        records = list({record for pair in pairs for record in pair})
+        key = {record: index for index, record in enumerate(records)}
         rows = self.env.execute_query(
             SQL(
-                "SELECT ov.id, ag.id FROM %s"
-                " JOIN rebate_agreement ov ON ov.id = pair.winner_id"
-                " JOIN rebate_agreement ag ON ag.id = pair.loser_id WHERE %s",
+                "SELECT w.key, l.key FROM %s, %s, %s"
+                " WHERE w.key = pair.winner AND l.key = pair.loser AND %s",
                 values_table(
                     "pair",
-                    (("winner_id", "int4"), ("loser_id", "int4")),
-                    sorted(pairs),
+                    (("winner", "int4"), ("loser", "int4")),
+                    sorted((key[winner], key[loser]) for winner, loser in pairs),
                 ),
-                self.env["rebate.line.query"]._get_outranks_condition("ov", "ag"),
+                *(
+                    values_table(
+                        alias,
+                        _PRECEDENCE_COLUMNS,
+                        [
+                            record._get_precedence_values(index)
+                            for index, record in enumerate(records)
+                        ],
+                    )
+                    for alias in ("w", "l")
+                ),
+                self.env["rebate.line.query"]._get_outranks_condition("w", "l"),
             )
         )
-        return set(rows)
+        return {(records[winner], records[loser]) for winner, loser in rows}
+
+    def _get_precedence_values(self, key):
+        """The row of this agreement in _get_outranking_pairs."""
+        self.ensure_one()
+        return (
+            key,
+            self._origin.id or 2**31 - 1,
+            self.exclusive,
+            self.priority or 0,
+            self.date_start or None,
+            self.stacking_group_id._origin.id or None,
+        )
 
     def _get_precedence_neighbours(self):
         """The other agreements whose counted lines these may change: those
         they overlap where one outranks the other."""
         outranking = self._get_outranking_pairs()
-        ids = {winner for winner, _loser in outranking} | {
-            loser for _winner, loser in outranking
-        }
-        return self.browse(ids) - self
+        return self.browse({record.id for pair in outranking for record in pair}) - self
 
     @api.constrains("priority", "stacking_group_id", "state")
     def _check_stacking_ties(self):
@@ -171,13 +233,19 @@ class RebateAgreement(models.Model):
             lambda a: before.get(a.id, set()) - after.get(a.id, set())
         )
         if losing:
+            settled = losing.settlement_ids.filtered(
+                lambda s: s.state in ("approved", "done")
+            )
             raise UserError(
                 self.env._(
                     "This would take invoice lines out of periods already settled "
-                    "(approved or paid) by %(agreements)s: change the priority, the "
-                    "stacking group or the exclusivity, or start the agreement "
-                    "after those periods.",
+                    "(approved or paid) by %(agreements)s (%(settlements)s): change "
+                    "the priority, the stacking group or the exclusivity, or start "
+                    "the agreement after those periods.",
                     agreements=", ".join(losing.mapped("display_name")),
+                    settlements=", ".join(
+                        f"{s.name}, {s.date_from} – {s.date_to}" for s in settled
+                    ),
                 )
             )
 
@@ -188,18 +256,21 @@ class RebateAgreement(models.Model):
 
     def _rebuild_neighbours(self, neighbours):
         """Rebuild the accruals of ``neighbours`` whose lines these agreements
-        now share or take, and say so in their chatter."""
+        now share, take or give back, recompute their draft settlements,
+        and say so in their chatter."""
         live = neighbours.filtered(lambda a: a.state == "active")
         if not live:
             return
         live._rebuild_accruals()
+        live.settlement_ids.filtered(lambda s: s.state == "draft")._recompute_totals()
         for agreement in live:
             agreement._message_log(
                 body=self.env._(
-                    "Accruals rebuilt: %(agreements)s, %(state)s, decide with this "
-                    "agreement which of them counts the invoice lines both match "
-                    "(priority, exclusivity, stacking group).",
+                    "Accruals and draft settlements recomputed: %(agreements)s "
+                    "became %(state)s, and which agreement counts the invoice lines "
+                    "both match follows their priority, exclusivity and stacking "
+                    "group.",
                     agreements=", ".join(self.mapped("display_name")),
-                    state=self._get_state_label(),
+                    state=self._get_state_label().lower(),
                 )
             )

@@ -459,8 +459,8 @@ class TestRebateHardening(RebateCommon):
         second.action_activate()
         self.assertTrue(
             second.message_ids.filtered(
-                lambda m: "overlaps Active — stacks: both count the lines both match"
-                in m.body
+                lambda m: "Active and this agreement stack: both count the lines "
+                "both match." in m.body
             )
         )
         # other products, other dates, other customers: no overlap

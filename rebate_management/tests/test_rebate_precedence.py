@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import HttpCase, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import RebateCommon, RebateHttpMixin
 
@@ -86,7 +86,7 @@ class TestRebatePrecedence(RebateCommon):
         for agreement in self.a | self.b:
             self.assertTrue(
                 agreement.message_ids.filtered(
-                    lambda m: "Accruals rebuilt: C, Active" in m.body
+                    lambda m: "recomputed: C became active" in m.body
                 )
             )
 
@@ -154,7 +154,7 @@ class TestRebatePrecedence(RebateCommon):
         self.assertAccrued(self.b, 200.0)
         self.assertTrue(
             self.a.message_ids.filtered(
-                lambda m: "Accruals rebuilt: C, Cancelled" in m.body
+                lambda m: "recomputed: C became cancelled" in m.body
             )
         )
 
@@ -169,18 +169,45 @@ class TestRebatePrecedence(RebateCommon):
     def test_banner_says_who_counts(self):
         self._group(self.a, self.b)
         c = self._create_c(activate=False)
-        summary = c.overlap_summary.splitlines()
         self.assertEqual(
-            summary,
+            c.overlap_summary.splitlines(),
             [
-                "A — wins: this agreement counts the lines both match",
-                "B — wins: this agreement counts the lines both match",
+                "This agreement wins over A: it counts the lines both match, A "
+                "does not.",
+                "This agreement wins over B: it counts the lines both match, B "
+                "does not.",
             ],
         )
         self.assertEqual(
             self.b.overlap_summary.splitlines(),
-            ["A — yields: it counts the lines both match, not this one"],
+            [
+                "A wins over this agreement: it counts the lines both match, this "
+                "agreement does not."
+            ],
         )
+        # an agreement to approve is named with its state
+        c.action_submit()
+        self.assertIn("C (To Approve) wins over this agreement", self.a.overlap_summary)
+
+    def test_banner_of_a_form_not_saved(self):
+        """The form says who counts before it is saved, by the same rule."""
+        form = Form(self.env["rebate.agreement"])
+        form.name = "New"
+        form.partner_id = self.customer
+        form.date_start = "2025-01-01"
+        form.date_end = "2025-12-31"
+        form.journal_id = self.sale_journal
+        form.rebate_product_id = self.rebate_product
+        self.assertIn("A and this agreement stack", form.overlap_summary)
+        form.exclusive = True
+        self.assertIn("This agreement wins over A", form.overlap_summary)
+        form.exclusive = False
+        self._group(self.a)
+        form.stacking_group_id = self.group
+        form.priority = 10
+        self.assertIn("A has the same priority", form.overlap_summary)
+        form.priority = 5
+        self.assertIn("This agreement wins over A", form.overlap_summary)
 
     def test_activation_refused_when_it_takes_settled_lines(self):
         self._invoice()
@@ -190,6 +217,8 @@ class TestRebatePrecedence(RebateCommon):
         settlements.action_approve()
         c = self._create_c(activate=False)
         with self.assertRaisesText(UserError, "periods already settled"):
+            c.action_activate()
+        with self.assertRaisesText(UserError, f"({settlements.name}, 2025-01-01"):
             c.action_activate()
         self.assertEqual(c.state, "draft")
         self.assertAccrued(self.a, 300.0)
