@@ -20,6 +20,7 @@ from . import rebate_line_query_refund
 from . import rebate_line_query_precedence
 from . import rebate_counted_line
 from . import rebate_accrual
+from . import rebate_accrual_precedence
 from . import rebate_settlement
 from . import rebate_settlement_close
 from . import rebate_settlement_amounts

@@ -201,3 +201,34 @@ class RebateLineQuery(models.AbstractModel):
                 self._get_yielding_agreements(),
             )
         )
+
+    @api.model
+    def _query_taken_from(self, accrual_ids):
+        """{accrual id: [agreement ids]}: for each accrual, the agreements in
+        force that match its line but that its agreement outranks (one
+        query for all)."""
+        if not accrual_ids:
+            return {}
+        self.env.flush_all()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT acc.id, ov.id
+                  FROM rebate_accrual acc
+                  JOIN rebate_agreement ag ON ag.id = acc.agreement_id
+                  JOIN account_move_line aml ON aml.id = acc.move_line_id
+                  JOIN account_move am ON am.id = aml.move_id
+                  JOIN rebate_agreement ov ON %s AND %s %s
+                 WHERE acc.id = ANY(%s)
+              ORDER BY acc.id, ov.priority, ov.date_start, ov.id
+                """,
+                SQL(_IN_FORCE, states=self._get_precedence_states()),
+                self._get_outranks_condition("ag", "ov"),
+                self._get_product_scope_condition(per_line=True, alias="ov"),
+                list(accrual_ids),
+            )
+        )
+        taken = defaultdict(list)
+        for accrual_id, agreement_id in rows:
+            taken[accrual_id].append(agreement_id)
+        return dict(taken)

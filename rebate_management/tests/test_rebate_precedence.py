@@ -158,6 +158,18 @@ class TestRebatePrecedence(RebateCommon):
             )
         )
 
+    def test_accruals_name_what_they_took(self):
+        self._group(self.a, self.b)
+        move = self._invoice()
+        c = self._create_c()
+        self.assertEqual(move.rebate_accrual_ids.agreement_id, c)
+        self.assertEqual(move.rebate_accrual_ids.taken_from_ids, self.a | self.b)
+        # in the group alone, A takes the line from B
+        c.action_cancel()
+        move.invalidate_recordset(["rebate_accrual_ids"])
+        accrual_a = move.rebate_accrual_ids.filtered(lambda a: a.agreement_id == self.a)
+        self.assertEqual(accrual_a.taken_from_ids, self.b)
+
     def test_first_exclusive_wins(self):
         self._invoice()
         c = self._create_c()
