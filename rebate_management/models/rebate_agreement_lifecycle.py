@@ -195,6 +195,8 @@ class RebateAgreementLifecycle(models.Model):
             "group_rebate_manager", self.env._("cancel agreements")
         )
         locked = self.settlement_ids.filtered(lambda s: s.state in ("approved", "done"))
+        # the agreements these took lines from count them again
+        neighbours = self._get_precedence_neighbours()
         self.accrual_ids.filtered(
             lambda a: a.settlement_id not in locked
         ).sudo().unlink()
@@ -203,6 +205,7 @@ class RebateAgreementLifecycle(models.Model):
         ).sudo()._rebate_workflow().write({"state": "cancelled"})
         self._rebate_workflow().write({"state": "cancelled"})
         self.activity_unlink([APPROVAL_ACTIVITY])
+        self._rebuild_neighbours(neighbours)
         return True
 
     def _schedule_approval(self):

@@ -181,6 +181,11 @@ class RebateAgreement(models.Model):
                 )
             )
 
+    def _get_state_label(self):
+        """The state of these agreements, as the user reads it."""
+        states = dict(self._fields["state"]._description_selection(self.env))
+        return ", ".join(sorted({states[state] for state in self.mapped("state")}))
+
     def _rebuild_neighbours(self, neighbours):
         """Rebuild the accruals of ``neighbours`` whose lines these agreements
         now share or take, and say so in their chatter."""
@@ -191,9 +196,10 @@ class RebateAgreement(models.Model):
         for agreement in live:
             agreement._message_log(
                 body=self.env._(
-                    "Accruals rebuilt: %(agreements)s now decide with this agreement "
-                    "which of them counts the invoice lines both match (priority, "
-                    "exclusivity, stacking group).",
+                    "Accruals rebuilt: %(agreements)s, %(state)s, decide with this "
+                    "agreement which of them counts the invoice lines both match "
+                    "(priority, exclusivity, stacking group).",
                     agreements=", ".join(self.mapped("display_name")),
+                    state=self._get_state_label(),
                 )
             )

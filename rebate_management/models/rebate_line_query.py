@@ -225,6 +225,7 @@ class RebateLineQuery(models.AbstractModel):
         window_to=None,
         per_line=False,
         precedence=True,
+        agreement_ids=None,
     ):
         """FROM and WHERE of the lines that count: by default the lines dated
         within their agreement's dates; a window (joined relation giving the
@@ -232,7 +233,9 @@ class RebateLineQuery(models.AbstractModel):
         a few invoices, whose products are looked up line by line (their
         quantity is then _get_line_quantity(per_line=True)). Without
         ``precedence``, the lines the agreement matches, those another
-        agreement takes included (to say which)."""
+        agreement takes included (to say which). ``agreement_ids``: the
+        agreements the query reads, when known (a close, a rebuild: see
+        _get_precedence_condition)."""
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
@@ -241,7 +244,9 @@ class RebateLineQuery(models.AbstractModel):
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if per_line else _PRODUCT_JOINS),
             product_filter=self._get_product_scope_condition(per_line),
-            precedence=self._get_precedence_condition() if precedence else SQL(""),
+            precedence=self._get_precedence_condition(agreement_ids)
+            if precedence
+            else SQL(""),
         )
 
     @api.model
@@ -258,35 +263,12 @@ class RebateLineQuery(models.AbstractModel):
         return SQL(_PRODUCT_FILTER)
 
     @api.model
-    def _get_scoped_products(self, agreements, products):
-        """{agreement id: product ids} of ``products`` in each agreement's
-        product scope, by the scope condition itself (per line, on the
-        products as lines ``aml``): for documents not posted yet, such as a
-        quotation."""
-        if not agreements or not products:
-            return {}
-        self.env["rebate.agreement"].flush_model()
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT ag.id, aml.product_id FROM rebate_agreement ag"
-                " CROSS JOIN unnest(%s::int[]) AS aml(product_id)"
-                " WHERE ag.id = ANY(%s) %s",
-                list(products.ids),
-                list(agreements.ids),
-                self._get_product_scope_condition(per_line=True),
-            )
-        )
-        scoped = defaultdict(set)
-        for ag_id, product_id in rows:
-            scoped[ag_id].add(product_id)
-        return dict(scoped)
-
-    @api.model
     def _get_window_lines_from(self, alias, columns, rows, precedence=True):
         """_get_lines_from over the date windows ``rows`` (agreement id, ...,
         date from, date to), joined as the relation ``alias``."""
         return self._get_lines_from(
             precedence=precedence,
+            agreement_ids={row[0] for row in rows},
             window_join=SQL(
                 "JOIN %s ON %s.agreement_id = ag.id",
                 values_table(alias, columns, rows),
@@ -334,7 +316,10 @@ class RebateLineQuery(models.AbstractModel):
             """,
             self._get_line_amount(),
             self._get_line_quantity(per_line),
-            self._get_lines_from(per_line=per_line),
+            self._get_lines_from(
+                per_line=per_line,
+                agreement_ids=None if per_line else agreements.ids,
+            ),
             SQL(" AND ").join(conditions),
         )
         return self.env.execute_query(query)

@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
+from collections import defaultdict
+
 from odoo import api, models
 from odoo.tools import SQL
 
@@ -57,22 +59,47 @@ class RebateLineQuery(models.AbstractModel):
         return ("active", "closed")
 
     @api.model
-    def _get_precedence_condition(self):
+    def _get_precedence_condition(self, agreement_ids=None):
         """SQL, on a line (``aml``, ``am``) counted for an agreement (``ag``):
         no other agreement matching the line takes it. Evaluated only for
-        the agreements another one may outrank at all
-        (_get_yielding_agreements, computed once per query)."""
+        the agreements another one may outrank at all: given the query's
+        ``agreement_ids`` (a close, a rebuild), those are looked up first
+        and the condition left out when there are none, so that the planner
+        keeps the plan of a query without it; otherwise (the lines of a few
+        invoices) they are a subquery computed once per query."""
+        if agreement_ids is None:
+            yielding = SQL("ag.id NOT IN %s", self._get_yielding_agreements())
+        else:
+            ids = self._get_yielding_ids(agreement_ids)
+            if not ids:
+                return SQL("")
+            yielding = SQL("ag.id <> ALL(%s)", ids)
         return SQL(
             """
-            AND (ag.id NOT IN %(yielding)s OR NOT EXISTS (
+            AND (%(yielding)s OR NOT EXISTS (
                 SELECT 1 FROM rebate_agreement ov
                  WHERE %(in_force)s AND %(outranks)s %(scope)s))
             """,
-            yielding=self._get_yielding_agreements(),
+            yielding=yielding,
             in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
             outranks=self._get_outranks_condition("ov", "ag"),
             scope=self._get_product_scope_condition(per_line=True, alias="ov"),
         )
+
+    @api.model
+    def _get_yielding_ids(self, agreement_ids):
+        """Those of ``agreement_ids`` another agreement in force may take
+        lines from (one query on the agreements alone)."""
+        self.env["rebate.agreement"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT ag.id FROM rebate_agreement ag"
+                " WHERE ag.id = ANY(%s) AND ag.id IN %s",
+                sorted(agreement_ids),
+                self._get_yielding_agreements(),
+            )
+        )
+        return [row[0] for row in rows]
 
     @api.model
     def _get_yielding_agreements(self):
@@ -93,6 +120,45 @@ class RebateLineQuery(models.AbstractModel):
             self._get_precedence_states(),
             self._get_outranks_condition("ov", "ag"),
         )
+
+    @api.model
+    def _get_scoped_products(self, agreements, products, document=None):
+        """{agreement id: product ids} of ``products`` in each agreement's
+        product scope, by the scope condition itself (per line, on the
+        products as lines ``aml``): for documents not posted yet, such as a
+        quotation. ``document``: (customer, company, date) of such a
+        document, whose lines another agreement may take
+        (_get_precedence_condition, on the document as ``am``)."""
+        if not agreements or not products:
+            return {}
+        self.env["rebate.agreement"].flush_model()
+        document_join, precedence = SQL(""), SQL("")
+        if document:
+            partner, company, date = document
+            document_join = SQL(
+                " CROSS JOIN (SELECT %s::int AS commercial_partner_id,"
+                " %s::int AS company_id, %s::date AS invoice_date) am",
+                partner.commercial_partner_id.id,
+                company.id,
+                date,
+            )
+            precedence = self._get_precedence_condition()
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT ag.id, aml.product_id FROM rebate_agreement ag"
+                " CROSS JOIN unnest(%s::int[]) AS aml(product_id)%s"
+                " WHERE ag.id = ANY(%s) %s %s",
+                list(products.ids),
+                document_join,
+                list(agreements.ids),
+                self._get_product_scope_condition(per_line=True),
+                precedence,
+            )
+        )
+        scoped = defaultdict(set)
+        for ag_id, product_id in rows:
+            scoped[ag_id].add(product_id)
+        return dict(scoped)
 
     @api.model
     def _get_taking_agreement(self):

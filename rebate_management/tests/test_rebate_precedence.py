@@ -6,9 +6,9 @@ from openpyxl import load_workbook
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, tagged
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateHttpMixin
 
 
 @tagged("post_install", "-at_install")
@@ -86,7 +86,7 @@ class TestRebatePrecedence(RebateCommon):
         for agreement in self.a | self.b:
             self.assertTrue(
                 agreement.message_ids.filtered(
-                    lambda m: "Accruals rebuilt" in m.body and "C" in m.body
+                    lambda m: "Accruals rebuilt: C, Active" in m.body
                 )
             )
 
@@ -145,6 +145,18 @@ class TestRebatePrecedence(RebateCommon):
             "2025-03-31", agreements=self.b
         )
         self.assertEqual(len(own._get_taken_statement_lines()), 1)
+
+    def test_cancelling_the_exclusive_gives_the_line_back(self):
+        self._invoice()
+        c = self._create_c()
+        c.action_cancel()
+        self.assertAccrued(self.a, 300.0)
+        self.assertAccrued(self.b, 200.0)
+        self.assertTrue(
+            self.a.message_ids.filtered(
+                lambda m: "Accruals rebuilt: C, Cancelled" in m.body
+            )
+        )
 
     def test_first_exclusive_wins(self):
         self._invoice()
@@ -226,3 +238,93 @@ class TestRebatePrecedence(RebateCommon):
         self.assertEqual(
             set(move.rebate_accrual_ids.agreement_id.mapped("name")), {"C"}
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRebatePrecedenceRoles(RebateCommon, HttpCase, RebateHttpMixin):
+    """Who sets the precedence terms, on every path: salespeople propose
+    them on their drafts, managers keep the stacking groups and activate;
+    nobody changes them on an active agreement (plain write or XML-RPC)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls._create_role_users("prec")
+        cls.group = cls.env["rebate.stacking.group"].create({"name": "Promotions"})
+        cls.active = cls._create_agreement(
+            [(0.0, 3.0)], name="Active", stacking_group_id=cls.group.id
+        )
+
+    def test_stacking_groups_are_the_managers(self):
+        Group = self.env["rebate.stacking.group"]
+        self.assertAccessErrors(
+            lambda: Group.with_user(self.salesperson).create({"name": "Mine"}),
+            lambda: self.group.with_user(self.salesperson).write({"name": "Mine"}),
+        )
+        self.assertEqual(self.group.with_user(self.salesperson).name, "Promotions")
+        self.assertCallFails(
+            "not allowed",
+            self.salesperson,
+            "rebate.stacking.group",
+            "create",
+            {"name": "Mine"},
+        )
+        group = Group.with_user(self.manager).create({"name": "Grade templates"})
+        self.assertEqual(group.company_id, self.env.company)
+
+    def test_terms_locked_on_every_path(self):
+        with self.assertRaisesText(UserError, "locked"):
+            self.active.with_user(self.manager).write({"exclusive": True})
+        self.assertCallFails(
+            "locked",
+            self.manager,
+            "rebate.agreement",
+            "write",
+            [self.active.id],
+            {"priority": 1},
+        )
+        # (a salesperson does not write an active agreement at all)
+        self.assertCallFails(
+            "doesn't have 'write' access",
+            self.salesperson,
+            "rebate.agreement",
+            "write",
+            [self.active.id],
+            {"stacking_group_id": False},
+        )
+        self.assertEqual(
+            (
+                self.active.priority,
+                self.active.exclusive,
+                self.active.stacking_group_id,
+            ),
+            (10, False, self.group),
+        )
+
+    def test_tie_refused_over_xmlrpc(self):
+        draft = self._create_agreement(
+            [(0.0, 1.0)],
+            activate=False,
+            name="Tie",
+            stacking_group_id=self.group.id,
+        )
+        self.assertCallFails(
+            "same priority",
+            self.manager,
+            "rebate.agreement",
+            "action_activate",
+            [draft.id],
+        )
+        self.assertEqual(draft.state, "draft")
+        # a salesperson proposes other terms on the draft, the manager
+        # activates
+        self._call(
+            self.salesperson,
+            "rebate.agreement",
+            "write",
+            [draft.id],
+            {"priority": 20},
+        )
+        self._call(self.manager, "rebate.agreement", "action_activate", [draft.id])
+        draft.invalidate_recordset()
+        self.assertEqual(draft.state, "active")

@@ -50,31 +50,19 @@ class LoyaltyCard(models.Model):
             )
 
     def _send_rebate_coupon_mail(self):
-        """Odoo mails a new card by its program's plan at creation; a rebate
-        coupon of a program without one is mailed with the card's default
-        template (Sales': Loyalty's coupon mail), through the queue, as the
-        plan would be."""
-        for card in self.filtered(
-            lambda c: c.partner_id and not c._has_creation_plan()
-        ):
-            template = card._get_default_template()
-            if not template:
-                continue
-            author = card._get_mail_author()
+        """Mail each rebate coupon to its customer through the queue, with
+        this addon's template (what it is worth, until when), from the
+        company as the statements are: Loyalty's own coupon mail renders a
+        PDF report when it is queued, which a payout must not depend on."""
+        template = self.env.ref(
+            "rebate_management_sale.mail_template_rebate_coupon",
+            raise_if_not_found=False,
+        )
+        for card in self.filtered("partner_id") if template else ():
+            author, email_from = card.rebate_settlement_id._get_statement_sender()
             template.send_mail(
                 card.id,
                 force_send=False,
                 email_layout_xmlid="mail.mail_notification_light",
-                email_values={
-                    "author_id": author.id,
-                    "email_from": author.email_formatted,
-                },
+                email_values={"author_id": author.id, "email_from": email_from},
             )
-
-    def _has_creation_plan(self):
-        self.ensure_one()
-        return bool(
-            self.program_id.communication_plan_ids.filtered(
-                lambda plan: plan.trigger == "create"
-            )
-        )

@@ -23,7 +23,7 @@ class RebateAgreement(models.Model):
         },
     )
     balance_validity_months = fields.Integer(
-        string="Balance Validity (Months)",
+        string="Validity (Months)",
         tracking=True,
         help="A rebate paid into the balance, or as a coupon, can be spent for "
         "this many months from the day it is credited; what is left then "

@@ -17,7 +17,8 @@ class RebateAgreement(models.Model):
         string="Loyalty Program",
         check_company=True,
         tracking=True,
-        domain="[('program_type', 'in', ('loyalty', 'coupons', 'gift_card'))]",
+        domain="[('program_type', 'in', payout_method == 'points' and ['loyalty'] "
+        "or ['coupons', 'gift_card'])]",
         help="Loyalty points: the loyalty program whose card the points go "
         "to, at its points per currency unit (1 when it earns none by amount).\n"
         "Coupon: the coupon or gift card program the coupon is made in.",
@@ -56,12 +57,12 @@ class RebateAgreement(models.Model):
         if self.payout_method == "points":
             return self.env._(
                 "Agreement %(name)s pays its rebates in loyalty points: choose a "
-                "loyalty program of its company.",
+                "program of type Loyalty Cards, of the agreement's company.",
                 name=self.name,
             )
         return self.env._(
-            "Agreement %(name)s pays its rebates as coupons: choose a coupon or "
-            "gift card program of its company.",
+            "Agreement %(name)s pays its rebates as coupons: choose a program of "
+            "type Coupons or Gift Card, of the agreement's company.",
             name=self.name,
         )
 

@@ -190,10 +190,11 @@ class RebateSettlement(models.Model):
 
     def _pay_out_coupon(self):
         """A coupon for each rebate, mailed to the customer through the
-        queue (the program's mail at creation, else Loyalty's own)."""
+        queue (_send_rebate_coupon_mail)."""
         cards = (
             self.env["loyalty.card"]
             .sudo()
+            .with_context(loyalty_no_mail=True)
             .create([settlement._prepare_coupon_vals() for settlement in self])
         )
         self.env["loyalty.history"].sudo().create(

@@ -72,9 +72,11 @@ class SaleOrder(models.Model):
         return True
 
     def _check_rebate_balance_user(self):
-        """A salesperson uses the balance of their own customers only (the
-        order's or the customer's salesperson); rebate managers and
-        accountants of any customer."""
+        """A salesperson uses the balance of their own customers only: the
+        customer's salesperson (of the company or the contact), or, for a
+        customer without one, the order's; rebate managers and accountants
+        of any customer. Making oneself the salesperson of another's
+        customer's order is not enough."""
         self.ensure_one()
         user = self.env.user
         if (
@@ -84,7 +86,8 @@ class SaleOrder(models.Model):
         ):
             return
         partner = self.partner_id.commercial_partner_id
-        if user not in (self.user_id | partner.user_id | self.partner_id.user_id):
+        owners = (partner.user_id | self.partner_id.user_id) or self.user_id
+        if user not in owners:
             raise AccessError(
                 self.env._(
                     "Only %(customer)s's salesperson uses its rebate balance on "

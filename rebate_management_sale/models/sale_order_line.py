@@ -62,7 +62,7 @@ class SaleOrderLine(models.Model):
                 rebate_deduction_kind=self.rebate_deduction_kind,
                 account_id=account.id,
             )
-        elif self.reward_id and self.coupon_id.rebate_funded:
+        elif self._is_rebate_loyalty_line():
             # points or a coupon paid as a rebate: the discount pays the
             # rebate, on Loyalty's own account; it counts toward no rebate
             vals.update(is_rebate_deduction=True, rebate_deduction_kind="loyalty")
@@ -107,6 +107,12 @@ class SaleOrderLine(models.Model):
         if not self.env.context.get("rebate_balance_apply"):
             orders.exists()._refresh_rebate_balance()
         return result
+
+    def _is_rebate_loyalty_line(self):
+        """A reward line of points or a coupon paid as a rebate: it pays the
+        customer's rebate and counts toward no rebate base."""
+        self.ensure_one()
+        return bool(self.reward_id and self.coupon_id.rebate_funded)
 
     @api.model
     def _get_deduction_base_fields(self):

@@ -55,11 +55,13 @@ class SaleOrder(models.Model):
 
     def _get_rebate_outlook_lines(self):
         """The lines an invoice of this order would count: product lines but
-        the rebate balance's deductions."""
+        the rebate balance's deductions and the discounts of rebate points
+        and coupons."""
         return self.order_line.filtered(
             lambda line: line.product_id
             and not line.display_type
             and line.rebate_deduction_kind != "balance"
+            and not line._is_rebate_loyalty_line()
         )
 
     def _get_rebate_outlook(self):
@@ -80,7 +82,9 @@ class SaleOrder(models.Model):
         periods = [(ag.id, *period_of(ag.id, date)) for ag in agreements]
         bases = Lines._get_period_bases(periods, terms)
         lines = self._get_rebate_outlook_lines()
-        scoped = Lines._get_scoped_products(agreements, lines.product_id)
+        scoped = Lines._get_scoped_products(
+            agreements, lines.product_id, (self.partner_id, self.company_id, date)
+        )
         return [
             self._prepare_rebate_outlook_row(
                 agreement,

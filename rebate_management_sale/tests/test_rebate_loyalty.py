@@ -167,6 +167,10 @@ class TestRebatePoints(RebateLoyaltyCommon):
         reward = order.order_line.filtered("reward_id")
         self.assertAlmostEqual(sum(reward.mapped("price_subtotal")), -500.0)
         self.assertAlmostEqual(order.amount_total, 2500.0)
+        # the quotation's outlook counts the goods, not the points' discount
+        outlook = order._get_rebate_outlook()
+        self.assertAlmostEqual(outlook[0]["added"], 3000.0)
+        self.assertAlmostEqual(outlook[0]["rebate_after"], 300.0)
         order.action_confirm()
         self.assertEqual(card.points, 734.0)
         invoice = order._create_invoices()
@@ -239,9 +243,13 @@ class TestRebatePoints(RebateLoyaltyCommon):
         self.assertAlmostEqual(self._card(self.points_program).points, 1110.54)
 
     def test_program_required_and_of_the_right_type(self):
-        with self.assertRaisesText(ValidationError, "choose a loyalty program"):
+        with self.assertRaisesText(
+            ValidationError, "choose a program of type Loyalty Cards"
+        ):
             self._create_agreement([(0.0, 1.0)], payout_method="points")
-        with self.assertRaisesText(ValidationError, "choose a loyalty program"):
+        with self.assertRaisesText(
+            ValidationError, "choose a program of type Loyalty Cards"
+        ):
             self.agreement.loyalty_program_id = self.coupon_program
         other = self.env["loyalty.program"].create(
             {
@@ -305,9 +313,16 @@ class TestRebateCoupon(RebateLoyaltyCommon):
         self.assertEqual(len(mail), 1)
         self.assertEqual(mail.state, "outgoing")
         self.assertEqual(mail.recipient_ids, self.customer)
+        self.assertEqual(mail.subject, f"Your rebate coupon {coupon.code}")
+        self.assertIn("rebates@company.example.com", mail.email_from)
         self.assertIn(coupon.code, mail.body_html)
+        self.assertIn("worth <strong>$\xa01,234.56</strong>", mail.body_html)
+        self.assertIn("valid until 10/09/2025", mail.body_html)
+        self.assertFalse(mail.attachment_ids)  # no PDF to render at payout
 
     def test_program_without_a_mail_still_mails(self):
+        """The coupon mail is this addon's, whatever the program's plan (the
+        program of setUpClass has one at creation: still one mail)."""
         self.coupon_program.communication_plan_ids = [Command.clear()]
         settlement = self._settle_loyalty(
             self.coupon_program, payout_method="coupon", name="Second"
@@ -351,7 +366,7 @@ class TestRebateCoupon(RebateLoyaltyCommon):
                 payout_method="coupon",
                 loyalty_program_id=self.coupon_program.id,
             )
-        with self.assertRaisesText(ValidationError, "coupon or gift card program"):
+        with self.assertRaisesText(ValidationError, "type Coupons or Gift Card"):
             self._create_agreement(
                 [(0.0, 1.0)],
                 payout_method="coupon",
@@ -412,10 +427,12 @@ class TestRebateLoyaltyAccess(RebateLoyaltyCommon, HttpCase, RebateHttpMixin):
             (points | coupon).with_user(self.accountant).action_create_credit_note()
         self.assertEqual(self._card(self.points_program).points, 1234.0)
         self.assertAlmostEqual(coupon.loyalty_card_ids.points, 1234.56)
-        # the accountant reads what the settlements gave
+        # the accountant reads what the settlements gave, history included
+        card = coupon.with_user(self.accountant).loyalty_card_ids
+        self.assertEqual(card.code, coupon.loyalty_card_ids.code)
         self.assertEqual(
-            coupon.with_user(self.accountant).loyalty_card_ids.code,
-            coupon.loyalty_card_ids.code,
+            card.history_ids.read(["description"])[0]["description"],
+            f"Rebate {coupon.name}",
         )
 
     def test_nobody_marks_a_card_by_hand(self):

@@ -89,3 +89,25 @@ class TestRebateOutlook(RebateSaleCommon):
         )
         self.assertEqual(order._get_rebate_outlook(), [])
         self.assertFalse(order.rebate_outlook)
+
+    def test_lines_an_exclusive_agreement_takes_add_nothing(self):
+        """An exclusive agreement on product X takes its lines: the order's
+        X adds to it, not to the category agreement (as posting will)."""
+        exclusive = self._create_agreement(
+            [(0.0, 5.0)],
+            name="X exclusive",
+            date_start="2026-11-01",
+            date_end="2026-12-31",
+            exclusive=True,
+            priority=5,
+            product_ids=[Command.set(self.product_x.ids)],
+        )
+        order = self._order([(self.product_x, 40, 100.0), (self.product_y, 10, 100.0)])
+        rows = {row["agreement"]: row for row in order._get_rebate_outlook()}
+        self.assertAlmostEqual(rows[self.agreement]["added"], 1000.0)  # Y only
+        self.assertAlmostEqual(rows[exclusive]["added"], 4000.0)
+        order.action_confirm()
+        order._create_invoices().action_post()
+        # October's 3,000 of X (before the exclusive started) and Y's 1,000
+        self.assertAccrued(self.agreement, 80.0, period_start="2026-10-01")
+        self.assertAccrued(exclusive, 200.0, period_start="2026-11-01")
