@@ -60,6 +60,8 @@ class Settings:
         self.profile = os.environ.get("BENCH_PROFILE", "0") == "1"
         self.lines_check = os.environ.get("BENCH_LINES_CHECK", "1") == "1"
         self.recompute = os.environ.get("BENCH_RECOMPUTE", "0") == "1"
+        # the overlap case (issue #26), after the measured stages
+        self.overlap = os.environ.get("BENCH_OVERLAP", "0") == "1"
         # 0: every settlement gets its credit note; N: the first N only
         self.credit_notes = number("CREDIT_NOTES", 0)
         self.json_path = os.environ.get("BENCH_JSON", "bench-results.json")
@@ -105,6 +107,7 @@ class Settings:
                 "seed",
                 "lines_check",
                 "credit_notes",
+                "overlap",
             )
         }
 

@@ -30,6 +30,7 @@ from bench_generate import (
     check_moves,
     generate,
 )
+from bench_overlap import check_overlap
 from bench_stages import (
     check_interim,
     check_settlements,
@@ -210,6 +211,9 @@ def main():
         log("timing action_recompute_accruals() again (rolled back)")
         retime_recompute(registry, settings, generation)
     measure_all(registry, settings, results, generation)
+    if settings.overlap:
+        log("overlap case (issue #26), in a transaction of its own")
+        check_overlap(registry, settings, results)
 
     results.doc["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results.doc["machine"]["load_average_end"] = os.getloadavg()
