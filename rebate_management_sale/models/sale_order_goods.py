@@ -64,12 +64,7 @@ class SaleOrder(models.Model):
             .sudo()
             .search(
                 [
-                    (
-                        "commercial_partner_id",
-                        "=",
-                        self.partner_id.commercial_partner_id.id,
-                    ),
-                    ("company_id", "=", self.company_id.id),
+                    *self._get_customer_agreements_domain(),
                     ("payout_method", "=", "goods"),
                     ("state", "in", ("active", "closed")),
                 ]

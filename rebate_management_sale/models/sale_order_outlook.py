@@ -30,6 +30,14 @@ class SaleOrder(models.Model):
         self.ensure_one()
         return fields.Date.to_date(self.date_order) or fields.Date.context_today(self)
 
+    def _get_customer_agreements_domain(self):
+        """The agreements of the order's customer in its company."""
+        self.ensure_one()
+        return [
+            ("commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
+            ("company_id", "=", self.company_id.id),
+        ]
+
     def _get_rebate_outlook_agreements(self, date):
         """The active agreements of the customer holding ``date`` (read as
         superuser, as the portal reads them: only figures leave here)."""
@@ -39,12 +47,7 @@ class SaleOrder(models.Model):
             .sudo()
             .search(
                 [
-                    (
-                        "commercial_partner_id",
-                        "=",
-                        self.partner_id.commercial_partner_id.id,
-                    ),
-                    ("company_id", "=", self.company_id.id),
+                    *self._get_customer_agreements_domain(),
                     ("state", "=", "active"),
                     ("is_template", "=", False),
                     ("date_start", "<=", date),

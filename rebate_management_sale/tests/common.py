@@ -27,10 +27,11 @@ class RebateSaleCommon(RebateCommon):
             cls.rebate_product.categ_id.property_account_income_categ_id
         )
 
-    def _settle(self, agreement, date_to):
+    @classmethod
+    def _settle(cls, agreement, date_to):
         """Close ``agreement``'s periods to ``date_to``, approve and pay the
         settlements out; the settlements."""
-        settlements = self.env["rebate.settlement"].close_periods(
+        settlements = cls.env["rebate.settlement"].close_periods(
             date_to, agreements=agreement
         )
         settlements.action_approve()
@@ -67,12 +68,7 @@ class RebateSaleCommon(RebateCommon):
         )
         cls._create_invoice([(cls.product_x, 20, 100.0)], date="2025-02-10")
         with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
-        return settlement
+            return cls._settle(agreement, "2025-03-31")
 
     @classmethod
     def _create_order(cls, lines, partner=None, **vals):

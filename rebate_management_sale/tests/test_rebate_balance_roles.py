@@ -148,19 +148,8 @@ class TestRebateBalancePortal(RebateSaleCommon, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.settlement = cls._credit_balance()
-        for login, partner in (
-            ("bal_portal_own", cls.customer_contact),
-            ("bal_portal_other", cls.other_customer),
-        ):
-            cls.env["res.users"].create(
-                {
-                    "name": login,
-                    "login": login,
-                    "password": f"{login}-pass",
-                    "partner_id": partner.id,
-                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-                }
-            )
+        cls._create_portal_user("bal_portal_own", cls.customer_contact)
+        cls._create_portal_user("bal_portal_other", cls.other_customer)
 
     def _page(self, login):
         self.authenticate(login, f"{login}-pass")

@@ -35,11 +35,7 @@ class RebateGoodsCommon(RebateSaleCommon):
         )
         cls._create_invoice([(cls.product_x, 100, 100.0)], date="2025-02-10")
         with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=cls.agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
+            settlement = cls._settle(cls.agreement, "2025-03-31")
         cls.settlement = settlement
         cls.credit = settlement.balance_credit_ids
 

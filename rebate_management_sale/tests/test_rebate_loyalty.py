@@ -30,19 +30,7 @@ class RebateLoyaltyCommon(RebateSaleCommon):
                 "trigger": "auto",
                 "applies_on": "both",
                 "rule_ids": [Command.clear()],
-                "reward_ids": [
-                    Command.clear(),
-                    Command.create(
-                        {
-                            "reward_type": "discount",
-                            "discount_mode": "per_point",
-                            "discount": 1.0,
-                            "required_points": 1.0,
-                            "discount_max_amount": 500.0,
-                            "discount_applicability": "order",
-                        }
-                    ),
-                ],
+                "reward_ids": cls._per_point_reward(discount_max_amount=500.0),
             }
         )
         cls.coupon_program = Program.create(
@@ -52,18 +40,7 @@ class RebateLoyaltyCommon(RebateSaleCommon):
                 "trigger": "with_code",
                 "applies_on": "current",
                 "rule_ids": [Command.clear()],
-                "reward_ids": [
-                    Command.clear(),
-                    Command.create(
-                        {
-                            "reward_type": "discount",
-                            "discount_mode": "per_point",
-                            "discount": 1.0,
-                            "required_points": 1.0,
-                            "discount_applicability": "order",
-                        }
-                    ),
-                ],
+                "reward_ids": cls._per_point_reward(),
                 "communication_plan_ids": [
                     Command.clear(),
                     Command.create(
@@ -80,6 +57,23 @@ class RebateLoyaltyCommon(RebateSaleCommon):
         cls.no_tax = cls.env["account.tax"]
 
     @classmethod
+    def _per_point_reward(cls, **vals):
+        """A program's rewards: one discount of 1 a point on the order."""
+        return [
+            Command.clear(),
+            Command.create(
+                {
+                    "reward_type": "discount",
+                    "discount_mode": "per_point",
+                    "discount": 1.0,
+                    "required_points": 1.0,
+                    "discount_applicability": "order",
+                    **vals,
+                }
+            ),
+        ]
+
+    @classmethod
     def _settle_loyalty(cls, program, payout_method="points", **vals):
         """An agreement of cls.customer paid in ``payout_method`` on
         ``program``, 12,345.60 invoiced in Q1 2025 at 10 %: a rebate of
@@ -92,12 +86,7 @@ class RebateLoyaltyCommon(RebateSaleCommon):
         )
         cls._create_invoice([(cls.product_x, 1, 12345.60)], date="2025-02-10")
         with freeze_time("2025-04-10"):
-            settlement = cls.env["rebate.settlement"].close_periods(
-                "2025-03-31", agreements=agreement
-            )
-            settlement.action_approve()
-            settlement.action_create_credit_note()
-        return settlement
+            return cls._settle(agreement, "2025-03-31")
 
     def _card(self, program):
         return self.env["loyalty.card"].search(
@@ -391,19 +380,8 @@ class TestRebateLoyaltyAccess(RebateLoyaltyCommon, HttpCase, RebateHttpMixin):
             groups="base.group_user,sales_team.group_sale_salesman,"
             "rebate_management.group_rebate_user",
         )
-        for login, partner in (
-            ("pts_portal_own", cls.customer_contact),
-            ("pts_portal_other", cls.other_customer),
-        ):
-            cls.env["res.users"].create(
-                {
-                    "name": login,
-                    "login": login,
-                    "password": f"{login}-pass",
-                    "partner_id": partner.id,
-                    "groups_id": [Command.set([cls.env.ref("base.group_portal").id])],
-                }
-            )
+        cls._create_portal_user("pts_portal_own", cls.customer_contact)
+        cls._create_portal_user("pts_portal_other", cls.other_customer)
 
     def _approved(self, program, payout_method, invoice=True):
         """An approved settlement of 1,234.56 of a new agreement on the
