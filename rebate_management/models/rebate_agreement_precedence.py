@@ -174,13 +174,12 @@ class RebateAgreement(models.Model):
     def _check_stacking_ties(self):
         """Two active agreements of one group, with the same priority, that
         match the same lines: which counts them would be a matter of dates."""
-        for agreement in self.filtered(
-            lambda a: a.state == "active" and a.stacking_group_id
-        ):
-            tied = agreement._get_overlapping()[agreement].filtered(
+        grouped = self.filtered(lambda a: a.state == "active" and a.stacking_group_id)
+        overlapping = grouped._get_overlapping()
+        for agreement in grouped:
+            tied = overlapping[agreement].filtered(
                 lambda other, agreement=agreement: other.state == "active"
-                and other.stacking_group_id == agreement.stacking_group_id
-                and other.priority == agreement.priority
+                and agreement._ties_with(other)
             )
             if tied:
                 raise ValidationError(
