@@ -134,8 +134,10 @@ class RebateAgreementLifecycle(models.Model):
         date = to_date(self.env, date)
         self._check_amendable(date)
         new_version = self._rebate_workflow().copy(self._prepare_amendment_vals(date))
+        neighbours = self._get_precedence_neighbours()
         self._rebate_workflow().date_end = date - relativedelta(days=1)
         self._rebuild_accruals()
+        self._rebuild_neighbours(neighbours)
         self._message_log(
             body=self.env._(
                 "Amended from %(date)s by version %(version)s.",
@@ -197,6 +199,7 @@ class RebateAgreementLifecycle(models.Model):
         locked = self.settlement_ids.filtered(lambda s: s.state in ("approved", "done"))
         # the agreements these took lines from count them again
         neighbours = self._get_precedence_neighbours()
+        self._check_taken_lines_not_paid(neighbours)
         self.accrual_ids.filtered(
             lambda a: a.settlement_id not in locked
         ).sudo().unlink()
@@ -263,15 +266,16 @@ class RebateAgreementLifecycle(models.Model):
                     )
                 )
 
-    def _get_overlapping(self):
-        """{agreement: the agreements it overlaps}, with one search for all."""
+    def _get_overlapping(self, states=("to_approve", "active")):
+        """{agreement: the agreements in ``states`` it overlaps}, with one
+        search for all."""
         dated = self.filtered(
             lambda a: a.commercial_partner_id and a.date_start and a.date_end
         )
         candidates = self.search(
             [
                 ("commercial_partner_id", "in", dated.commercial_partner_id.ids),
-                ("state", "in", ("to_approve", "active")),
+                ("state", "in", states),
             ]
         )
         return {

@@ -38,6 +38,7 @@ class RebateAgreement(models.Model):
     stacking_group_id = fields.Many2one(
         "rebate.stacking.group",
         string="Stacking Group",
+        ondelete="restrict",
         check_company=True,
         tracking=True,
         index="btree_not_null",
@@ -118,9 +119,8 @@ class RebateAgreement(models.Model):
         match from the second, by the engine's own rule, read on the
         records' values as they stand (a form not saved yet included; an
         agreement not created yet comes after every other)."""
-        overlapping = (
-            overlapping if overlapping is not None else self._get_overlapping()
-        )
+        if overlapping is None:
+            overlapping = self._get_overlapping(self._get_neighbour_states())
         pairs = {(a, o) for a, others in overlapping.items() for o in others}
         pairs |= {(o, a) for a, o in pairs}
         if not pairs:
@@ -163,6 +163,37 @@ class RebateAgreement(models.Model):
             self.date_start or None,
             self.stacking_group_id._origin.id or None,
         )
+
+    def _get_neighbour_states(self):
+        """The states of the agreements whose lines activating, amending or
+        cancelling one may move: those that count lines (closed ones keep
+        their settled periods), and those to approve."""
+        return ("to_approve", "active", "closed")
+
+    def _check_taken_lines_not_paid(self, neighbours):
+        """Refuse to cancel an agreement that took lines from ``neighbours``
+        while it has settled periods (approved or paid): those lines would
+        count for the neighbours again and be paid twice."""
+        paid = self.filtered(
+            lambda a: a.settlement_ids.filtered(
+                lambda s: s.state in ("approved", "done")
+            )
+        )
+        if not paid or not neighbours:
+            return
+        outranking = paid._get_outranking_pairs()
+        for agreement in paid:
+            losers = [loser for winner, loser in outranking if winner == agreement]
+            if losers:
+                raise UserError(
+                    self.env._(
+                        "Agreement %(name)s has settled periods with invoice lines it "
+                        "took from %(others)s: cancelling it would have them counted "
+                        "and paid again. End it by an amendment instead.",
+                        name=agreement.display_name,
+                        others=", ".join(loser.display_name for loser in losers),
+                    )
+                )
 
     def _get_precedence_neighbours(self):
         """The other agreements whose counted lines these may change: those

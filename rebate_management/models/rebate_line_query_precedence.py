@@ -169,7 +169,7 @@ class RebateLineQuery(models.AbstractModel):
             """
             (SELECT ov.id FROM rebate_agreement ov
               WHERE %(in_force)s AND %(outranks)s %(scope)s
-           ORDER BY ov.exclusive DESC, ov.priority, ov.date_start, ov.id
+           ORDER BY ov.exclusive IS TRUE DESC, ov.priority, ov.date_start, ov.id
               LIMIT 1)
             """,
             in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),

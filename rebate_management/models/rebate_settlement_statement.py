@@ -122,8 +122,8 @@ class RebateSettlementStatement(models.Model):
         """The lines the agreement matches in the settlement's period that
         another agreement takes (exclusive, or first in a stacking group):
         dicts of ``date``, ``move_name``, ``product_name``, ``amount``
-        (signed, untaxed, in the document's currency) and ``taken_by`` (the
-        agreement that counts them)."""
+        (signed, untaxed, in the document's ``currency``) and ``taken_by``
+        (the agreement that counts them)."""
         self.ensure_one()
         rows = self.env["rebate.line.query"]._query_taken_lines(
             [(self.agreement_id.id, self.date_from, self.date_to)]
@@ -141,6 +141,7 @@ class RebateSettlementStatement(models.Model):
                 "move_name": line.move_id.name,
                 "product_name": line.product_id.display_name,
                 "amount": amount,
+                "currency": line.move_id.currency_id,
                 "taken_by": taker.display_name,
             }
             for line, amount, taker in taken

@@ -45,5 +45,5 @@ class RebateStatementXlsx(models.AbstractModel):
         currency = settlement.currency_id
         rows = settlement._get_taken_statement_lines()
         for index, values in enumerate(rows, start=row + 2):
-            sheet.table_row(index, columns, dict(values, currency=currency), fmt)
+            sheet.table_row(index, columns, {"currency": currency, **values}, fmt)
         return row + 2 + len(rows)

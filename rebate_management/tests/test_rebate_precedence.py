@@ -3,10 +3,12 @@ from io import BytesIO
 
 from freezegun import freeze_time
 from openpyxl import load_workbook
+from psycopg2 import IntegrityError
 
 from odoo import Command
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import Form, HttpCase, tagged
+from odoo.tools import mute_logger
 
 from .common import RebateCommon, RebateHttpMixin
 
@@ -120,6 +122,7 @@ class TestRebatePrecedence(RebateCommon):
                     "move_name": move.name,
                     "product_name": self.product_x.display_name,
                     "amount": 10000.0,
+                    "currency": move.currency_id,
                     "taken_by": "C",
                 }
             ],
@@ -169,6 +172,51 @@ class TestRebatePrecedence(RebateCommon):
         move.invalidate_recordset(["rebate_accrual_ids"])
         accrual_a = move.rebate_accrual_ids.filtered(lambda a: a.agreement_id == self.a)
         self.assertEqual(accrual_a.taken_from_ids, self.b)
+
+    def test_activation_refused_against_a_closed_agreement(self):
+        """A closed agreement keeps its settled lines: an exclusive agreement
+        over them is refused as over an active one's."""
+        self._invoice()
+        closed = self._create_agreement(
+            [(0.0, 1.0)], name="Q1 only", date_end="2025-03-31"
+        )
+        self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=closed
+        ).action_approve()
+        self.assertEqual(closed.state, "closed")
+        with self.assertRaisesText(UserError, "Q1 only"):
+            self._create_c()
+
+    def test_cancel_refused_when_it_would_pay_twice(self):
+        self._invoice()
+        c = self._create_c()
+        self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=c
+        ).action_approve()
+        with self.assertRaisesText(UserError, "paid again"):
+            c.action_cancel()
+        self.assertEqual(c.state, "active")
+        self.assertAccrued(self.a, 0.0)
+
+    def test_used_stacking_group_is_not_deleted(self):
+        self._group(self.a)
+        with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
+            self.group.unlink()
+        self.assertEqual(self.a.stacking_group_id, self.group)
+
+    def test_taker_named_whatever_the_others_exclusive_value(self):
+        """B's line is named as C's (exclusive), not A's (first of the
+        group), though A and B were created without an exclusive value."""
+        self._group(self.a, self.b)
+        self._invoice()
+        self._create_c()
+        settlement = self.env["rebate.settlement"].close_periods(
+            "2025-03-31", agreements=self.b
+        )
+        self.assertEqual(
+            [line["taken_by"] for line in settlement._get_taken_statement_lines()],
+            ["C"],
+        )
 
     def test_first_exclusive_wins(self):
         self._invoice()

@@ -73,10 +73,10 @@ class SaleOrder(models.Model):
 
     def _check_rebate_balance_user(self):
         """A salesperson uses the balance of their own customers only: the
-        customer's salesperson (of the company or the contact), or, for a
-        customer without one, the order's; rebate managers and accountants
-        of any customer. Making oneself the salesperson of another's
-        customer's order is not enough."""
+        company's salesperson (else the contact's, else the order's); rebate
+        managers and accountants of any customer. Making oneself the
+        salesperson of another's customer's order, or of a contact of it, is
+        not enough."""
         self.ensure_one()
         user = self.env.user
         if (
@@ -86,7 +86,7 @@ class SaleOrder(models.Model):
         ):
             return
         partner = self.partner_id.commercial_partner_id
-        owners = (partner.user_id | self.partner_id.user_id) or self.user_id
+        owners = partner.user_id or self.partner_id.user_id or self.user_id
         if user not in owners:
             raise AccessError(
                 self.env._(
