@@ -1,11 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..tools import values_table
+from .rebate_line_query import PERIOD_COLUMNS
 
 # The columns _get_outranks_condition reads of an agreement.
 _PRECEDENCE_COLUMNS = (
@@ -239,21 +242,13 @@ class RebateAgreement(models.Model):
         rows = self.env.execute_query(
             SQL(
                 "SELECT DISTINCT ag.id, aml.id %s",
-                Query._get_window_lines_from(
-                    "p",
-                    (
-                        ("agreement_id", "int4"),
-                        ("date_from", "date"),
-                        ("date_to", "date"),
-                    ),
-                    windows,
-                ),
+                Query._get_window_lines_from("p", PERIOD_COLUMNS, windows),
             )
         )
-        lines = {}
+        lines = defaultdict(set)
         for ag_id, line_id in rows:
-            lines.setdefault(ag_id, set()).add(line_id)
-        return lines
+            lines[ag_id].add(line_id)
+        return dict(lines)
 
     def _check_settled_lines_kept(self, before):
         """Refuse a change that takes lines out of a period another agreement
