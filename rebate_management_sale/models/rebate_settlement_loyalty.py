@@ -75,22 +75,32 @@ class RebateSettlement(models.Model):
             )
         return vals
 
-    def _get_points_card(self):
-        """The customer's card in the agreement's loyalty program (the
-        commercial entity's; the oldest when there are several)."""
-        self.ensure_one()
-        return (
-            self.env["loyalty.card"]
-            .sudo()
-            .search(
-                [
-                    ("program_id", "=", self.agreement_id.loyalty_program_id.id),
-                    ("partner_id", "=", self._get_balance_partner().id),
-                ],
-                order="id",
-                limit=1,
+    def _get_points_cards(self):
+        """{settlement: its customer's card in its agreement's loyalty program
+        (the commercial entity's; the oldest when there are several)}, in
+        one search."""
+        Card = self.env["loyalty.card"].sudo()
+        keys = {
+            settlement: (
+                settlement.agreement_id.loyalty_program_id.id,
+                settlement._get_balance_partner().id,
             )
+            for settlement in self
+        }
+        cards = Card.search(
+            [
+                ("program_id", "in", [key[0] for key in keys.values()]),
+                ("partner_id", "in", [key[1] for key in keys.values()]),
+            ],
+            order="id desc",
         )
+        # the oldest card of each customer and program comes last, and stays
+        by_key = {(card.program_id.id, card.partner_id.id): card for card in cards}
+        return {settlement: by_key.get(key, Card) for settlement, key in keys.items()}
+
+    def _get_points_card(self):
+        self.ensure_one()
+        return self._get_points_cards()[self]
 
     def _get_points_clawback_value(self):
         """What the customer's points are worth now, in the settlement's
@@ -132,48 +142,71 @@ class RebateSettlement(models.Model):
     def _pay_out_points(self):
         """Add each rebate's points to the customer's card (made if it has
         none), with a history row naming the settlement."""
-        for settlement in self:
-            points = settlement.agreement_id._get_rebate_points(settlement.rebate_total)
-            card = settlement._get_points_card() or settlement._create_points_card()
-            settlement._move_card_points(card, points)
-
-    def _create_points_card(self):
-        self.ensure_one()
-        return (
-            self.env["loyalty.card"]
-            .sudo()
-            .create(
-                {
-                    "program_id": self.agreement_id.loyalty_program_id.id,
-                    "partner_id": self._get_balance_partner().id,
-                    "points": 0.0,
-                }
+        cards = self._get_points_cards()
+        missing = self.filtered(lambda s: not cards[s])
+        made = {}
+        for settlement in missing:
+            key = (
+                settlement.agreement_id.loyalty_program_id,
+                settlement._get_balance_partner(),
             )
+            made.setdefault(key, []).append(settlement)
+        if made:
+            new_cards = (
+                self.env["loyalty.card"]
+                .sudo()
+                .create(
+                    [
+                        {
+                            "program_id": program.id,
+                            "partner_id": partner.id,
+                            "points": 0.0,
+                        }
+                        for program, partner in made
+                    ]
+                )
+            )
+            for settlements, card in zip(made.values(), new_cards, strict=True):
+                cards.update(dict.fromkeys(settlements, card))
+        self._move_cards_points(
+            {
+                settlement: (
+                    cards[settlement],
+                    settlement.agreement_id._get_rebate_points(settlement.rebate_total),
+                )
+                for settlement in self
+            }
         )
 
     def _take_back_points(self):
         """A claw-back takes back the points the card holds, up to what is
         owed (the rest is invoiced)."""
-        for settlement in self:
-            card = settlement._get_points_card()
-            if not card:
-                continue
-            agreement = settlement.agreement_id
-            owed = -settlement.rebate_total * agreement._get_points_per_unit()
-            settlement._move_card_points(card, -min(card.points, owed))
+        cards = self._get_points_cards()
+        moves = {}
+        for settlement in self.filtered(lambda s: cards[s]):
+            card = cards[settlement]
+            rate = settlement.agreement_id._get_points_per_unit()
+            moves[settlement] = (
+                card,
+                -min(card.points, -settlement.rebate_total * rate),
+            )
+        self._move_cards_points(moves)
 
-    def _move_card_points(self, card, points):
-        """Add (or take back) ``points`` on ``card``: the card's points, a
-        history row naming the settlement, the settlement's points."""
-        self.ensure_one()
-        if not points:
-            return
-        card.rebate_funded = True
-        card.points += points
+    def _move_cards_points(self, moves):
+        """Add (or take back) points on cards: ``moves`` {settlement: (card,
+        points)}. The cards' points, a history row naming each settlement
+        (one create for all), the settlements' points."""
+        moves = {settlement: move for settlement, move in moves.items() if move[1]}
+        for settlement, (card, points) in moves.items():
+            card.rebate_funded = True
+            card.points += points
+            settlement.loyalty_points = points
         self.env["loyalty.history"].sudo().create(
-            self._prepare_history_vals(card, points)
+            [
+                settlement._prepare_history_vals(card, points)
+                for settlement, (card, points) in moves.items()
+            ]
         )
-        self.loyalty_points = points
 
     def _prepare_history_vals(self, card, points):
         self.ensure_one()

@@ -135,6 +135,37 @@ class TestRebatePoints(RebateLoyaltyCommon):
             "Added to your loyalty card: 1234 points", self._statement_texts(settlement)
         )
 
+    def test_one_payout_one_card_per_customer(self):
+        """Two settlements of a customer without a card, paid out in one
+        call: one card made, both rows of history, the points added up."""
+        agreements = self.env["rebate.agreement"]
+        for rate in (1.0, 2.0):
+            agreements |= self._create_agreement(
+                [(0.0, rate)],
+                name=f"Points {rate:g} %",
+                partner_id=self.other_customer.id,
+                payout_method="points",
+                loyalty_program_id=self.points_program.id,
+            )
+        self._create_invoice(
+            [(self.product_x, 1, 1000.0)],
+            date="2025-02-10",
+            partner=self.other_customer,
+        )
+        with freeze_time("2025-04-10"):
+            settlements = self.env["rebate.settlement"].close_periods(
+                "2025-03-31", agreements=agreements
+            )
+            settlements.action_approve()
+            settlements.action_create_credit_note()
+        card = self.env["loyalty.card"].search(
+            [("partner_id", "=", self.other_customer.id)]
+        )
+        self.assertEqual(len(card), 1)
+        self.assertEqual(card.points, 30.0)
+        self.assertEqual(sorted(card.history_ids.mapped("issued")), [10.0, 20.0])
+        self.assertEqual(sorted(settlements.mapped("loyalty_points")), [10.0, 20.0])
+
     def test_points_per_unit_of_the_program(self):
         """A program earning 0.5 point per unit spent: 617 points (617.28
         rounded down), added to the same card."""
