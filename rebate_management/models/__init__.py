@@ -13,11 +13,14 @@ from . import rebate_agreement_effect
 from . import rebate_agreement_portal
 from . import rebate_agreement_nudge
 from . import rebate_agreement_precedence
+from . import rebate_agreement_member
+from . import rebate_agreement_group
 from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment
 from . import rebate_line_query_refund
 from . import rebate_line_query_precedence
+from . import rebate_line_query_group
 from . import rebate_counted_line
 from . import rebate_accrual
 from . import rebate_accrual_precedence
@@ -30,6 +33,9 @@ from . import rebate_settlement_reward
 from . import rebate_settlement_risk
 from . import rebate_settlement_alert
 from . import rebate_settlement_payout
+from . import rebate_settlement_share
+from . import rebate_settlement_group
+from . import rebate_settlement_group_payout
 from . import rebate_settlement_statement
 from . import account_move
 from . import res_partner

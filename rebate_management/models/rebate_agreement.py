@@ -333,6 +333,7 @@ class RebateAgreement(models.Model):
 
     @api.depends(
         "commercial_partner_id",
+        "member_ids.partner_id",
         "company_id",
         "date_start",
         "date_end",

@@ -272,9 +272,13 @@ class RebateAgreementLifecycle(models.Model):
         dated = self.filtered(
             lambda a: a.commercial_partner_id and a.date_start and a.date_end
         )
+        customers = {agreement: agreement._get_group_customers() for agreement in dated}
+        everyone = self.env["res.partner"].union(*customers.values())
         candidates = self.search(
             [
-                ("commercial_partner_id", "in", dated.commercial_partner_id.ids),
+                "|",
+                ("commercial_partner_id", "in", everyone.ids),
+                ("member_ids.partner_id", "in", everyone.ids),
                 ("state", "in", states),
             ]
         )
@@ -282,7 +286,7 @@ class RebateAgreementLifecycle(models.Model):
             agreement: candidates.filtered(
                 lambda other, agreement=agreement: agreement in dated
                 and other != agreement._origin
-                and other.commercial_partner_id == agreement.commercial_partner_id
+                and other._get_group_customers() & customers[agreement]
                 and other.company_id == agreement.company_id
                 and other.date_start <= agreement.date_end
                 and other.date_end >= agreement.date_start

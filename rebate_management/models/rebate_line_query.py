@@ -26,16 +26,31 @@ _COUNTED_LINES = """
 _LINES_FROM = """
       FROM rebate_agreement ag
            %(window_join)s
+      JOIN %(customers)s cu ON cu.agreement_id = ag.id
       JOIN account_move am
-        ON am.commercial_partner_id = ag.commercial_partner_id
+        ON am.commercial_partner_id = cu.partner_id
        AND am.company_id = ag.company_id
        AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
+       AND am.invoice_date BETWEEN cu.date_from AND cu.date_to
       JOIN account_move_line aml ON aml.move_id = am.id
            %(product_joins)s
      WHERE %(counted)s
        %(product_filter)s
        %(precedence)s
 """
+# The customers of each agreement and the dates their lines count: its
+# customer (commercial entity) over its dates and, for a buying group, its
+# members over their membership (rebate.agreement.member). A UNION ALL the
+# planner flattens: from a line it looks the agreements up by customer on
+# both tables' indexes, from an agreement its customers by id.
+_CUSTOMERS = """(
+    SELECT id AS agreement_id, commercial_partner_id AS partner_id,
+           date_start AS date_from, date_end AS date_to
+      FROM rebate_agreement
+    UNION ALL
+    SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),
+           COALESCE(date_to, 'infinity'::date)
+      FROM rebate_agreement_member)"""
 # The products, their unit and the agreement's product scope (its products,
 # and its categories with their subcategories), two equivalent ways.
 #
@@ -239,6 +254,7 @@ class RebateLineQuery(models.AbstractModel):
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
+            customers=self._get_customers_relation(),
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
@@ -248,6 +264,15 @@ class RebateLineQuery(models.AbstractModel):
             if precedence
             else SQL(""),
         )
+
+    @api.model
+    def _get_customers_relation(self):
+        """SQL: the relation (agreement_id, partner_id, date_from, date_to) of
+        the customers whose lines count for each agreement, and when: its
+        customer over its dates, and a buying group's members over their
+        membership. The one definition of "the agreement's customer" that
+        the line queries and the precedence rule join."""
+        return SQL(_CUSTOMERS)
 
     @api.model
     def _get_product_scope_condition(self, per_line=False, alias="ag"):
@@ -348,10 +373,11 @@ class RebateLineQuery(models.AbstractModel):
     def _get_plain_agreements(self, agreement_ids):
         """{agreement id: customer} of those of ``agreement_ids`` that count
         every counted line of their customer: on the amount basis, without
-        product scope or exclusion, and no other agreement taking lines from
-        them (_get_yielding_agreements). A module whose rule depends on the
-        agreement itself (not only on the line, as _get_counted_condition)
-        narrows this, so that such agreements go through _get_lines_from."""
+        product scope or exclusion, not a buying group, and no other
+        agreement taking lines from them (_get_yielding_agreements). A
+        module whose rule depends on the agreement itself (not only on the
+        line, as _get_counted_condition) narrows this, so that such
+        agreements go through _get_lines_from."""
         return dict(
             self.env.execute_query(
                 SQL(
@@ -365,6 +391,7 @@ class RebateLineQuery(models.AbstractModel):
                        AND NOT EXISTS (
                             SELECT 1 FROM rebate_agreement_excluded_product_rel x
                              WHERE x.agreement_id = ag.id)
+                       AND ag.is_buying_group IS NOT TRUE
                        AND ag.id NOT IN %s
                     """,
                     list(agreement_ids),

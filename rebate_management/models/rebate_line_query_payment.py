@@ -26,19 +26,29 @@ class RebateLineQuery(models.AbstractModel):
         default), refunds in full; what the invoices do not count is added to
         ``lost``. Both are keyed (agreement id, period start)."""
         rows = self._query_move_bases(periods)
+        shares = self._get_row_shares(rows, terms, date)
+        for ag_id, start, move_id, _type, cur, inv_date, _due, amount, qty, _c in rows:
+            share = shares.get(move_id, 1.0)
+            base = self._get_row_base(terms[ag_id], cur, inv_date, amount, qty, convert)
+            bases[ag_id, start] += base * share
+            lost[ag_id, start] += base * (1.0 - share)
+
+    @api.model
+    def _get_row_shares(self, rows, terms, date=None):
+        """{invoice id: the share of it that counts} of the invoices among
+        ``rows`` (_query_move_bases) whose agreement has a payment condition:
+        the share paid by its cutoff date (_get_payment_cutoff, ``date``
+        today by default). Refunds, and the invoices of agreements without a
+        condition, count in full and are not listed."""
         date = date or fields.Date.context_today(self)
         invoice_types = self._get_invoice_move_types()
         cutoffs = {
             move_id: self._get_payment_cutoff(terms[ag_id], due, date)
             for ag_id, _start, move_id, move_type, _cur, _date, due, *_rest in rows
-            if move_type in invoice_types
+            if move_type in invoice_types and terms[ag_id].payment_condition != "none"
         }
         shares = self._get_paid_shares(cutoffs)
-        for ag_id, start, move_id, move_type, cur, inv_date, _due, amount, qty in rows:
-            share = 1.0 if move_type not in invoice_types else shares.get(move_id, 0.0)
-            base = self._get_row_base(terms[ag_id], cur, inv_date, amount, qty, convert)
-            bases[ag_id, start] += base * share
-            lost[ag_id, start] += base * (1.0 - share)
+        return {move_id: shares.get(move_id, 0.0) for move_id in cutoffs}
 
     @api.model
     def _get_payment_cutoff(self, terms, due_date, date):
@@ -51,9 +61,10 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _query_move_bases(self, periods):
         """Rows (agreement, period start, move, move type, currency, invoice
-        date, due date, amount, quantity) of the lines that count in
-        ``periods``, summed per document: agreements with a payment condition
-        count each invoice by the share of it paid."""
+        date, due date, amount, quantity, customer) of the lines that count
+        in ``periods``, summed per document: agreements with a payment
+        condition count each invoice by the share of it paid, and a buying
+        group splits by customer."""
         self.env.flush_all()
         return self.env.execute_query(
             SQL(
@@ -61,9 +72,9 @@ class RebateLineQuery(models.AbstractModel):
                 SELECT ag.id, p.date_from, am.id, am.move_type, am.currency_id,
                        am.invoice_date,
                        COALESCE(am.invoice_date_due, am.invoice_date),
-                       SUM(%s), SUM(%s)
+                       SUM(%s), SUM(%s), am.commercial_partner_id
                   %s
-              GROUP BY 1, 2, 3, 4, 5, 6, 7
+              GROUP BY 1, 2, 3, 4, 5, 6, 7, 10
                 """,
                 self._get_line_amount(),
                 self._get_line_quantity(),

@@ -26,10 +26,14 @@ _PRECEDES = (
     "(%(ov)s.priority, %(ov)s.date_start, %(ov)s.id)"
     " < (%(ag)s.priority, %(ag)s.date_start, %(ag)s.id)"
 )
-# The same customer and company, an agreement that counts (active, or
-# closed with its settled periods), in force on the line's date.
+# An agreement of the line's customer (its own, or a buying group's it is a
+# member of on the line's date) and company that counts (active, or closed
+# with its settled periods), in force on the line's date.
 _IN_FORCE = """
-    ov.commercial_partner_id = am.commercial_partner_id
+    ov.id IN (
+        SELECT oc.agreement_id FROM %(customers)s oc
+         WHERE oc.partner_id = am.commercial_partner_id
+           AND am.invoice_date BETWEEN oc.date_from AND oc.date_to)
     AND ov.company_id = am.company_id
     AND ov.state IN %(states)s
     AND am.invoice_date BETWEEN ov.date_start AND ov.date_end
@@ -59,6 +63,16 @@ class RebateLineQuery(models.AbstractModel):
         return ("active", "closed")
 
     @api.model
+    def _get_in_force_condition(self):
+        """SQL: agreement ``ov`` matches the line (``am``) by customer,
+        company and date, and counts (see _IN_FORCE)."""
+        return SQL(
+            _IN_FORCE,
+            customers=self._get_customers_relation(),
+            states=self._get_precedence_states(),
+        )
+
+    @api.model
     def _get_precedence_condition(self, agreement_ids=None):
         """SQL, on a line (``aml``, ``am``) counted for an agreement (``ag``):
         no other agreement matching the line takes it. Evaluated only for
@@ -81,7 +95,7 @@ class RebateLineQuery(models.AbstractModel):
                  WHERE %(in_force)s AND %(outranks)s %(scope)s))
             """,
             yielding=yielding,
-            in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
+            in_force=self._get_in_force_condition(),
             outranks=self._get_outranks_condition("ov", "ag"),
             scope=self._get_product_scope_condition(per_line=True, alias="ov"),
         )
@@ -104,19 +118,28 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _get_yielding_agreements(self):
         """SQL: the ids of the agreements another agreement in force may take
-        lines from (same customer and company, meeting dates, outranking
-        it), whatever the products: for them only is each line checked."""
+        lines from (a customer in common over meeting dates, the same
+        company, outranking it), whatever the products: for them only is
+        each line checked."""
+        customers = self._get_customers_relation()
         return SQL(
             """
             (SELECT ag.id FROM rebate_agreement ag
+               JOIN %s ac ON ac.agreement_id = ag.id
+               JOIN %s oc
+                 ON oc.partner_id = ac.partner_id
+                AND oc.date_from <= ac.date_to
+                AND oc.date_to >= ac.date_from
                JOIN rebate_agreement ov
-                 ON ov.commercial_partner_id = ag.commercial_partner_id
+                 ON ov.id = oc.agreement_id
                 AND ov.company_id = ag.company_id
                 AND ov.state IN %s
                 AND ov.date_start <= ag.date_end
                 AND ov.date_end >= ag.date_start
               WHERE %s)
             """,
+            customers,
+            customers,
             self._get_precedence_states(),
             self._get_outranks_condition("ov", "ag"),
         )
@@ -172,7 +195,7 @@ class RebateLineQuery(models.AbstractModel):
            ORDER BY ov.exclusive IS TRUE DESC, ov.priority, ov.date_start, ov.id
               LIMIT 1)
             """,
-            in_force=SQL(_IN_FORCE, states=self._get_precedence_states()),
+            in_force=self._get_in_force_condition(),
             outranks=self._get_outranks_condition("ov", "ag"),
             scope=self._get_product_scope_condition(per_line=True, alias="ov"),
         )
@@ -222,7 +245,7 @@ class RebateLineQuery(models.AbstractModel):
                  WHERE acc.id = ANY(%s)
               ORDER BY acc.id, ov.priority, ov.date_start, ov.id
                 """,
-                SQL(_IN_FORCE, states=self._get_precedence_states()),
+                self._get_in_force_condition(),
                 self._get_outranks_condition("ag", "ov"),
                 self._get_product_scope_condition(per_line=True, alias="ov"),
                 list(accrual_ids),

@@ -221,30 +221,46 @@ class RebateSettlementPayout(models.Model):
         invoices (by due date), as far as it goes; a credit note left open
         (no open invoice, or not enough) says so in its settlement's chatter."""
         for settlement in self:
-            credit = settlement._get_document_receivable_lines()
-            invoices = settlement._get_open_invoice_lines(credit)
-            to_reconcile = self.env["account.move.line"]
-            # in the documents' currency, the settlement's
-            remaining = -sum(credit.mapped("amount_residual_currency"))
-            for line in invoices:
-                if settlement.currency_id.compare_amounts(remaining, 0.0) <= 0:
-                    break
-                to_reconcile |= line
-                remaining -= line.amount_residual_currency
-            if to_reconcile:
-                (credit | to_reconcile).reconcile()
-            if not credit.reconciled:
-                settlement._message_log(
-                    body=self.env._(
-                        "Offset: %(amount)s of the credit note is left to the "
-                        "customer's credit, for want of open invoices.",
-                        amount=formatLang(
-                            self.env,
-                            -sum(credit.mapped("amount_residual_currency")),
-                            currency_obj=settlement.currency_id,
-                        ),
-                    )
+            for document, customer in settlement._get_payout_documents():
+                settlement._offset_document(document, customer)
+
+    def _offset_document(self, document, customer):
+        """Reconcile the credit note ``document`` of this settlement with
+        ``customer``'s oldest open invoices, as far as it goes."""
+        self.ensure_one()
+        credit = self._get_document_receivable_lines(document)
+        invoices = self._get_open_invoice_lines(credit, customer)
+        to_reconcile = self.env["account.move.line"]
+        # in the documents' currency, the settlement's
+        remaining = -sum(credit.mapped("amount_residual_currency"))
+        for line in invoices:
+            if self.currency_id.compare_amounts(remaining, 0.0) <= 0:
+                break
+            to_reconcile |= line
+            remaining -= line.amount_residual_currency
+        if to_reconcile:
+            (credit | to_reconcile).reconcile()
+        if not credit.reconciled:
+            self._message_log(
+                body=self.env._(
+                    "Offset: %(amount)s of the credit note is left to the "
+                    "customer's credit, for want of open invoices.",
+                    amount=formatLang(
+                        self.env,
+                        -sum(credit.mapped("amount_residual_currency")),
+                        currency_obj=self.currency_id,
+                    ),
                 )
+            )
+
+    def _get_payout_documents(self):
+        """[(credit note, customer)]: what pays this settlement out and to
+        whom, for the payout methods that go on from the credit note (offset,
+        bank): its document, to its customer."""
+        self.ensure_one()
+        if not self.document_id:
+            return []
+        return [(self.document_id, self.partner_id)]
 
     def _pay_out_bank(self):
         """Pay each credit note to the customer from the agreement's payout
@@ -254,18 +270,34 @@ class RebateSettlementPayout(models.Model):
         for settlement in self:
             by_journal[settlement.agreement_id.payout_journal_id] |= settlement
         for journal, settlements in by_journal.items():
-            credit_notes = settlements.document_id
+            paid = [
+                (settlement, document)
+                for settlement in settlements
+                for document, _customer in settlement._get_payout_documents()
+            ]
+            if not paid:
+                continue
+            credit_notes = self.env["account.move"].union(*(d for _s, d in paid))
             register = (
                 self.env["account.payment.register"]
                 .with_context(active_model="account.move", active_ids=credit_notes.ids)
                 .create(settlements._prepare_payout_register_vals(journal))
             )
             payments = register._create_payments()
-            for settlement in settlements._rebate_workflow():
-                settlement.payout_payment_id = payments.filtered(
-                    lambda p, move=settlement.document_id: move
-                    in p.reconciled_invoice_ids
-                )[:1]
+            for settlement, document in paid:
+                settlement._rebate_workflow()._link_payout_payment(
+                    document,
+                    payments.filtered(
+                        lambda p, d=document: d in p.reconciled_invoice_ids
+                    )[:1],
+                )
+
+    def _link_payout_payment(self, document, payment):
+        """Say which ``payment`` paid this settlement's credit note
+        ``document`` out."""
+        self.ensure_one()
+        if document == self.document_id:
+            self.payout_payment_id = payment
 
     def _prepare_payout_register_vals(self, journal):
         """The payment register's values of a bank payout from ``journal``."""
@@ -275,24 +307,29 @@ class RebateSettlementPayout(models.Model):
             "group_payment": False,
         }
 
-    def _get_document_receivable_lines(self):
+    def _get_document_receivable_lines(self, document=None):
+        """The open receivable lines of ``document``, the settlement's own by
+        default."""
         self.ensure_one()
-        return self.document_id.line_ids.filtered(
+        document = document or self.document_id
+        return document.line_ids.filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
             and not line.reconciled
         )
 
-    def _get_open_invoice_lines(self, credit_lines):
-        """The open receivable lines of the customer's posted invoices on the
-        credit note's account and currency, oldest due first."""
+    def _get_open_invoice_lines(self, credit_lines, customer=None):
+        """The open receivable lines of the posted invoices of ``customer``
+        (the settlement's by default) on the credit note's account and
+        currency, oldest due first."""
         self.ensure_one()
+        customer = customer or self.partner_id
         return self.env["account.move.line"].search(
             [
                 ("company_id", "=", self.company_id.id),
                 (
                     "partner_id.commercial_partner_id",
                     "=",
-                    self.partner_id.commercial_partner_id.id,
+                    customer.commercial_partner_id.id,
                 ),
                 ("account_id", "in", credit_lines.account_id.ids),
                 ("currency_id", "=", self.currency_id.id),

@@ -29,3 +29,4 @@ from . import test_rebate_audit
 from . import test_rebate_role_defects
 from . import test_rebate_grade_rules
 from . import test_rebate_precedence
+from . import test_rebate_buying_group

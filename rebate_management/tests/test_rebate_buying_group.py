@@ -1,0 +1,496 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import Command
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import HttpCase, tagged
+
+from .common import RebateCommon, RebateHttpMixin
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBuyingGroup(RebateCommon):
+    """Buying groups (issue #26, part 2), the README's example: retroactive,
+    2 % from 50,000, 3 % from 100,000, one quarter; members A 60,000, B
+    30,000, C 10,000: pooled 100,000 -> 3,000, split A 1,800, B 900, C 300
+    (each alone would have earned 1,200, 0 and 0)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Partner = cls.env["res.partner"]
+        cls.member_a, cls.member_b, cls.member_c = (
+            Partner.create({"name": f"Member {x}", "is_company": True}) for x in "ABC"
+        )
+        # the rebate product untaxed: a document's total is its share
+        cls.rebate_product.taxes_id = False
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+
+    def _create_group(self, members=None, activate=True, **vals):
+        members = members or [
+            {"partner_id": m.id} for m in (self.member_a, self.member_b, self.member_c)
+        ]
+        vals.setdefault("tier_mode", "retroactive")
+        return self._create_agreement(
+            vals.pop("tiers", [(50000.0, 2.0), (100000.0, 3.0)]),
+            activate=activate,
+            name=vals.pop("name", "Cooperative"),
+            member_ids=[Command.create(m) for m in members],
+            **vals,
+        )
+
+    def _sell(self, partner, amount, date="2025-02-10", move_type="out_invoice"):
+        return self._create_invoice(
+            [(self.product_x, 1, amount)],
+            date=date,
+            partner=partner,
+            move_type=move_type,
+        )
+
+    def _sell_example(self, date="2025-02-10"):
+        self._sell(self.member_a, 60000.0, date)
+        self._sell(self.member_b, 30000.0, date)
+        self._sell(self.member_c, 10000.0, date)
+
+    def _close(self, date, agreement):
+        return self.env["rebate.settlement"].close_periods(date, agreements=agreement)
+
+    def _shares(self, settlement):
+        return {
+            share.partner_id: (share.amount, share.amount_forfeited)
+            for share in settlement.share_ids
+        }
+
+    def _pay(self, settlement):
+        settlement.action_approve()
+        settlement.action_create_credit_note()
+        return settlement
+
+    def test_pooled_base_reaches_the_tier_and_splits(self):
+        group = self._create_group(group_payout="members")
+        self._sell_example()
+        # each posting accrues on the pooled base: 1,200 at 60,000, then 3,000
+        self.assertAccrued(group, 3000.0)
+        q1 = self._close("2025-03-31", group)
+        self.assertRecordValues(
+            q1,
+            [
+                {
+                    "partner_id": self.customer.id,
+                    "base_total": 100000.0,
+                    "rebate_total": 3000.0,
+                    "share_forfeited": 0.0,
+                }
+            ],
+        )
+        self.assertEqual(
+            self._shares(q1),
+            {
+                self.member_a: (1800.0, 0.0),
+                self.member_b: (900.0, 0.0),
+                self.member_c: (300.0, 0.0),
+            },
+        )
+        self.assertEqual(q1.share_ids.mapped("base"), [60000.0, 30000.0, 10000.0])
+        self.assertEqual(q1.share_ids.mapped("base_percent"), [60.0, 30.0, 10.0])
+        self._pay(q1)
+        self.assertEqual(q1.state, "done")
+        self.assertFalse(q1.document_id)
+        documents = q1.share_ids.document_id
+        self.assertRecordValues(
+            documents.sorted("amount_total", reverse=True),
+            [
+                {
+                    "move_type": "out_refund",
+                    "partner_id": partner.id,
+                    "amount_total": amount,
+                    "state": "posted",
+                    "rebate_settlement_id": q1.id,
+                }
+                for partner, amount in (
+                    (self.member_a, 1800.0),
+                    (self.member_b, 900.0),
+                    (self.member_c, 300.0),
+                )
+            ],
+        )
+        # the rebate's own documents never count
+        self.assertAccrued(group, 3000.0)
+
+    def test_each_alone_would_earn_less(self):
+        alone = {}
+        for member, amount in (
+            (self.member_a, 60000.0),
+            (self.member_b, 30000.0),
+            (self.member_c, 10000.0),
+        ):
+            agreement = self._create_agreement(
+                [(50000.0, 2.0), (100000.0, 3.0)],
+                tier_mode="retroactive",
+                partner_id=member.id,
+            )
+            self._sell(member, amount)
+            alone[member] = self._close("2025-03-31", agreement).rebate_total
+        self.assertEqual(
+            alone, {self.member_a: 1200.0, self.member_b: 0.0, self.member_c: 0.0}
+        )
+
+    def test_member_min_base_forfeits_the_share(self):
+        group = self._create_group(group_payout="members", member_min_base=15000.0)
+        self._sell_example()
+        q1 = self._close("2025-03-31", group)
+        self.assertEqual(q1.rebate_total, 3000.0)
+        self.assertEqual(q1.share_forfeited, 300.0)
+        self.assertEqual(
+            self._shares(q1),
+            {
+                self.member_a: (1800.0, 0.0),
+                self.member_b: (900.0, 0.0),
+                self.member_c: (0.0, 300.0),
+            },
+        )
+        self._pay(q1)
+        self.assertEqual(
+            q1.share_ids.document_id.partner_id, self.member_a | self.member_b
+        )
+        self.assertEqual(sum(q1.share_ids.document_id.mapped("amount_total")), 2700.0)
+
+    def test_the_cent_goes_to_the_largest_share(self):
+        # flat 1 %: three equal members of 33,333.33 -> 1,000.00 (999.9999)
+        group = self._create_group(group_payout="members", tiers=[(0.0, 1.0)])
+        for member in (self.member_a, self.member_b, self.member_c):
+            self._sell(member, 33333.33)
+        q1 = self._close("2025-03-31", group)
+        self.assertEqual(q1.rebate_total, 1000.0)
+        self.assertEqual(
+            q1.share_ids.sorted("id").mapped("amount"), [333.34, 333.33, 333.33]
+        )
+        self.assertEqual(q1.share_ids.sorted("id").partner_id[0], self.member_a)
+
+    def test_head_payout_pays_the_head(self):
+        group = self._create_group()
+        self._sell(self.customer, 10000.0)
+        self._sell_example()
+        q1 = self._close("2025-03-31", group)
+        # 110,000 at 3 %; the head's own invoices count too
+        self.assertEqual(q1.rebate_total, 3300.0)
+        self.assertEqual(
+            {s.partner_id: s.amount for s in q1.share_ids},
+            {
+                self.member_a: 1800.0,
+                self.member_b: 900.0,
+                self.customer: 300.0,
+                self.member_c: 300.0,
+            },
+        )
+        self.assertTrue(q1.share_ids.filtered("is_head").partner_id == self.customer)
+        self._pay(q1)
+        self.assertRecordValues(
+            q1.document_id,
+            [{"partner_id": self.customer.id, "amount_total": 3300.0}],
+        )
+        self.assertFalse(q1.share_ids.document_id)
+
+    def test_membership_dates(self):
+        group = self._create_group(
+            members=[
+                {"partner_id": self.member_a.id},
+                {"partner_id": self.member_c.id, "date_from": "2025-02-01"},
+            ],
+            tiers=[(0.0, 1.0)],
+        )
+        self._sell(self.member_c, 5000.0, "2025-01-20")  # not yet a member
+        self._sell(self.member_c, 7000.0, "2025-02-10")
+        self._sell(self.member_b, 9000.0)  # never a member
+        self._sell(self.member_a, 1000.0)
+        self.assertAccrued(group, 80.0)
+        q1 = self._close("2025-03-31", group)
+        self.assertEqual(q1.base_total, 8000.0)
+        self.assertEqual(
+            {s.partner_id: s.base for s in q1.share_ids},
+            {self.member_c: 7000.0, self.member_a: 1000.0},
+        )
+
+    def test_interim_settlements_split_to_date(self):
+        """Yearly tiers settled every quarter: Q1 A 60,000 -> 1,200, all A's;
+        Q2 B 30,000 and C 10,000 -> 3,000 to date less 1,200: A 600, B 900,
+        C 300."""
+        group = self._create_group(
+            group_payout="members", period="year", settlement_period="quarter"
+        )
+        self._sell(self.member_a, 60000.0)
+        q1 = self._pay(self._close("2025-03-31", group))
+        self.assertEqual(self._shares(q1), {self.member_a: (1200.0, 0.0)})
+        self._sell(self.member_b, 30000.0, "2025-05-10")
+        self._sell(self.member_c, 10000.0, "2025-05-10")
+        q2 = self._close("2025-06-30", group)
+        self.assertRecordValues(
+            q2, [{"base_cumulative": 100000.0, "rebate_previous": 1200.0}]
+        )
+        self.assertEqual(q2.rebate_total, 1800.0)
+        self.assertEqual(
+            self._shares(q2),
+            {
+                self.member_a: (600.0, 0.0),
+                self.member_b: (900.0, 0.0),
+                self.member_c: (300.0, 0.0),
+            },
+        )
+        self.assertEqual(q2.share_ids.mapped("base"), [60000.0, 30000.0, 10000.0])
+        # recomputing the draft writes the same shares
+        q2.action_recompute()
+        self.assertEqual(self._shares(q2)[self.member_a], (600.0, 0.0))
+
+    def test_late_refund_of_a_member_is_its_own(self):
+        """Q1 paid (1,800 / 900 / 300); B refunds 5,000 of February after:
+        R(95,000) - R(100,000) = -1,100, carried into Q2 and B's alone."""
+        group = self._create_group(group_payout="members")
+        self._sell_example()
+        self._pay(self._close("2025-03-31", group))
+        refund = self._sell(self.member_b, 5000.0, "2025-02-20", move_type="out_refund")
+        self.assertTrue(refund.rebate_accrual_ids.late_settlement_id)
+        self._sell_example("2025-05-10")
+        q2 = self._close("2025-06-30", group)
+        self.assertRecordValues(
+            q2, [{"adjustment_total": -1100.0, "rebate_total": 1900.0}]
+        )
+        self.assertEqual(
+            {
+                s.partner_id: (s.amount_period, s.amount_adjustment)
+                for s in q2.share_ids
+            },
+            {
+                self.member_a: (1800.0, 0.0),
+                self.member_b: (900.0, -1100.0),
+                self.member_c: (300.0, 0.0),
+            },
+        )
+        self._pay(q2)
+        b_document = q2.share_ids.filtered(
+            lambda s: s.partner_id == self.member_b
+        ).document_id
+        self.assertRecordValues(
+            b_document, [{"move_type": "out_invoice", "amount_total": 200.0}]
+        )
+
+    def test_offset_pays_each_member_against_its_own_invoices(self):
+        group = self._create_group(group_payout="members", payout_method="offset")
+        self._sell_example()
+        q1 = self._pay(self._close("2025-03-31", group))
+        for share in q1.share_ids:
+            self.assertEqual(share.document_id.payment_state, "paid")
+            invoices = (
+                share.document_id.line_ids.matched_debit_ids.debit_move_id.move_id
+            )
+            self.assertEqual(invoices.partner_id, share.partner_id)
+
+    def test_bank_pays_each_member(self):
+        group = self._create_group(
+            group_payout="members",
+            payout_method="bank",
+            payout_journal_id=self.bank_journal.id,
+        )
+        self._sell_example()
+        q1 = self._pay(self._close("2025-03-31", group))
+        self.assertEqual(
+            {
+                s.partner_id: (
+                    s.payout_payment_id.partner_id,
+                    s.payout_payment_id.amount,
+                )
+                for s in q1.share_ids
+            },
+            {
+                self.member_a: (self.member_a, 1800.0),
+                self.member_b: (self.member_b, 900.0),
+                self.member_c: (self.member_c, 300.0),
+            },
+        )
+
+    def test_precedence_decides_a_members_lines(self):
+        """B's own exclusive agreement takes B's lines from the group: 70,000
+        pooled, 2 %."""
+        group = self._create_group()
+        own = self._create_agreement(
+            [(0.0, 5.0)], name="B's own", partner_id=self.member_b.id, exclusive=True
+        )
+        self._sell_example()
+        self.assertAccrued(own, 1500.0)
+        self.assertAccrued(group, 1400.0)
+        self.assertIn(own, group.overlap_agreement_ids)
+        q1 = self._close("2025-03-31", group)
+        self.assertEqual(q1.base_total, 70000.0)
+        self.assertNotIn(self.member_b, q1.share_ids.partner_id)
+
+    # Bad input
+
+    def test_refused_members(self):
+        group = self._create_group(activate=False)
+        Member = self.env["rebate.agreement.member"]
+        with self.assertRaisesText(ValidationError, "group's head"):
+            Member.create({"agreement_id": group.id, "partner_id": self.customer.id})
+        with self.assertRaisesText(ValidationError, "twice over the same dates"):
+            Member.create(
+                {
+                    "agreement_id": group.id,
+                    "partner_id": self.member_a.id,
+                    "date_from": "2025-06-01",
+                }
+            )
+        with self.assertRaisesText(ValidationError, "not one of its contacts"):
+            Member.create(
+                {"agreement_id": group.id, "partner_id": self.customer_contact.id}
+            )
+        with self.assertRaisesText(ValidationError, "ends before it starts"):
+            Member.create(
+                {
+                    "agreement_id": group.id,
+                    "partner_id": self.other_customer.id,
+                    "date_from": "2025-06-01",
+                    "date_to": "2025-05-01",
+                }
+            )
+        with self.assertRaisesText(ValidationError, "cannot be negative"):
+            group.member_min_base = -1.0
+        foreign = self.env["res.partner"].create(
+            {
+                "name": "Foreign",
+                "is_company": True,
+                "company_id": self.setup_other_company(name="Elsewhere")["company"].id,
+            }
+        )
+        with self.assertRaises(UserError):
+            Member.create({"agreement_id": group.id, "partner_id": foreign.id})
+        # consecutive memberships of one customer are fine
+        Member.create(
+            {
+                "agreement_id": group.id,
+                "partner_id": self.other_customer.id,
+                "date_to": "2025-03-31",
+            }
+        )
+        Member.create(
+            {
+                "agreement_id": group.id,
+                "partner_id": self.other_customer.id,
+                "date_from": "2025-04-01",
+            }
+        )
+        self.assertEqual(len(group.member_ids), 5)
+
+    def test_members_locked_once_active(self):
+        group = self._create_group()
+        with self.assertRaisesText(UserError, "locked"):
+            group.member_ids[0].date_to = "2025-06-30"
+        with self.assertRaisesText(UserError, "locked"):
+            group.member_ids[0].unlink()
+        with self.assertRaisesText(UserError, "locked"):
+            group.write(
+                {"member_ids": [Command.create({"partner_id": self.other_customer.id})]}
+            )
+        with self.assertRaisesText(UserError, "locked"):
+            group.group_payout = "members"
+
+    # Roles
+
+    def test_salespeople_of_head_and_members(self):
+        self._create_role_users("grp")
+        member_sales = self._create_rebate_user("grp_member_sales", "group_rebate_user")
+        self.member_a.user_id = member_sales
+        outsider = self._create_rebate_user("grp_outsider", "group_rebate_user")
+        group = self._create_group(group_payout="members")
+        self._sell_example()
+        q1 = self._close("2025-03-31", group)
+        # the member's salesperson reads the group, its settlement and shares
+        self.assertEqual(
+            group.with_user(member_sales).read(["name"])[0]["name"], "Cooperative"
+        )
+        self.assertEqual(len(q1.with_user(member_sales).share_ids), 3)
+        with self.assertRaises(AccessError):
+            group.with_user(member_sales).write({"name": "Mine"})
+        with self.assertRaises(AccessError):
+            group.with_user(outsider).read(["name"])
+        with self.assertRaises(AccessError):
+            q1.share_ids.with_user(outsider).read(["amount"])
+        # nobody writes a share by hand
+        with self.assertRaises(AccessError):
+            q1.share_ids[0].with_user(self.accountant).write({"amount": 1.0})
+        # the head's salesperson edits a draft group's members, not another's
+        draft = self._create_group(activate=False, name="Draft group")
+        draft.with_user(self.salesperson).member_ids[0].date_to = "2025-06-30"
+        with self.assertRaises(AccessError):
+            draft.with_user(member_sales).member_ids[0].date_to = "2025-05-31"
+
+    def test_portal_head_sees_every_share_member_its_own(self):
+        group = self._create_group(group_payout="members")
+        self._sell_example()
+        q1 = self._pay(self._close("2025-03-31", group))
+        head_user = self._create_portal_user("grp_head_portal", self.customer)
+        member_user = self._create_portal_user("grp_b_portal", self.member_b)
+        Share = self.env["rebate.settlement.share"]
+        domain = [("settlement_id", "=", q1.id)]
+        self.assertEqual(len(Share.with_user(head_user).search(domain)), 3)
+        self.assertEqual(q1.with_user(member_user).rebate_total, 3000.0)
+        self.assertEqual(
+            Share.with_user(member_user).search(domain).partner_id, self.member_b
+        )
+        others = q1.share_ids.filtered(lambda s: s.partner_id != self.member_b)
+        with self.assertRaises(AccessError):
+            others.with_user(member_user).read(["amount"])
+        self.assertEqual(
+            group.with_user(member_user).tier_ids.mapped("rate"), [2.0, 3.0]
+        )
+        stranger = self._create_portal_user("grp_stranger", self.other_customer)
+        with self.assertRaises(AccessError):
+            q1.with_user(stranger).read(["rebate_total"])
+
+
+@tagged("post_install", "-at_install")
+class TestRebateBuyingGroupRpc(RebateCommon, HttpCase, RebateHttpMixin):
+    """Buying groups over XML-RPC: the same rules as in the form."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.member_a = cls.env["res.partner"].create(
+            {"name": "Member A", "is_company": True}
+        )
+
+    def test_rpc_creates_and_refuses(self):
+        """A manager builds a group over XML-RPC; a head member is refused
+        there too, with the same message; a salesperson does not change the
+        members of an active group."""
+        manager = self._create_rebate_user("grp_rpc_manager", "group_rebate_manager")
+        sales = self._create_rebate_user("grp_rpc_sales", "group_rebate_user")
+        self.customer.user_id = sales
+        group = self._create_agreement([(0.0, 1.0)], activate=False, name="Coop")
+        member_id = self._call(
+            manager,
+            "rebate.agreement.member",
+            "create",
+            {"agreement_id": group.id, "partner_id": self.member_a.id},
+        )
+        self.assertEqual(group.member_ids.ids, [member_id])
+        self.assertTrue(group.is_buying_group)
+        self.assertCallFails(
+            "group's head",
+            manager,
+            "rebate.agreement.member",
+            "create",
+            {"agreement_id": group.id, "partner_id": self.customer.id},
+        )
+        group.action_activate()
+        self.assertCallFails(
+            "locked",
+            manager,
+            "rebate.agreement.member",
+            "write",
+            [member_id],
+            {"date_to": "2025-06-30"},
+        )
+        self.assertCallFails(
+            "rebate.agreement.member",
+            sales,
+            "rebate.agreement.member",
+            "unlink",
+            [member_id],
+        )
+        self.assertEqual(group.member_ids.ids, [member_id])
