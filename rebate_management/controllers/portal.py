@@ -27,11 +27,14 @@ class RebatePortal(CustomerPortal):
         return values
 
     def _get_rebate_domain(self):
-        """The agreements a portal user sees: those of its commercial entity,
-        active or closed; never drafts, cancelled agreements or templates."""
+        """The agreements a portal user sees: those of its commercial entity
+        and of the buying groups it is a member of, active or closed; never
+        drafts, cancelled agreements or templates."""
         partner = request.env.user.partner_id.commercial_partner_id
         return [
+            "|",
             ("commercial_partner_id", "=", partner.id),
+            ("member_ids.partner_id", "=", partner.id),
             ("state", "in", ("active", "closed")),
             ("is_template", "=", False),
         ]
@@ -106,7 +109,7 @@ class RebatePortal(CustomerPortal):
             "progress": agreement._get_portal_progress(today),
             "settlements": settlements,
             "documents": {
-                settlement.id: settlement.sudo().document_id.id
+                settlement.id: self._get_rebate_document(settlement)
                 for settlement in settlements
             },
             "settlement_notes": agreement._get_portal_settlement_notes(settlements),
@@ -114,6 +117,18 @@ class RebatePortal(CustomerPortal):
             "scope": self._get_rebate_scope(agreement),
             "page_name": "rebate",
         }
+
+    def _get_rebate_document(self, settlement):
+        """The id of the document paying ``settlement`` to the portal user's
+        customer: the settlement's, or the share's of a buying group split
+        among its members."""
+        paid = settlement.sudo()
+        if paid.document_id:
+            return paid.document_id.id
+        partner = request.env.user.partner_id.commercial_partner_id
+        return paid.share_ids.filtered(
+            lambda share: share.partner_id == partner
+        ).document_id.id
 
     def _get_rebate_scope(self, agreement):
         """The names of the products and categories in scope and excluded

@@ -3,6 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 
 class RebateAgreementGroup(models.Model):
@@ -65,6 +66,28 @@ class RebateAgreementGroup(models.Model):
                     )
                 )
 
+    @api.constrains("group_payout", "payout_method")
+    def _check_group_payout_method(self):
+        methods = self._get_member_payout_methods()
+        for agreement in self:
+            if agreement.group_payout == "members" and (
+                agreement.payout_method not in methods
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Agreement %(name)s splits its rebate among the members: "
+                        "pay it by credit note, offset or bank payment (one "
+                        "document per member).",
+                        name=agreement.name,
+                    )
+                )
+
+    @api.model
+    def _get_member_payout_methods(self):
+        """The payout methods a rebate split among the members is paid by:
+        those that go on from a document per member."""
+        return {"credit_note", "offset", "bank"}
+
     @api.model
     def _get_term_fields(self):
         return super()._get_term_fields() | {
@@ -101,3 +124,37 @@ class RebateAgreementGroup(models.Model):
         if day:
             members = members.filtered(lambda m: m._is_member_on(day))
         return self.commercial_partner_id | members.partner_id
+
+    # The portal: each customer's share, as far as the reader may see it
+
+    def _get_portal_settlement_lines(self, settlement, terms):
+        lines = super()._get_portal_settlement_lines(settlement, terms)
+        return lines + self._get_portal_share_lines(settlement)
+
+    def _get_portal_share_lines(self, settlement):
+        """[(label, amount)] of the shares of a buying group's settlement the
+        reader may see: every share for the head's users, its own for a
+        member's (the record rules decide)."""
+        env = self.env
+        shares = env["rebate.settlement.share"].search(
+            [("settlement_id", "=", settlement.id)]
+        )
+        lines = []
+        for share in shares:
+            values = {
+                "customer": share.partner_id.sudo().display_name,
+                "percent": formatLang(env, share.base_percent),
+            }
+            if share.amount_forfeited:
+                label = env._(
+                    "Share of %(customer)s (%(percent)s %% of the group's base): "
+                    "forfeited, its base is below the member minimum",
+                    **values,
+                )
+            else:
+                label = env._(
+                    "Share of %(customer)s (%(percent)s %% of the group's base)",
+                    **values,
+                )
+            lines.append((label, self._format_amount(env, share.amount)))
+        return lines

@@ -162,7 +162,7 @@ class RebateAudit(models.AbstractModel):
             "approved_by": settlement.approved_by_id.name,
             "approved_on": self._to_local(settlement.approved_date),
             # the number the settlement's form shows whoever reads it
-            "document": settlement.document_id.sudo().name or "",
+            "document": ", ".join(settlement.sudo()._get_documents().mapped("name")),
             "alerts": len(settlement.alert_ids),
         }
 

@@ -39,13 +39,15 @@ _LINES_FROM = """
        %(precedence)s
 """
 # The customers of each agreement and the dates their lines count: its
-# customer (commercial entity) over its dates and, for a buying group, its
-# members over their membership (rebate.agreement.member). A UNION ALL the
-# planner flattens: from a line it looks the agreements up by customer on
-# both tables' indexes, from an agreement its customers by id.
+# customer (commercial entity), whatever the date (the windows of the
+# queries bound the dates: the agreement's own, or the year before for the
+# effect) and, for a buying group, its members over their membership
+# (rebate.agreement.member). A UNION ALL the planner flattens: from a line it
+# looks the agreements up by customer on both tables' indexes, from an
+# agreement its customers by id.
 _CUSTOMERS = """(
     SELECT id AS agreement_id, commercial_partner_id AS partner_id,
-           date_start AS date_from, date_end AS date_to
+           '-infinity'::date AS date_from, 'infinity'::date AS date_to
       FROM rebate_agreement
     UNION ALL
     SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),

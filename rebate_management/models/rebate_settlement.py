@@ -364,14 +364,16 @@ class RebateSettlement(models.Model):
         the document. An agreement closed by the cancelled settlement of its
         last period is active again."""
         self._check_accountant(self.env._("cancel settlements"))
-        issued = self.filtered(lambda s: s.state == "done" and s.document_id)
+        issued = self.filtered(lambda s: s.state == "done" and s._get_documents())
         if issued:
             raise UserError(
                 self.env._(
                     "Settlement %(name)s has its document %(document)s: it cannot "
                     "be cancelled; reverse the document instead.",
                     name=issued[0].name,
-                    document=issued[0].document_id.display_name,
+                    document=", ".join(
+                        issued[0]._get_documents().mapped("display_name")
+                    ),
                 )
             )
         self._check_no_later_part()

@@ -93,6 +93,9 @@ class RebateSettlementGroupPayout(models.Model):
             **values,
         )
 
+    def _get_documents(self):
+        return super()._get_documents() | self.share_ids.document_id
+
     def _get_payout_documents(self):
         if not self._is_split_among_members():
             return super()._get_payout_documents()

@@ -253,6 +253,12 @@ class RebateSettlementPayout(models.Model):
                 )
             )
 
+    def _get_documents(self):
+        """The accounting documents that paid this settlement out: its
+        document (a buying group split among its members: one per share)."""
+        self.ensure_one()
+        return self.document_id
+
     def _get_payout_documents(self):
         """[(credit note, customer)]: what pays this settlement out and to
         whom, for the payout methods that go on from the credit note (offset,

@@ -1,3 +1,4 @@
 from . import rebate_analysis
 from . import rebate_statement_xlsx
 from . import rebate_statement_xlsx_precedence
+from . import rebate_statement_xlsx_group

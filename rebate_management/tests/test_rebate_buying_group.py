@@ -1,4 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from io import BytesIO
+
+from openpyxl import load_workbook
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import HttpCase, tagged
@@ -58,6 +62,13 @@ class TestRebateBuyingGroup(RebateCommon):
             share.partner_id: (share.amount, share.amount_forfeited)
             for share in settlement.share_ids
         }
+
+    def _statement_rows(self, settlement):
+        sheet = load_workbook(BytesIO(settlement._get_statement_xlsx())).active
+        return [
+            [cell.value for cell in row if cell.value is not None]
+            for row in sheet.iter_rows()
+        ]
 
     def _pay(self, settlement):
         settlement.action_approve()
@@ -152,6 +163,28 @@ class TestRebateBuyingGroup(RebateCommon):
             q1.share_ids.document_id.partner_id, self.member_a | self.member_b
         )
         self.assertEqual(sum(q1.share_ids.document_id.mapped("amount_total")), 2700.0)
+        # the statement shows every share, the forfeited one and the documents
+        rows = self._statement_rows(q1)
+        heading = rows.index(
+            ["Split among the members, by their share of the group's base"]
+        )
+        self.assertEqual(
+            [row[:7] for row in rows[heading + 2 : heading + 5]],
+            [
+                ["Member A", 60000.0, 60.0, 1800.0, 0.0, 0.0, 1800.0],
+                ["Member B", 30000.0, 30.0, 900.0, 0.0, 0.0, 900.0],
+                ["Member C", 10000.0, 10.0, 0.0, 0.0, 300.0, 0.0],
+            ],
+        )
+        a_share = q1.share_ids.filtered(lambda s: s.partner_id == self.member_a)
+        self.assertEqual(rows[heading + 2][7], a_share.document_id.name)
+        self.assertIn(
+            ["Split among the members: a document per share (above)"], rows
+        )
+        # paid out, it is undone by reversing its documents, not cancelled
+        with self.assertRaisesText(UserError, "reverse the document instead"):
+            q1.action_cancel()
+        self.assertEqual(q1.state, "done")
 
     def test_the_cent_goes_to_the_largest_share(self):
         # flat 1 %: three equal members of 33,333.33 -> 1,000.00 (999.9999)
@@ -389,6 +422,23 @@ class TestRebateBuyingGroup(RebateCommon):
         with self.assertRaisesText(UserError, "locked"):
             group.group_payout = "members"
 
+    def test_amendment_changes_the_members(self):
+        """Members are terms: an amendment from July carries them to a new
+        draft version, where B leaves; B's July invoice then counts for
+        nobody, A's for the new version."""
+        group = self._create_group(tiers=[(0.0, 1.0)])
+        version = group.action_amend("2025-07-01")
+        self.assertEqual(
+            version.member_ids.partner_id,
+            self.member_a | self.member_b | self.member_c,
+        )
+        version.member_ids.filtered(lambda m: m.partner_id == self.member_b).unlink()
+        version.action_activate()
+        self._sell(self.member_b, 1000.0, "2025-07-10")
+        self._sell(self.member_a, 2000.0, "2025-07-10")
+        self.assertAccrued(version, 20.0)
+        self.assertAccrued(group, 0.0)
+
     # Roles
 
     def test_salespeople_of_head_and_members(self):
@@ -450,9 +500,11 @@ class TestRebateBuyingGroupRpc(RebateCommon, HttpCase, RebateHttpMixin):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.member_a = cls.env["res.partner"].create(
-            {"name": "Member A", "is_company": True}
+        cls.member_a, cls.member_b = (
+            cls.env["res.partner"].create({"name": f"Member {x}", "is_company": True})
+            for x in "AB"
         )
+        cls.rebate_product.taxes_id = False
 
     def test_rpc_creates_and_refuses(self):
         """A manager builds a group over XML-RPC; a head member is refused
@@ -494,3 +546,68 @@ class TestRebateBuyingGroupRpc(RebateCommon, HttpCase, RebateHttpMixin):
             [member_id],
         )
         self.assertEqual(group.member_ids.ids, [member_id])
+
+    def test_portal_pages_of_head_and_member(self):
+        """The head's portal user reads every member's share on the group's
+        page; a member's reads the group's tiers and its own share, and
+        finds its own credit note there."""
+        group = self.env["rebate.agreement"].create(
+            {
+                "name": "Cooperative",
+                "partner_id": self.customer.id,
+                "date_start": "2025-01-01",
+                "date_end": "2025-12-31",
+                "period": "quarter",
+                "basis": "amount",
+                "tier_mode": "retroactive",
+                "group_payout": "members",
+                "journal_id": self.sale_journal.id,
+                "rebate_product_id": self.rebate_product.id,
+                "tier_ids": [
+                    Command.create({"threshold": 50000.0, "rate": 2.0}),
+                    Command.create({"threshold": 100000.0, "rate": 3.0}),
+                ],
+                "member_ids": [
+                    Command.create({"partner_id": self.member_a.id}),
+                    Command.create({"partner_id": self.member_b.id}),
+                ],
+            }
+        )
+        group.action_activate()
+        self._create_invoice(
+            [(self.product_x, 1, 70000.0)], partner=self.member_a, date="2025-02-10"
+        )
+        self._create_invoice(
+            [(self.product_x, 1, 30000.0)], partner=self.member_b, date="2025-02-10"
+        )
+        q1 = self.env["rebate.settlement"].close_periods("2025-03-31", agreements=group)
+        q1.action_approve()
+        q1.action_create_credit_note()
+        self._create_portal_user("grp_head_web", self.customer)
+        self._create_portal_user("grp_b_web", self.member_b)
+        url = f"/my/rebates/{group.id}"
+        self.authenticate("grp_head_web", "grp_head_web-pass")
+        head_page = self.url_open(url, allow_redirects=False)
+        self.assertEqual(head_page.status_code, 200)
+        self.assertIn(
+            "Share of Member A (70.00 % of the group&#39;s base)", head_page.text
+        )
+        self.assertIn(
+            "Share of Member B (30.00 % of the group&#39;s base)", head_page.text
+        )
+        self.authenticate("grp_b_web", "grp_b_web-pass")
+        self.assertEqual(self.url_open("/my/rebates").status_code, 200)
+        self.assertIn("Cooperative", self.url_open("/my/rebates").text)
+        member_page = self.url_open(url, allow_redirects=False)
+        self.assertEqual(member_page.status_code, 200)
+        self.assertIn(
+            "Share of Member B (30.00 % of the group&#39;s base)", member_page.text
+        )
+        self.assertNotIn("Member A", member_page.text)
+        b_document = q1.share_ids.filtered(
+            lambda s: s.partner_id == self.member_b
+        ).document_id
+        self.assertIn(f"/my/invoices/{b_document.id}", member_page.text)
+        self.assertEqual(
+            self.url_open(f"/my/invoices/{b_document.id}").status_code, 200
+        )

@@ -31,10 +31,14 @@ class SaleOrder(models.Model):
         return fields.Date.to_date(self.date_order) or fields.Date.context_today(self)
 
     def _get_customer_agreements_domain(self):
-        """The agreements of the order's customer in its company."""
+        """The agreements of the order's customer in its company: its own,
+        and those of the buying groups it is a member of."""
         self.ensure_one()
+        customer = self.partner_id.commercial_partner_id.id
         return [
-            ("commercial_partner_id", "=", self.partner_id.commercial_partner_id.id),
+            "|",
+            ("commercial_partner_id", "=", customer),
+            ("member_ids.partner_id", "=", customer),
             ("company_id", "=", self.company_id.id),
         ]
 
