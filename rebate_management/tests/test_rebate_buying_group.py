@@ -353,6 +353,23 @@ class TestRebateBuyingGroup(RebateCommon):
         self.assertEqual(q1.base_total, 70000.0)
         self.assertNotIn(self.member_b, q1.share_ids.partner_id)
 
+    def test_activating_an_exclusive_group_rebuilds_a_members_own(self):
+        """B's own agreement (flat 5 %) accrued on B's invoice; activating an
+        exclusive group takes B's lines from it: rebuilt to 0, and said."""
+        own = self._create_agreement(
+            [(0.0, 5.0)], name="B's own", partner_id=self.member_b.id
+        )
+        self._sell_example()
+        self.assertAccrued(own, 1500.0)
+        group = self._create_group(activate=False, exclusive=True)
+        group.action_activate()
+        self.assertAccrued(own, 0.0)
+        self.assertAccrued(group, 3000.0)
+        self.assertIn(
+            "Accruals and draft settlements recomputed",
+            own.message_ids[0].body,
+        )
+
     # Bad input
 
     def test_refused_members(self):
@@ -583,8 +600,14 @@ class TestRebateBuyingGroupRpc(RebateCommon, HttpCase, RebateHttpMixin):
         q1 = self.env["rebate.settlement"].close_periods("2025-03-31", agreements=group)
         q1.action_approve()
         q1.action_create_credit_note()
-        self._create_portal_user("grp_head_web", self.customer)
-        self._create_portal_user("grp_b_web", self.member_b)
+        # portal users are contacts of the head and of the member
+        Partner = self.env["res.partner"]
+        for login, company in (
+            ("grp_head_web", self.customer),
+            ("grp_b_web", self.member_b),
+        ):
+            contact = Partner.create({"name": login, "parent_id": company.id})
+            self._create_portal_user(login, contact)
         url = f"/my/rebates/{group.id}"
         self.authenticate("grp_head_web", "grp_head_web-pass")
         head_page = self.url_open(url, allow_redirects=False)
