@@ -113,6 +113,10 @@ class RebatePortal(CustomerPortal):
                 for settlement in settlements
             },
             "settlement_notes": agreement._get_portal_settlement_notes(settlements),
+            "statements": {
+                settlement.id: settlement._is_statement_readable()
+                for settlement in settlements
+            },
             "penalty_clause": agreement._get_portal_penalty_clause(),
             "scope": self._get_rebate_scope(agreement),
             "page_name": "rebate",

@@ -157,4 +157,17 @@ class RebateAgreementGroup(models.Model):
                     **values,
                 )
             lines.append((label, self._format_amount(env, share.amount)))
+        reader = env.user.partner_id.commercial_partner_id
+        if (
+            env.user.share
+            and self.sudo().is_buying_group
+            and reader != self.sudo().commercial_partner_id
+            and reader not in shares.partner_id
+        ):
+            lines.append(
+                (
+                    env._("Your share: none, nothing of yours counted in the period"),
+                    self._format_amount(env, 0.0),
+                )
+            )
         return lines

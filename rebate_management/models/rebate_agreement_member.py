@@ -3,6 +3,7 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import format_date
 
 
 class RebateAgreementMember(models.Model):
@@ -103,12 +104,13 @@ class RebateAgreementMember(models.Model):
         first, last = self._get_span()
         return first <= day <= last
 
-    # A member is a term of its agreement (as a tier is)
+    # A member is a term of its agreement (as a tier is), said in its chatter
 
     @api.model_create_multi
     def create(self, vals_list):
         members = super().create(vals_list)
         members.agreement_id._check_terms_editable()
+        members._log_members(self.env._("Member added"))
         return members
 
     def write(self, vals):
@@ -116,8 +118,37 @@ class RebateAgreementMember(models.Model):
         self.agreement_id._check_terms_editable()
         if vals.get("agreement_id"):
             self.agreement_id.browse(vals["agreement_id"])._check_terms_editable()
-        return super().write(vals)
+        res = super().write(vals)
+        self._log_members(self.env._("Member changed"))
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked(self):
         self.agreement_id._check_terms_editable()
+
+    def unlink(self):
+        self._log_members(self.env._("Member removed"))
+        return super().unlink()
+
+    def _log_members(self, what):
+        """Note ``what`` happened to these members in their agreements'
+        chatter, with each membership as it reads."""
+        for member in self:
+            member.agreement_id._message_log(
+                body=self.env._(
+                    "%(what)s: %(member)s", what=what, member=member._describe()
+                )
+            )
+
+    def _describe(self):
+        """The membership as a reader says it: the customer and its dates."""
+        self.ensure_one()
+        name = self.partner_id.display_name
+        if not (self.date_from or self.date_to):
+            return name
+        return self.env._(
+            "%(member)s, %(date_from)s - %(date_to)s",
+            member=name,
+            date_from=format_date(self.env, self.date_from) if self.date_from else "…",
+            date_to=format_date(self.env, self.date_to) if self.date_to else "…",
+        )

@@ -38,21 +38,6 @@ _LINES_FROM = """
        %(product_filter)s
        %(precedence)s
 """
-# The customers of each agreement and the dates their lines count: its
-# customer (commercial entity), whatever the date (the windows of the
-# queries bound the dates: the agreement's own, or the year before for the
-# effect) and, for a buying group, its members over their membership
-# (rebate.agreement.member). A UNION ALL the planner flattens: from a line it
-# looks the agreements up by customer on both tables' indexes, from an
-# agreement its customers by id.
-_CUSTOMERS = """(
-    SELECT id AS agreement_id, commercial_partner_id AS partner_id,
-           '-infinity'::date AS date_from, 'infinity'::date AS date_to
-      FROM rebate_agreement
-    UNION ALL
-    SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),
-           COALESCE(date_to, 'infinity'::date)
-      FROM rebate_agreement_member)"""
 # The products, their unit and the agreement's product scope (its products,
 # and its categories with their subcategories), two equivalent ways.
 #
@@ -266,15 +251,6 @@ class RebateLineQuery(models.AbstractModel):
             if precedence
             else SQL(""),
         )
-
-    @api.model
-    def _get_customers_relation(self):
-        """SQL: the relation (agreement_id, partner_id, date_from, date_to) of
-        the customers whose lines count for each agreement, and when: its
-        customer over its dates, and a buying group's members over their
-        membership. The one definition of "the agreement's customer" that
-        the line queries and the precedence rule join."""
-        return SQL(_CUSTOMERS)
 
     @api.model
     def _get_product_scope_condition(self, per_line=False, alias="ag"):

@@ -4,16 +4,45 @@
 from collections import defaultdict
 
 from odoo import api, models
+from odoo.tools import SQL
 
 from ..rebate_maths import round_base
 
+# The customers of each agreement and the dates their lines count: its
+# customer (commercial entity), whatever the date (the windows of the
+# queries bound the dates: the agreement's own, or the year before for the
+# effect) and, for a buying group, its members over their membership
+# (rebate.agreement.member). A UNION ALL the planner flattens: from a line it
+# looks the agreements up by customer on both tables' indexes, from an
+# agreement its customers by id.
+_CUSTOMERS = """(
+    SELECT id AS agreement_id, commercial_partner_id AS partner_id,
+           '-infinity'::date AS date_from, 'infinity'::date AS date_to
+      FROM rebate_agreement
+    UNION ALL
+    SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),
+           COALESCE(date_to, 'infinity'::date)
+      FROM rebate_agreement_member)"""
+
 
 class RebateLineQuery(models.AbstractModel):
-    """Buying groups: the base of each customer of a group agreement, for
-    splitting the group's rebate (rebate.settlement.share). The same counted
-    lines as the group's own base, through the same query, per customer."""
+    """The customers of an agreement, a buying group's members included,
+    as every line query joins them (_get_customers_relation); and the base
+    of each customer of a group, for splitting the group's rebate
+    (rebate.settlement.share): the same counted lines as the group's own
+    base, through the same query, per customer."""
 
     _inherit = "rebate.line.query"
+
+    @api.model
+    def _get_customers_relation(self):
+        """SQL: the relation (agreement_id, partner_id, date_from, date_to) of
+        the customers whose lines count for each agreement, and when: its
+        customer (the queries' windows bound the dates), and a buying
+        group's members over their membership. The one definition of "the
+        agreement's customer" that the line queries and the precedence rule
+        join."""
+        return SQL(_CUSTOMERS)
 
     @api.model
     def _get_customer_bases(self, periods, terms, date=None):

@@ -4,6 +4,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
+from odoo.exceptions import AccessError
 
 from ..rebate_maths import split_amount
 
@@ -42,6 +43,37 @@ class RebateSettlementGroup(models.Model):
             settlement.share_forfeited = settlement.currency_id.round(
                 sum(settlement.share_ids.mapped("amount_forfeited"))
             )
+
+    # The group's statement lists every member's invoices: the head's portal
+    # users read it, a member's read their own share on the portal page only
+
+    def _is_statement_readable(self):
+        """Whether the user may read this settlement's statement: internal
+        users who read the settlement, and portal users of its customer
+        (the head of a buying group), not of a member."""
+        self.ensure_one()
+        if not self.env.user.share:
+            return True
+        head = self.sudo().agreement_id.commercial_partner_id
+        return head == self.env.user.partner_id.commercial_partner_id
+
+    def _get_statement_xlsx(self):
+        if not all(settlement._is_statement_readable() for settlement in self):
+            raise AccessError(
+                self.env._(
+                    "The statement of a buying group lists every member's "
+                    "invoices: its head reads it, a member its own share."
+                )
+            )
+        return super()._get_statement_xlsx()
+
+    def _get_statement_template(self):
+        if self.sudo()._is_split_among_members():
+            return self.env.ref(
+                "rebate_management.mail_template_settlement_statement_group",
+                raise_if_not_found=False,
+            )
+        return super()._get_statement_template()
 
     def _link_created(self, created, adjustments, alerts):
         super()._link_created(created, adjustments, alerts)

@@ -85,7 +85,7 @@ class RebateStatementXlsx(models.AbstractModel):
             self._write_summary_sheet(sheet, settlements, fmt)
         for settlement in settlements:
             name = make_sheet_name(
-                settlement.partner_id.display_name, taken, tail=settlement.name
+                settlement.sudo().partner_id.display_name, taken, tail=settlement.name
             )
             sheet = _Sheet(workbook.add_worksheet(name))
             self._write_settlement_sheet(sheet, settlement, fmt)
@@ -134,7 +134,7 @@ class RebateStatementXlsx(models.AbstractModel):
         _ = self.env._
         agreement = settlement.agreement_id
         return [
-            (_("Customer"), settlement.partner_id.display_name, "text"),
+            (_("Customer"), settlement.sudo().partner_id.display_name, "text"),
             (_("Agreement"), self._get_agreement_label(agreement), "text"),
             (_("Period start"), settlement.date_from, "date"),
             (_("Period end"), settlement.date_to, "date"),
@@ -441,7 +441,7 @@ class RebateStatementXlsx(models.AbstractModel):
         return {
             "currency": settlement.currency_id,
             "name": settlement.name,
-            "customer": settlement.partner_id.display_name,
+            "customer": settlement.sudo().partner_id.display_name,
             "agreement": self._get_agreement_label(agreement),
             "date_from": settlement.date_from,
             "date_to": settlement.date_to,

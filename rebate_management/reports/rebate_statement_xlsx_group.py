@@ -48,7 +48,7 @@ class RebateStatementXlsx(models.AbstractModel):
         member's portal user, its own)."""
         return [
             {
-                "customer": share.partner_id.display_name,
+                "customer": share.partner_id.sudo().display_name,
                 "base": share.base,
                 "base_percent": share.base_percent,
                 "amount_period": share.amount_period,

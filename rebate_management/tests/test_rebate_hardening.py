@@ -720,6 +720,20 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertAlmostEqual(interim.accrued_amount, 218.0, places=2)
         agreements |= interim
+        # the buying group: the head's and Harbor's purchases pooled, split
+        group = env.ref("rebate_management.demo_agreement_group")
+        [q_prev] = group.settlement_ids
+        self.assertEqual(q_prev.state, "draft")
+        self.assertEqual(
+            q_prev.share_ids.partner_id,
+            env.ref("rebate_management.demo_partner_harbor")
+            | env.ref("rebate_management.demo_partner_valley"),
+        )
+        self.assertAlmostEqual(
+            sum(q_prev.share_ids.mapped("amount")), q_prev.rebate_total
+        )
+        self.assertAlmostEqual(sum(q_prev.share_ids.mapped("base")), q_prev.base_total)
+        agreements |= group
         # the scheduled close has nothing to add until the current quarter ends
         today = fields.Date.context_today(env.user)
         self.assertFalse(

@@ -9,6 +9,10 @@ from odoo.tools.misc import file_path
 # portal users; their domains are read from the data file itself.
 RULES = (
     "rebate_agreement_rule_salesperson_read",
+    "rebate_agreement_tier_rule_salesperson_read",
+    "rebate_accrual_rule_salesperson",
+    "rebate_settlement_alert_rule_salesperson",
+    "rebate_analysis_rule_salesperson",
     "rebate_settlement_rule_salesperson",
     "rebate_agreement_rule_portal",
     "rebate_agreement_tier_rule_portal",
