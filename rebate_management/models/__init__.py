@@ -33,10 +33,10 @@ from . import rebate_settlement_reward
 from . import rebate_settlement_risk
 from . import rebate_settlement_alert
 from . import rebate_settlement_payout
+from . import rebate_settlement_statement
 from . import rebate_settlement_share
 from . import rebate_settlement_group
 from . import rebate_settlement_group_payout
-from . import rebate_settlement_statement
 from . import account_move
 from . import res_partner
 from . import res_company
