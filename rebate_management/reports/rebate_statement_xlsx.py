@@ -373,19 +373,34 @@ class RebateStatementXlsx(models.AbstractModel):
             "Late documents: posted after the settlement of their period was "
             "approved, counted here"
         )
-        sheet.text(row, 0, heading, fmt(bold=True), measure=False)
         columns = self._get_late_columns(settlement)
-        sheet.header(row + 1, columns, fmt)
+        row = self._write_section_table(
+            sheet,
+            settlement,
+            fmt,
+            row,
+            heading,
+            columns,
+            settlement._get_late_statement_lines(),
+        )
         currency = settlement.currency_id
-        rows = settlement._get_late_statement_lines()
-        for index, values in enumerate(rows, start=row + 2):
-            sheet.table_row(index, columns, dict(values, currency=currency), fmt)
-        row += 2 + len(rows)
         last = len(columns) - 1
         sheet.text(row, last - 1, self.env._("Adjustment"), fmt(**TOTAL_STYLE))
         total_fmt = fmt.money(currency, **TOTAL_STYLE)
         sheet.number(row, last, settlement.adjustment_total, total_fmt)
         return row + 1
+
+    @api.model
+    def _write_section_table(self, sheet, settlement, fmt, row, heading, columns, rows):
+        """A section of a settlement's sheet: its ``heading`` in bold, then a
+        table of ``rows`` (dicts) under the header of ``columns``, amounts in
+        the settlement's currency; the row after it."""
+        sheet.text(row, 0, heading, fmt(bold=True), measure=False)
+        sheet.header(row + 1, columns, fmt)
+        currency = settlement.currency_id
+        for index, values in enumerate(rows, start=row + 2):
+            sheet.table_row(index, columns, {"currency": currency, **values}, fmt)
+        return row + 2 + len(rows)
 
     # Document
 

@@ -71,11 +71,12 @@ class RebateStatementXlsx(models.AbstractModel):
             if settlement.group_payout == "members"
             else _("Each customer's share of the group's base (paid to the head)")
         )
-        sheet.text(row, 0, heading, fmt(bold=True), measure=False)
-        columns = self._get_share_columns(settlement)
-        sheet.header(row + 1, columns, fmt)
-        rows = self._prepare_share_rows(settlement)
-        currency = settlement.currency_id
-        for index, values in enumerate(rows, start=row + 2):
-            sheet.table_row(index, columns, {"currency": currency, **values}, fmt)
-        return row + 2 + len(rows)
+        return self._write_section_table(
+            sheet,
+            settlement,
+            fmt,
+            row,
+            heading,
+            self._get_share_columns(settlement),
+            self._prepare_share_rows(settlement),
+        )

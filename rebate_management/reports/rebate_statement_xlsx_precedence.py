@@ -39,11 +39,12 @@ class RebateStatementXlsx(models.AbstractModel):
             "Lines counted by another agreement (exclusive, or first in its "
             "stacking group), not here"
         )
-        sheet.text(row, 0, heading, fmt(bold=True), measure=False)
-        columns = self._get_taken_columns(settlement)
-        sheet.header(row + 1, columns, fmt)
-        currency = settlement.currency_id
-        rows = settlement._get_taken_statement_lines()
-        for index, values in enumerate(rows, start=row + 2):
-            sheet.table_row(index, columns, {"currency": currency, **values}, fmt)
-        return row + 2 + len(rows)
+        return self._write_section_table(
+            sheet,
+            settlement,
+            fmt,
+            row,
+            heading,
+            self._get_taken_columns(settlement),
+            settlement._get_taken_statement_lines(),
+        )
