@@ -93,6 +93,13 @@ class RebateAgreementMember(models.Model):
                     )
                 )
 
+    def init(self):
+        # An empty table never analyzed is planned as a few thousand rows:
+        # the engine's line queries join it (the agreements' customers) and
+        # would change their plans for nothing. Analyzed, it is planned as
+        # what it holds; autovacuum keeps that up once groups are made.
+        self.env.cr.execute("ANALYZE rebate_agreement_member")
+
     def _get_span(self):
         """(first day, last day) of the membership, open ends made dates."""
         self.ensure_one()

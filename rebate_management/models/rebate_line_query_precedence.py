@@ -121,27 +121,45 @@ class RebateLineQuery(models.AbstractModel):
         lines from (a customer in common over meeting dates, the same
         company, outranking it), whatever the products: for them only is
         each line checked."""
-        customers = self._get_customers_relation()
+        # Three ways to share a customer, so that the first (most agreements:
+        # the same customer) keeps the plan of a plain self-join: the same
+        # customer; a member of ``ag`` that is a customer of ``ov``; the
+        # customer of ``ag`` a member of ``ov``.
+        meets = SQL(
+            """
+                ov.company_id = ag.company_id
+            AND ov.state IN %s
+            AND ov.date_start <= ag.date_end
+            AND ov.date_end >= ag.date_start
+            AND %s
+            """,
+            self._get_precedence_states(),
+            self._get_outranks_condition("ov", "ag"),
+        )
         return SQL(
             """
             (SELECT ag.id FROM rebate_agreement ag
-               JOIN %s ac ON ac.agreement_id = ag.id
-               JOIN %s oc
-                 ON oc.partner_id = ac.partner_id
-                AND oc.date_from <= ac.date_to
-                AND oc.date_to >= ac.date_from
                JOIN rebate_agreement ov
-                 ON ov.id = oc.agreement_id
-                AND ov.company_id = ag.company_id
-                AND ov.state IN %s
-                AND ov.date_start <= ag.date_end
-                AND ov.date_end >= ag.date_start
-              WHERE %s)
+                 ON ov.commercial_partner_id = ag.commercial_partner_id
+              WHERE %(meets)s
+             UNION ALL
+             SELECT ag.id FROM rebate_agreement_member agm
+               JOIN rebate_agreement ag ON ag.id = agm.agreement_id
+               JOIN %(customers)s oc
+                 ON oc.partner_id = agm.partner_id
+                AND oc.date_from <= COALESCE(agm.date_to, 'infinity'::date)
+                AND oc.date_to >= COALESCE(agm.date_from, '-infinity'::date)
+               JOIN rebate_agreement ov ON ov.id = oc.agreement_id
+              WHERE %(meets)s
+             UNION ALL
+             SELECT ag.id FROM rebate_agreement ag
+               JOIN rebate_agreement_member ovm
+                 ON ovm.partner_id = ag.commercial_partner_id
+               JOIN rebate_agreement ov ON ov.id = ovm.agreement_id
+              WHERE %(meets)s)
             """,
-            customers,
-            customers,
-            self._get_precedence_states(),
-            self._get_outranks_condition("ov", "ag"),
+            meets=meets,
+            customers=self._get_customers_relation(),
         )
 
     @api.model

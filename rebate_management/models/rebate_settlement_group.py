@@ -5,6 +5,7 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import SQL
 
 from ..rebate_maths import split_amount
 
@@ -88,10 +89,11 @@ class RebateSettlementGroup(models.Model):
 
     def _rebuild_shares(self):
         """Write the shares of these settlements of buying groups afresh,
-        in a few queries for all of them."""
-        grouped = self.filtered(
-            lambda s: s.agreement_id.is_buying_group and s.state != "cancelled"
-        ).sorted(lambda s: (s.agreement_id.id, s.date_from, s.id))
+        in a few queries for all of them (one when none is a group's: a
+        close settles thousands)."""
+        grouped = self._get_group_settlements().sorted(
+            lambda s: (s.agreement_id.id, s.date_from, s.id)
+        )
         if not grouped:
             return
         grouped.share_ids.sudo().unlink()
@@ -109,6 +111,26 @@ class RebateSettlementGroup(models.Model):
                 allocated,
             )
         self.env["rebate.settlement.share"].sudo().create(vals_list)
+
+    def _get_group_settlements(self):
+        """Those of these settlements that settle a buying group, not
+        cancelled: one query, whatever their number."""
+        if not self:
+            return self
+        self.flush_model(["agreement_id", "state"])
+        self.env["rebate.agreement"].flush_model(["is_buying_group"])
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT s.id FROM rebate_settlement s
+                  JOIN rebate_agreement ag ON ag.id = s.agreement_id
+                 WHERE s.id = ANY(%s) AND ag.is_buying_group
+                   AND s.state != 'cancelled'
+                """,
+                self.ids,
+            )
+        )
+        return self.browse(row[0] for row in rows)
 
     def _get_share_windows(self, terms):
         """{settlement: [(agreement id, date from, date to)]}: the periods
