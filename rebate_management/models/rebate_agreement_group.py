@@ -33,7 +33,6 @@ class RebateAgreementGroup(models.Model):
             ("head", "To the head"),
             ("members", "Split among the members"),
         ],
-        string="Group Payout",
         required=True,
         default="head",
         tracking=True,

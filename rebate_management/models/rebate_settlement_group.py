@@ -77,8 +77,9 @@ class RebateSettlementGroup(models.Model):
         return super()._get_statement_template()
 
     def _link_created(self, created, adjustments, alerts):
-        super()._link_created(created, adjustments, alerts)
+        res = super()._link_created(created, adjustments, alerts)
         self._rebuild_shares()
+        return res
 
     def _recompute_totals(self):
         res = super()._recompute_totals()

@@ -20,9 +20,9 @@ class RebateSettlementGroupPayout(models.Model):
 
     def _create_documents(self):
         split = self.filtered(lambda s: s._is_split_among_members())
-        super(RebateSettlementGroupPayout, self - split)._create_documents()
         if split:
             split._create_share_documents()
+        return super(RebateSettlementGroupPayout, self - split)._create_documents()
 
     def _create_share_documents(self):
         """Create and post the documents of these settlements' shares, in one
