@@ -26,12 +26,11 @@ _COUNTED_LINES = """
 _LINES_FROM = """
       FROM rebate_agreement ag
            %(window_join)s
-      JOIN %(customers)s cu ON cu.agreement_id = ag.id
+           %(customer_join)s
       JOIN account_move am
-        ON am.commercial_partner_id = cu.partner_id
+        ON %(customer_match)s
        AND am.company_id = ag.company_id
        AND am.invoice_date BETWEEN %(window_from)s AND %(window_to)s
-       AND am.invoice_date BETWEEN cu.date_from AND cu.date_to
       JOIN account_move_line aml ON aml.move_id = am.id
            %(product_joins)s
      WHERE %(counted)s
@@ -237,17 +236,26 @@ class RebateLineQuery(models.AbstractModel):
         ``precedence``, the lines the agreement matches, those another
         agreement takes included (to say which). ``agreement_ids``: the
         agreements the query reads, when known (a close, a rebuild: see
-        _get_precedence_condition)."""
+        _get_precedence_condition and _get_customer_join)."""
+        traits = None
+        if agreement_ids is not None:
+            traits = self._read_agreement_traits(agreement_ids)
+        customer_join, customer_match = self._get_customer_join(
+            None if traits is None else traits["groups"]
+        )
         return SQL(
             _LINES_FROM,
             counted=self._get_counted_condition(),
-            customers=self._get_customers_relation(),
+            customer_join=customer_join,
+            customer_match=customer_match,
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
             product_joins=SQL("" if per_line else _PRODUCT_JOINS),
             product_filter=self._get_product_scope_condition(per_line),
-            precedence=self._get_precedence_condition(agreement_ids)
+            precedence=self._get_precedence_condition(
+                agreement_ids, None if traits is None else traits["yielding"]
+            )
             if precedence
             else SQL(""),
         )

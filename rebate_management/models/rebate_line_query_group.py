@@ -45,6 +45,49 @@ class RebateLineQuery(models.AbstractModel):
         return SQL(_CUSTOMERS)
 
     @api.model
+    def _read_agreement_traits(self, agreement_ids):
+        """{"yielding": those of ``agreement_ids`` another agreement may take
+        lines from, "groups": those that are buying groups}: what shapes a
+        query over these agreements, in one query on the agreements alone."""
+        self.env["rebate.agreement"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT ag.id, ag.id IN %s, ag.is_buying_group IS TRUE
+                  FROM rebate_agreement ag
+                 WHERE ag.id = ANY(%s)
+                   AND (ag.is_buying_group OR ag.id IN %s)
+                """,
+                self._get_yielding_agreements(),
+                sorted(agreement_ids),
+                self._get_yielding_agreements(),
+            )
+        )
+        return {
+            "yielding": [ag_id for ag_id, yields, _group in rows if yields],
+            "groups": [ag_id for ag_id, _yields, group in rows if group],
+        }
+
+    @api.model
+    def _get_customer_join(self, group_ids=None):
+        """(join, condition on ``am``) matching a line to its agreement's
+        customers (_get_customers_relation). When the query's agreements
+        are known and none is a buying group (``group_ids`` empty), their
+        customer alone, by a plain join: the plan of a query without
+        groups stays what it was."""
+        if group_ids is not None and not group_ids:
+            return SQL(""), SQL("am.commercial_partner_id = ag.commercial_partner_id")
+        return (
+            SQL(
+                "JOIN %s cu ON cu.agreement_id = ag.id", self._get_customers_relation()
+            ),
+            SQL(
+                "am.commercial_partner_id = cu.partner_id"
+                " AND am.invoice_date BETWEEN cu.date_from AND cu.date_to"
+            ),
+        )
+
+    @api.model
     def _get_customer_bases(self, periods, terms, date=None):
         """{(agreement id, period start): {customer id: base}} of
         ``periods`` ((agreement id, date from, date to)): each customer's

@@ -73,18 +73,21 @@ class RebateLineQuery(models.AbstractModel):
         )
 
     @api.model
-    def _get_precedence_condition(self, agreement_ids=None):
+    def _get_precedence_condition(self, agreement_ids=None, yielding_ids=None):
         """SQL, on a line (``aml``, ``am``) counted for an agreement (``ag``):
         no other agreement matching the line takes it. Evaluated only for
         the agreements another one may outrank at all: given the query's
         ``agreement_ids`` (a close, a rebuild), those are looked up first
-        and the condition left out when there are none, so that the planner
-        keeps the plan of a query without it; otherwise (the lines of a few
-        invoices) they are a subquery computed once per query."""
+        (or given, ``yielding_ids``) and the condition left out when there
+        are none, so that the planner keeps the plan of a query without it;
+        otherwise (the lines of a few invoices) they are a subquery computed
+        once per query."""
         if agreement_ids is None:
             yielding = SQL("ag.id NOT IN %s", self._get_yielding_agreements())
         else:
-            ids = self._get_yielding_ids(agreement_ids)
+            ids = yielding_ids
+            if ids is None:
+                ids = self._get_yielding_ids(agreement_ids)
             if not ids:
                 return SQL("")
             yielding = SQL("ag.id <> ALL(%s)", ids)
