@@ -3,7 +3,7 @@
     "name": "Customer Rebates",
     "summary": "Customer rebate agreements: accrual at posting, period close "
     "to credit notes",
-    "version": "18.0.1.7.0",
+    "version": "18.0.1.8.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/OCA/account-invoicing",
     "author": "rebate_management developers, Odoo Community Association (OCA)",
@@ -27,6 +27,7 @@
         "views/rebate_analysis_views.xml",
         "views/rebate_grade_views.xml",
         "views/rebate_stacking_group_views.xml",
+        "views/rebate_vendor_views.xml",
         "views/rebate_portal_templates.xml",
         "wizards/rebate_agreement_amend_wizard_views.xml",
         "wizards/rebate_agreement_generate_views.xml",

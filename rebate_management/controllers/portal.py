@@ -32,6 +32,7 @@ class RebatePortal(CustomerPortal):
         drafts, cancelled agreements or templates."""
         partner = request.env.user.partner_id.commercial_partner_id
         return [
+            ("rebate_type", "=", "customer"),
             "|",
             ("commercial_partner_id", "=", partner.id),
             ("member_ids.partner_id", "=", partner.id),

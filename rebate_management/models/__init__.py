@@ -15,12 +15,14 @@ from . import rebate_agreement_nudge
 from . import rebate_agreement_precedence
 from . import rebate_agreement_member
 from . import rebate_agreement_group
+from . import rebate_agreement_vendor
 from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment
 from . import rebate_line_query_refund
 from . import rebate_line_query_precedence
 from . import rebate_line_query_group
+from . import rebate_line_query_direction
 from . import rebate_counted_line
 from . import rebate_accrual
 from . import rebate_accrual_precedence
@@ -37,6 +39,7 @@ from . import rebate_settlement_statement
 from . import rebate_settlement_share
 from . import rebate_settlement_group
 from . import rebate_settlement_group_payout
+from . import rebate_settlement_vendor
 from . import account_move
 from . import res_partner
 from . import res_company

@@ -30,13 +30,13 @@ class RebateAgreement(models.Model):
     _check_company_auto = True
 
     @api.model
-    def _get_default_journal(self, company):
-        """The first sales journal of ``company``. Looked up as superuser:
-        salespeople and sales managers create agreements without reading
-        journals."""
+    def _get_default_journal(self, company, journal_type="sale"):
+        """The first journal of ``company`` of ``journal_type`` (sales by
+        default). Looked up as superuser: salespeople and sales managers
+        create agreements without reading journals."""
         Journal = self.env["account.journal"].sudo()
         return Journal.search(
-            [*Journal._check_company_domain(company), ("type", "=", "sale")],
+            [*Journal._check_company_domain(company), ("type", "=", journal_type)],
             limit=1,
         )
 
@@ -162,7 +162,7 @@ class RebateAgreement(models.Model):
         store=True,
         readonly=False,
         precompute=True,
-        domain="[('type', '=', 'sale')]",
+        domain="[('type', '=', 'purchase' if rebate_type == 'vendor' else 'sale')]",
         check_company=True,
         tracking=True,
         help="Sales journal of the rebate credit notes; the company's first "
@@ -295,9 +295,14 @@ class RebateAgreement(models.Model):
         for agreement in self:
             company = agreement.company_id
             journal = agreement.journal_id.sudo()
-            if not company or (journal and journal.company_id in company.parent_ids):
+            journal_type = agreement._get_document_journal_type()
+            if not company or (
+                journal
+                and journal.company_id in company.parent_ids
+                and journal.type == journal_type
+            ):
                 continue
-            agreement.journal_id = self._get_default_journal(company)
+            agreement.journal_id = self._get_default_journal(company, journal_type)
 
     @api.depends("product_ids", "product_categ_ids")
     def _compute_has_product_scope(self):
@@ -388,8 +393,8 @@ class RebateAgreement(models.Model):
     def _check_journal(self):
         """The documents' journal carries them: a sales journal for a
         customer's credit notes and claw-back invoices."""
-        journal_type = self._get_document_journal_type()
         for agreement in self:
+            journal_type = agreement._get_document_journal_type()
             journal = agreement.sudo().journal_id
             if journal and journal.type != journal_type:
                 raise ValidationError(
@@ -404,9 +409,9 @@ class RebateAgreement(models.Model):
                     )
                 )
 
-    @api.model
     def _get_document_journal_type(self):
-        """The type of journal the settlements' documents are issued in."""
+        """The type of journal the agreement's documents are issued in: a
+        sales journal for a customer's credit notes and claw-back invoices."""
         return "sale"
 
     @api.constrains("payout_method", "payout_journal_id")

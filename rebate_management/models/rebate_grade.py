@@ -214,6 +214,7 @@ class RebateGrade(models.Model):
                   FROM account_move am
                   JOIN account_move_line aml ON aml.move_id = am.id
                  WHERE %(counted)s
+                   AND am.move_type IN %(customer_types)s
                    AND am.company_id = ANY(%(companies)s)
                    AND am.invoice_date > %(first)s AND am.invoice_date <= %(last)s
               GROUP BY am.company_id, am.commercial_partner_id
@@ -222,6 +223,7 @@ class RebateGrade(models.Model):
                 amount=Lines._get_line_company_amount(),
                 sales=tuple(Lines._get_invoice_move_types()),
                 counted=Lines._get_counted_condition(),
+                customer_types=Lines._get_agreement_move_types()["customer"],
                 companies=company_ids,
                 first=date - relativedelta(months=12),
                 last=date,

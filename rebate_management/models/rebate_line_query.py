@@ -34,6 +34,7 @@ _LINES_FROM = """
       JOIN account_move_line aml ON aml.move_id = am.id
            %(product_joins)s
      WHERE %(counted)s
+       AND %(direction)s
        %(product_filter)s
        %(precedence)s
 """
@@ -103,13 +104,14 @@ _PLAIN_BASES = """
       WITH sales AS (
           SELECT am.commercial_partner_id AS partner_id,
                  am.company_id, am.invoice_date, am.currency_id,
+                 am.move_type IN %(customer_types)s AS of_customer,
                  SUM(%(amount)s) AS amount
             FROM account_move am
             JOIN account_move_line aml ON aml.move_id = am.id
            WHERE %(counted)s
              AND am.commercial_partner_id = ANY(%(partners)s)
              AND am.invoice_date BETWEEN %(first)s AND %(last)s
-        GROUP BY 1, 2, 3, 4
+        GROUP BY 1, 2, 3, 4, 5
       )
       SELECT ag.id, p.date_from, s.currency_id,
              CASE WHEN s.currency_id != ag.currency_id
@@ -121,6 +123,7 @@ _PLAIN_BASES = """
         JOIN sales s
           ON s.partner_id = ag.commercial_partner_id
          AND s.company_id = ag.company_id
+         AND s.of_customer = (ag.rebate_type = 'customer')
          AND s.invoice_date BETWEEN p.date_from AND p.date_to
     GROUP BY 1, 2, 3, 4, 7
 """
@@ -165,14 +168,15 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _get_invoice_move_types(self):
         """The move types that add to a base (and are purchases, for the
-        invoice counts and the payment conditions)."""
-        return ("out_invoice",)
+        invoice counts and the payment conditions): customer invoices and
+        vendor bills (which an agreement reads: _get_direction_condition)."""
+        return ("out_invoice", "in_invoice")
 
     @api.model
     def _get_refund_move_types(self):
         """The move types that take from a base, and count in full whatever
-        the payment condition."""
-        return ("out_refund",)
+        the payment condition: customer and vendor refunds."""
+        return ("out_refund", "in_refund")
 
     @api.model
     def _filter_counted_moves(self, moves):
@@ -248,6 +252,7 @@ class RebateLineQuery(models.AbstractModel):
             counted=self._get_counted_condition(),
             customer_join=customer_join,
             customer_match=customer_match,
+            direction=self._get_direction_condition(),
             window_join=window_join or SQL(""),
             window_from=window_from or SQL("ag.date_start"),
             window_to=window_to or SQL("ag.date_end"),
@@ -403,6 +408,7 @@ class RebateLineQuery(models.AbstractModel):
                 _PLAIN_BASES,
                 amount=self._get_line_amount(),
                 counted=self._get_counted_condition(),
+                customer_types=self._get_agreement_move_types()["customer"],
                 partners=list(set(plain.values())),
                 first=min(period[1] for period in periods),
                 last=max(period[2] for period in periods),

@@ -37,6 +37,7 @@ _IN_FORCE = """
     AND ov.company_id = am.company_id
     AND ov.state IN %(states)s
     AND am.invoice_date BETWEEN ov.date_start AND ov.date_end
+    AND %(direction)s
 """
 
 
@@ -70,6 +71,7 @@ class RebateLineQuery(models.AbstractModel):
             _IN_FORCE,
             customers=self._get_customers_relation(),
             states=self._get_precedence_states(),
+            direction=self._get_direction_condition("ov"),
         )
 
     @api.model
@@ -131,6 +133,7 @@ class RebateLineQuery(models.AbstractModel):
         meets = SQL(
             """
                 ov.company_id = ag.company_id
+            AND ov.rebate_type = ag.rebate_type
             AND ov.state IN %s
             AND ov.date_start <= ag.date_end
             AND ov.date_end >= ag.date_start
@@ -171,8 +174,8 @@ class RebateLineQuery(models.AbstractModel):
         product scope, by the scope condition itself (per line, on the
         products as lines ``aml``): for documents not posted yet, such as a
         quotation. ``document``: (customer, company, date) of such a
-        document, whose lines another agreement may take
-        (_get_precedence_condition, on the document as ``am``)."""
+        document (a customer invoice to be), whose lines another agreement
+        may take (_get_precedence_condition, on the document as ``am``)."""
         if not agreements or not products:
             return {}
         self.env["rebate.agreement"].flush_model()
@@ -181,7 +184,8 @@ class RebateLineQuery(models.AbstractModel):
             partner, company, date = document
             document_join = SQL(
                 " CROSS JOIN (SELECT %s::int AS commercial_partner_id,"
-                " %s::int AS company_id, %s::date AS invoice_date) am",
+                " %s::int AS company_id, %s::date AS invoice_date,"
+                " 'out_invoice'::varchar AS move_type) am",
                 partner.commercial_partner_id.id,
                 company.id,
                 date,

@@ -56,7 +56,7 @@ class RebateSettlementGroupPayout(models.Model):
         label = self._get_share_document_label(share, negative)
         vals = self._prepare_credit_note_vals()
         vals.update(
-            move_type="out_invoice" if negative else "out_refund",
+            move_type=self._get_document_move_type(negative),
             partner_id=share.partner_id.id,
             ref=label,
             invoice_line_ids=[
@@ -102,7 +102,7 @@ class RebateSettlementGroupPayout(models.Model):
         return [
             (share.document_id, share.partner_id)
             for share in self.share_ids
-            if share.document_id.move_type == "out_refund"
+            if share.document_id.move_type == self._get_document_move_type(False)
         ]
 
     def _link_payout_payment(self, document, payment):

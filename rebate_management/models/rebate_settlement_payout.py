@@ -118,7 +118,7 @@ class RebateSettlementPayout(models.Model):
         self.ensure_one()
         agreement = self.agreement_id
         return {
-            "move_type": "out_invoice" if self.is_negative else "out_refund",
+            "move_type": self._get_document_move_type(self.is_negative),
             "partner_id": agreement.partner_id.id,
             "company_id": self.company_id.id,
             "journal_id": agreement.journal_id.id,
@@ -131,6 +131,11 @@ class RebateSettlementPayout(models.Model):
                 Command.create(vals) for vals in self._prepare_document_line_vals()
             ],
         }
+
+    def _get_document_move_type(self, negative):
+        """The move type of a document paying a rebate (a claw-back when
+        ``negative``): a customer credit note, or a customer invoice."""
+        return "out_invoice" if negative else "out_refund"
 
     def _prepare_document_line_vals(self):
         """The lines of the settlement's document: the rebate (adjustments
@@ -231,13 +236,16 @@ class RebateSettlementPayout(models.Model):
         credit = self._get_document_receivable_lines(document)
         invoices = self._get_open_invoice_lines(credit, customer)
         to_reconcile = self.env["account.move.line"]
-        # in the documents' currency, the settlement's
-        remaining = -sum(credit.mapped("amount_residual_currency"))
+        # in the documents' currency, the settlement's; what the company owes
+        # positive (a customer's credit note credits its receivable, a
+        # supplier's refund debits the payable)
+        sign = self._get_document_balance_sign()
+        remaining = -sign * sum(credit.mapped("amount_residual_currency"))
         for line in invoices:
             if self.currency_id.compare_amounts(remaining, 0.0) <= 0:
                 break
             to_reconcile |= line
-            remaining -= line.amount_residual_currency
+            remaining -= sign * line.amount_residual_currency
         if to_reconcile:
             (credit | to_reconcile).reconcile()
         if not credit.reconciled:
@@ -247,7 +255,7 @@ class RebateSettlementPayout(models.Model):
                     "customer's credit, for want of open invoices.",
                     amount=formatLang(
                         self.env,
-                        -sum(credit.mapped("amount_residual_currency")),
+                        -sign * sum(credit.mapped("amount_residual_currency")),
                         currency_obj=self.currency_id,
                     ),
                 )
@@ -318,10 +326,26 @@ class RebateSettlementPayout(models.Model):
         default."""
         self.ensure_one()
         document = document or self.document_id
+        account_type = self._get_document_account_type()
         return document.line_ids.filtered(
-            lambda line: line.account_id.account_type == "asset_receivable"
+            lambda line: line.account_id.account_type == account_type
             and not line.reconciled
         )
+
+    def _get_document_account_type(self):
+        """The account type of the line of a document that offsets: the
+        customer's receivable."""
+        return "asset_receivable"
+
+    def _get_document_balance_sign(self):
+        """1 when the documents' receivable or payable lines read what the
+        customer owes as a debit (customer documents), -1 when they read what
+        the company owes the partner as a debit (supplier documents)."""
+        return 1
+
+    def _get_open_invoice_type(self):
+        """The move type of the open documents a credit note offsets."""
+        return "out_invoice"
 
     def _get_open_invoice_lines(self, credit_lines, customer=None):
         """The open receivable lines of the posted invoices of ``customer``
@@ -340,9 +364,13 @@ class RebateSettlementPayout(models.Model):
                 ("account_id", "in", credit_lines.account_id.ids),
                 ("currency_id", "=", self.currency_id.id),
                 ("parent_state", "=", "posted"),
-                ("move_id.move_type", "=", "out_invoice"),
+                ("move_id.move_type", "=", self._get_open_invoice_type()),
                 ("reconciled", "=", False),
-                ("amount_residual", ">", 0.0),
+                (
+                    "amount_residual",
+                    ">" if self._get_document_balance_sign() > 0 else "<",
+                    0.0,
+                ),
             ],
             order="date_maturity, date, id",
         )

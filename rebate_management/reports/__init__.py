@@ -2,3 +2,4 @@ from . import rebate_analysis
 from . import rebate_statement_xlsx
 from . import rebate_statement_xlsx_precedence
 from . import rebate_statement_xlsx_group
+from . import rebate_statement_xlsx_vendor

@@ -31,3 +31,4 @@ from . import test_rebate_grade_rules
 from . import test_rebate_precedence
 from . import test_rebate_buying_group
 from . import test_rebate_buying_group_roles
+from . import test_rebate_vendor

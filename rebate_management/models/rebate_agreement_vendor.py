@@ -1,0 +1,130 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class RebateAgreementVendor(models.Model):
+    """Vendor rebates (``rebate.agreement``): what a supplier owes the
+    company on its purchases, on the same terms, tiers, accruals, close and
+    approval as a customer's rebate. A vendor agreement counts its
+    supplier's posted bills and refunds (rebate.line.query's direction);
+    its documents are vendor refunds (a vendor bill for a claw-back) in a
+    purchase journal. Customer grades, templates, buying groups and the
+    customers' alerts do not apply to it."""
+
+    _inherit = "rebate.agreement"
+
+    rebate_type = fields.Selection(
+        [("customer", "Customer"), ("vendor", "Vendor")],
+        string="Rebate Type",
+        required=True,
+        default="customer",
+        tracking=True,
+        help="Customer: a rebate the company pays its customer on its "
+        "invoices. Vendor: a rebate the supplier owes the company on its "
+        "bills.",
+    )
+    vendor_basis = fields.Selection(
+        [("purchases", "Purchases")],
+        string="Vendor Basis",
+        default="purchases",
+        tracking=True,
+        help="Purchases: the supplier's posted bills and refunds, untaxed.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("rebate_type") == "vendor" and "rebate_product_id" not in vals:
+                product = self._default_vendor_rebate_product()
+                vals["rebate_product_id"] = product.id if product else False
+        return super().create(vals_list)
+
+    @api.onchange("rebate_type")
+    def _onchange_rebate_type(self):
+        """The rebate product of the documents follows the direction."""
+        customer = self._default_rebate_product()
+        vendor = self._default_vendor_rebate_product()
+        if self.rebate_type == "vendor" and self.rebate_product_id == customer:
+            self.rebate_product_id = vendor
+        elif self.rebate_type == "customer" and self.rebate_product_id == vendor:
+            self.rebate_product_id = customer
+
+    def _default_vendor_rebate_product(self):
+        return self.env.ref(
+            "rebate_management.product_vendor_rebate", raise_if_not_found=False
+        )
+
+    @api.depends("rebate_type")
+    def _compute_journal_id(self):
+        return super()._compute_journal_id()
+
+    def _get_document_journal_type(self):
+        self.ensure_one()
+        return "purchase" if self.rebate_type == "vendor" else "sale"
+
+    @api.model
+    def _get_term_fields(self):
+        return super()._get_term_fields() | {"rebate_type", "vendor_basis"}
+
+    @api.model
+    def _get_accrual_term_fields(self):
+        return [*super()._get_accrual_term_fields(), "rebate_type", "vendor_basis"]
+
+    @api.model
+    def _prepare_accrual_terms(self, values):
+        terms = super()._prepare_accrual_terms(values)
+        terms.rebate_type = values["rebate_type"] or "customer"
+        terms.vendor_basis = values["vendor_basis"] or False
+        return terms
+
+    @api.constrains("rebate_type", "partner_id")
+    def _check_partner_direction(self):
+        """A vendor agreement's partner is a supplier; a customer agreement's
+        is not a supplier only."""
+        for agreement in self.filtered("partner_id"):
+            partner = agreement.partner_id.commercial_partner_id
+            if agreement.rebate_type == "vendor" and not partner.supplier_rank:
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is not a supplier: a vendor agreement "
+                        "(%(name)s) is made with a supplier the company buys from.",
+                        partner=partner.display_name,
+                        name=agreement.name,
+                    )
+                )
+            if (
+                agreement.rebate_type == "customer"
+                and partner.supplier_rank
+                and not partner.customer_rank
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "%(partner)s is a supplier only: make %(name)s a vendor "
+                        "agreement, or sell to it first.",
+                        partner=partner.display_name,
+                        name=agreement.name,
+                    )
+                )
+
+    @api.constrains(
+        "rebate_type", "is_template", "template_id", "grade_id", "member_ids"
+    )
+    def _check_vendor_terms(self):
+        """What only customers have: grades, templates, buying groups."""
+        for agreement in self.filtered(lambda a: a.rebate_type == "vendor"):
+            if (
+                agreement.is_template
+                or agreement.template_id
+                or agreement.grade_id
+                or agreement.member_ids
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Vendor agreement %(name)s: grades, templates and buying "
+                        "groups are for customer agreements.",
+                        name=agreement.name,
+                    )
+                )
