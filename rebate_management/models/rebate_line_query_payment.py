@@ -85,9 +85,10 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _get_paid_shares(self, cutoffs):
         """{invoice id: the share of it paid by its cutoff date}, between 0
-        and 1: what was reconciled with its receivable, in its currency, by
-        payments and credit notes dated (the counterpart's date) on or before
-        ``cutoffs[invoice id]``; the rebate's own documents do not pay."""
+        and 1: what was reconciled with its receivable (a customer invoice)
+        or payable (a vendor bill), in its currency, by payments and credit
+        notes dated (the counterpart's date) on or before ``cutoffs[invoice
+        id]``; the rebate's own documents do not pay."""
         if not cutoffs:
             return {}
         self.env.flush_all()
@@ -95,17 +96,27 @@ class RebateLineQuery(models.AbstractModel):
             SQL(
                 """
                 SELECT c.move_id,
-                       (SELECT SUM(l.amount_currency)
+                       (SELECT ABS(SUM(l.amount_currency))
                           FROM account_move_line l
                           JOIN account_account acc ON acc.id = l.account_id
                          WHERE l.move_id = c.move_id
                            AND acc.account_type IN %(accounts)s),
-                       (SELECT SUM(apr.debit_amount_currency)
+                       (SELECT SUM(paid.amount)
                           FROM account_move_line l
                           JOIN account_account acc ON acc.id = l.account_id
-                          JOIN account_partial_reconcile apr
-                            ON apr.debit_move_id = l.id
-                          JOIN account_move_line cl ON cl.id = apr.credit_move_id
+                          -- an invoice's receivable is debited, a bill's
+                          -- payable credited: paid by the other side
+                          CROSS JOIN LATERAL (
+                                SELECT apr.credit_move_id AS other_id,
+                                       apr.debit_amount_currency AS amount
+                                  FROM account_partial_reconcile apr
+                                 WHERE apr.debit_move_id = l.id
+                                UNION ALL
+                                SELECT apr.debit_move_id,
+                                       apr.credit_amount_currency
+                                  FROM account_partial_reconcile apr
+                                 WHERE apr.credit_move_id = l.id) paid
+                          JOIN account_move_line cl ON cl.id = paid.other_id
                           JOIN account_move cm ON cm.id = cl.move_id
                          WHERE l.move_id = c.move_id
                            AND acc.account_type IN %(accounts)s
@@ -131,8 +142,9 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _get_paid_account_types(self):
         """The account types of the invoice lines whose reconciliation pays
-        an invoice (payment conditions): the receivable."""
-        return ("asset_receivable",)
+        an invoice (payment conditions): a customer invoice's receivable, a
+        vendor bill's payable."""
+        return ("asset_receivable", "liability_payable")
 
     @api.model
     def _get_unripe_periods(self, periods, terms, date):

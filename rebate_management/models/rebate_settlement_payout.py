@@ -302,7 +302,8 @@ class RebateSettlementPayout(models.Model):
                 settlement._rebate_workflow()._link_payout_payment(
                     document,
                     payments.filtered(
-                        lambda p, d=document: d in p.reconciled_invoice_ids
+                        lambda p, d=document: d
+                        in (p.reconciled_invoice_ids | p.reconciled_bill_ids)
                     )[:1],
                 )
 

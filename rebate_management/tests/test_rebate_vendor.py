@@ -231,6 +231,46 @@ class TestRebateVendor(VendorRebateCommon):
         )
         self.assertEqual(sales[self.env.company.id][self.vendor.id], (5000.0, 1))
 
+    def test_payment_condition_on_the_bills(self):
+        """Paid: a bill counts by the share of it paid by the close. Flat 2 %;
+        a bill of 100,000 (113,000 with tax) half paid: 50,000 counts."""
+        agreement = self._create_vendor_agreement(
+            tiers=[(0.0, 2.0)], payment_condition="paid"
+        )
+        bill = self.env["account.move"].create(
+            {
+                "move_type": "in_invoice",
+                "partner_id": self.vendor.id,
+                "invoice_date": "2025-02-10",
+                "invoice_date_due": "2025-02-10",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.product_x.id,
+                            "quantity": 1.0,
+                            "price_unit": 100000.0,
+                            "tax_ids": [Command.set(self.vat13.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        bill.action_post()
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=bill.ids
+        ).create({"amount": 56500.0, "payment_date": "2025-03-01"})._create_payments()
+        q1 = self._close("2025-03-31", agreement)
+        self.assertRecordValues(
+            q1,
+            [
+                {
+                    "base_total": 50000.0,
+                    "base_forfeited": 50000.0,
+                    "rebate_total": 1000.0,
+                }
+            ],
+        )
+
     # Bad input
 
     def test_refused(self):
@@ -252,7 +292,7 @@ class TestRebateVendor(VendorRebateCommon):
         agreement = self._create_vendor_agreement()
         with self.assertRaisesText(UserError, "locked"):
             agreement.rebate_type = "customer"
-        with self.assertRaisesText(ValidationError, "purchase journal"):
+        with self.assertRaisesText(ValidationError, "Purchase journal"):
             agreement._rebate_workflow().journal_id = self.sale_journal
 
 
