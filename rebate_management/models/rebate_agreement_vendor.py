@@ -109,6 +109,26 @@ class RebateAgreementVendor(models.Model):
                     )
                 )
 
+    @api.constrains("rebate_type", "payout_method")
+    def _check_vendor_payout_method(self):
+        methods = self._get_vendor_payout_methods()
+        for agreement in self.filtered(lambda a: a.rebate_type == "vendor"):
+            if agreement.payout_method not in methods:
+                raise ValidationError(
+                    self.env._(
+                        "Vendor agreement %(name)s is paid by a vendor refund: "
+                        "alone, offset against the supplier's bills, or received "
+                        "in a bank journal.",
+                        name=agreement.name,
+                    )
+                )
+
+    @api.model
+    def _get_vendor_payout_methods(self):
+        """The payout methods of a vendor agreement: those that go on from a
+        vendor refund."""
+        return {"credit_note", "offset", "bank"}
+
     @api.constrains(
         "rebate_type", "is_template", "template_id", "grade_id", "member_ids"
     )

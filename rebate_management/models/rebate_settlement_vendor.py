@@ -50,6 +50,12 @@ class RebateSettlementVendor(models.Model):
             )
         return super()._get_statement_template()
 
+    def _get_overdue_invoices(self):
+        # the credit hold is a customer's: a supplier's rebate is not held
+        return super(
+            RebateSettlementVendor, self.filtered(lambda s: not s._is_vendor())
+        )._get_overdue_invoices()
+
     @api.model
     def _get_alerts(self, facts, terms=None):
         agreements = self.env["rebate.agreement"].browse(

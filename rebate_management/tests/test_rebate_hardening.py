@@ -734,6 +734,13 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertAlmostEqual(sum(q_prev.share_ids.mapped("base")), q_prev.base_total)
         agreements |= group
+        # the vendor rebate: 24,000 of bills, 2 % owed by the supplier
+        vendor = env.ref("rebate_management.demo_agreement_vendor")
+        self.assertRecordValues(
+            vendor.settlement_ids,
+            [{"base_total": 24000.0, "rebate_total": 480.0, "state": "draft"}],
+        )
+        agreements |= vendor
         # the scheduled close has nothing to add until the current quarter ends
         today = fields.Date.context_today(env.user)
         self.assertFalse(

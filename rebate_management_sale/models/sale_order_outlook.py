@@ -36,6 +36,7 @@ class SaleOrder(models.Model):
         self.ensure_one()
         customer = self.partner_id.commercial_partner_id.id
         return [
+            ("rebate_type", "=", "customer"),
             "|",
             ("commercial_partner_id", "=", customer),
             ("member_ids.partner_id", "=", customer),
