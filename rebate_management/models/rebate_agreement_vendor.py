@@ -18,7 +18,6 @@ class RebateAgreementVendor(models.Model):
 
     rebate_type = fields.Selection(
         [("customer", "Customer"), ("vendor", "Vendor")],
-        string="Rebate Type",
         required=True,
         default="customer",
         tracking=True,
@@ -28,7 +27,6 @@ class RebateAgreementVendor(models.Model):
     )
     vendor_basis = fields.Selection(
         [("purchases", "Purchases")],
-        string="Vendor Basis",
         default="purchases",
         tracking=True,
         help="Purchases: the supplier's posted bills and refunds, untaxed.",
