@@ -41,11 +41,13 @@ class ResPartner(models.Model):
 
     def _compute_rebate_this_year(self):
         """Rebate accrued on this year's invoices and paid out by credit notes
-        for periods ending this year (company currency agreements)."""
+        for periods ending this year (company currency agreements): the
+        customer's rebates, not what it owes as a supplier."""
         today = fields.Date.context_today(self)
         company = self.env.company
         groups = self.env["rebate.analysis"]._read_group(
             [
+                ("agreement_id.rebate_type", "=", "customer"),
                 ("partner_id", "in", self.commercial_partner_id.ids),
                 ("company_id", "=", company.id),
                 ("date", ">=", today.replace(month=1, day=1)),
@@ -65,7 +67,10 @@ class ResPartner(models.Model):
         commercial = self.commercial_partner_id
         counts = dict(
             self.env["rebate.agreement"]._read_group(
-                [("commercial_partner_id", "in", commercial.ids)],
+                [
+                    ("commercial_partner_id", "in", commercial.ids),
+                    ("rebate_type", "=", "customer"),
+                ],
                 ["commercial_partner_id"],
                 ["__count"],
             )
@@ -116,7 +121,8 @@ class ResPartner(models.Model):
             "rebate_management.rebate_agreement_action"
         )
         action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id)
+            ("commercial_partner_id", "=", self.commercial_partner_id.id),
+            ("rebate_type", "=", "customer"),
         ]
         action["context"] = {"default_partner_id": self.commercial_partner_id.id}
         return action
@@ -126,7 +132,10 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "rebate_management.rebate_analysis_action"
         )
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("agreement_id.rebate_type", "=", "customer"),
+        ]
         action["context"] = {"search_default_this_year": 1}
         return action
 
