@@ -56,6 +56,7 @@ class RebateAgreementPortal(models.Model):
             [
                 ("state", "=", "active"),
                 ("is_template", "=", False),
+                ("rebate_type", "=", "customer"),
                 ("date_start", "<=", date),
                 ("date_end", ">=", date),
                 ("company_id.rebate_near_tier_percent", ">", 0),
