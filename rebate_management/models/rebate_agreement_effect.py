@@ -155,11 +155,17 @@ class RebateAgreement(models.Model):
         ]
 
     @api.model
-    def _action_open_effect(self):
-        """The Rebate Effect report, measured as of today first."""
-        self.search([("state", "in", ("active", "closed"))])._refresh_effect()
+    def _action_open_effect(self, rebate_type="customer"):
+        """The Rebate Effect report of the agreements of ``rebate_type``
+        (customers' or vendors': never both in one total), measured as of
+        today first."""
+        self.search(
+            [("state", "in", ("active", "closed")), ("rebate_type", "=", rebate_type)]
+        )._refresh_effect()
         return self.env["ir.actions.act_window"]._for_xml_id(
             "rebate_management.rebate_agreement_action_effect"
+            if rebate_type == "customer"
+            else "rebate_management.rebate_agreement_action_effect_vendor"
         )
 
     def action_refresh_effect(self):

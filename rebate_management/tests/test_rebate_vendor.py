@@ -145,6 +145,12 @@ class TestRebateVendor(VendorRebateCommon):
         self.assertEqual(open_bill.amount_residual, 6440.0)
         # the rebate's own refund never counts
         self.assertAccrued(agreement, 12000.0)
+        # the effect measures the purchases, in the vendors' own report
+        agreement.action_refresh_effect()
+        self.assertEqual(agreement.effect_sales, 600000.0)
+        self.assertEqual(agreement.effect_rebate, 12000.0)
+        action = self.env["rebate.agreement"]._action_open_effect("vendor")
+        self.assertIn(("rebate_type", "=", "vendor"), action["domain"])
         # the claim is mailed to the supplier with the claim attached
         claim = q1.message_ids.filtered(
             lambda m: m.subject == f"Rebate claim {q1.name}"
