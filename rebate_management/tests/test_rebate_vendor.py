@@ -150,7 +150,7 @@ class TestRebateVendor(VendorRebateCommon):
         self.assertEqual(agreement.effect_sales, 600000.0)
         self.assertEqual(agreement.effect_rebate, 12000.0)
         action = self.env["rebate.agreement"]._action_open_effect("vendor")
-        self.assertIn(("rebate_type", "=", "vendor"), action["domain"])
+        self.assertIn("('rebate_type', '=', 'vendor')", action["domain"])
         # the claim is mailed to the supplier with the claim attached
         claim = q1.message_ids.filtered(
             lambda m: m.subject == f"Rebate claim {q1.name}"
