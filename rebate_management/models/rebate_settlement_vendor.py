@@ -14,8 +14,9 @@ class RebateSettlementVendor(models.Model):
 
     _inherit = "rebate.settlement"
 
+    # (not tracked: the agreement's is, and a close creates thousands)
     rebate_type = fields.Selection(
-        related="agreement_id.rebate_type", store=True, index=True
+        related="agreement_id.rebate_type", store=True, index=True, tracking=False
     )
 
     def _is_vendor(self):

@@ -292,7 +292,10 @@ class TestRebateGrade(RebateCommon):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "rebate_management.rebate_agreement_action"
         )
-        self.assertEqual(action["domain"], "[('is_template', '=', False)]")
+        self.assertEqual(
+            action["domain"],
+            "[('is_template', '=', False), ('rebate_type', '=', 'customer')]",
+        )
         self.assertNotIn(
             template, self.env["rebate.agreement"].search([("is_template", "=", False)])
         )
