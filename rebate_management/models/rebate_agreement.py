@@ -339,6 +339,7 @@ class RebateAgreement(models.Model):
     @api.depends(
         "commercial_partner_id",
         "member_ids.partner_id",
+        "rebate_type",
         "company_id",
         "date_start",
         "date_end",
@@ -542,11 +543,17 @@ class RebateAgreement(models.Model):
 
     def action_view_invoices(self):
         self.ensure_one()
+        vendor = self.rebate_type == "vendor"
         action = self.env["ir.actions.act_window"]._for_xml_id(
-            "account.action_move_out_invoice_type"
+            "account.action_move_in_invoice_type"
+            if vendor
+            else "account.action_move_out_invoice_type"
         )
         action["domain"] = [("id", "in", self.accrual_ids.move_id.ids)]
-        action["context"] = {"default_move_type": "out_invoice", "create": False}
+        action["context"] = {
+            "default_move_type": "in_invoice" if vendor else "out_invoice",
+            "create": False,
+        }
         action["help"] = self.env._(
             "<p class='o_view_nocontent_empty_folder'>No invoice counted yet</p>"
             "<p>Posted invoices and refunds of this agreement's customer and "

@@ -3,6 +3,8 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, models
 
+from .xlsx_sheet import safe_filename
+
 
 class RebateStatementXlsx(models.AbstractModel):
     """Vendor rebates: the statement of a vendor settlement is the rebate
@@ -25,6 +27,14 @@ class RebateStatementXlsx(models.AbstractModel):
         if settlement.rebate_type == "vendor":
             terms[0] = (self.env._("Supplier"), *terms[0][1:])
         return terms
+
+    @api.model
+    def _get_filename(self, settlements):
+        if len(settlements) == 1 and settlements.rebate_type == "vendor":
+            return safe_filename(
+                self.env._("Rebate claim %(name)s", name=settlements.name)
+            )
+        return super()._get_filename(settlements)
 
     def _get_document_text(self, settlement):
         if settlement.rebate_type != "vendor":

@@ -164,6 +164,10 @@ class TestRebateVendor(VendorRebateCommon):
             ).active.iter_rows()
         ]
         self.assertEqual(rows[0], [f"Rebate claim {q1.name}"])
+        self.assertEqual(
+            self.env["rebate.statement.xlsx"]._get_filename(q1),
+            f"Rebate claim {q1.name.replace('/', '-')}.xlsx",
+        )
         self.assertIn(["Supplier", "Maker Industries"], rows)
         self.assertIn([f"Vendor refund: {q1.document_id.name}"], rows)
 
@@ -226,6 +230,9 @@ class TestRebateVendor(VendorRebateCommon):
         self._create_invoice([(self.product_x, 1, 5000.0)], partner=self.vendor)
         self.assertAccrued(vendor_agreement, 200.0)
         self.assertAccrued(customer_agreement, 50.0)
+        # the forms do not say they overlap: different payers
+        self.assertFalse(vendor_agreement.overlap_agreement_ids)
+        self.assertFalse(customer_agreement.overlap_agreement_ids)
         settlements = self._close("2025-03-31", vendor_agreement | customer_agreement)
         self.assertEqual(
             {s.agreement_id: s.base_total for s in settlements},
