@@ -288,6 +288,7 @@ class RebateAgreementLifecycle(models.Model):
                 and other != agreement._origin
                 and other._get_group_customers() & customers[agreement]
                 and other.rebate_type == agreement.rebate_type
+                and other.vendor_basis == agreement.vendor_basis
                 and other.company_id == agreement.company_id
                 and other.date_start <= agreement.date_end
                 and other.date_end >= agreement.date_start

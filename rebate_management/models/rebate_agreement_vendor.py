@@ -26,10 +26,13 @@ class RebateAgreementVendor(models.Model):
         "bills.",
     )
     vendor_basis = fields.Selection(
-        [("purchases", "Purchases")],
+        [("purchases", "Purchases"), ("sell_through", "Sell-through")],
         default="purchases",
         tracking=True,
-        help="Purchases: the supplier's posted bills and refunds, untaxed.",
+        help="Purchases: the supplier's posted bills and refunds, untaxed.\n"
+        "Sell-through: the posted customer invoices and refunds of the "
+        "agreement's products, whoever the customer: the supplier pays on "
+        "what the company sold of them.",
     )
 
     @api.model_create_multi
@@ -126,6 +129,22 @@ class RebateAgreementVendor(models.Model):
         """The payout methods of a vendor agreement: those that go on from a
         vendor refund."""
         return {"credit_note", "offset", "bank"}
+
+    @api.constrains("rebate_type", "vendor_basis", "product_ids", "product_categ_ids")
+    def _check_sell_through_products(self):
+        for agreement in self:
+            if (
+                agreement.rebate_type == "vendor"
+                and agreement.vendor_basis == "sell_through"
+                and not agreement.has_product_scope
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Vendor agreement %(name)s pays on sell-through: choose "
+                        "the supplier's products (or categories) whose sales count.",
+                        name=agreement.name,
+                    )
+                )
 
     @api.constrains(
         "rebate_type", "is_template", "template_id", "grade_id", "member_ids"

@@ -15,28 +15,40 @@ class RebateLineQuery(models.AbstractModel):
 
     @api.model
     def _get_agreement_move_types(self):
-        """{rebate type: the move types whose lines an agreement of that type
-        counts}. A module adding a type (or a basis reading other
-        documents) extends it and _get_direction_condition."""
+        """{what an agreement reads (_get_agreement_reading): the move types
+        whose lines it counts}: a customer agreement its customer's invoices
+        and refunds, a vendor agreement on purchases its supplier's bills
+        and refunds, a vendor agreement on sell-through the customer
+        invoices and refunds of its products. A module adding a type or a
+        basis extends it and _get_agreement_reading."""
         return {
             "customer": ("out_invoice", "out_refund"),
             "vendor": ("in_invoice", "in_refund"),
+            "sell_through": ("out_invoice", "out_refund"),
         }
+
+    @api.model
+    def _get_agreement_reading(self, alias="ag"):
+        """SQL: the key of _get_agreement_move_types agreement ``alias``
+        reads: its rebate type, or ``sell_through``."""
+        agreement = SQL.identifier(alias)
+        return SQL(
+            "CASE WHEN %s.rebate_type = 'vendor' AND %s.vendor_basis = 'sell_through'"
+            " THEN 'sell_through' ELSE %s.rebate_type END",
+            agreement,
+            agreement,
+            agreement,
+        )
 
     @api.model
     def _get_direction_condition(self, alias="ag"):
         """SQL: the move (``am``) is of the documents agreement ``alias``
-        counts, by its rebate type."""
-        agreement = SQL.identifier(alias)
+        counts (_get_agreement_move_types)."""
+        reading = self._get_agreement_reading(alias)
         return SQL(
             "(%s)",
             SQL(" OR ").join(
-                SQL(
-                    "(%s.rebate_type = %s AND am.move_type IN %s)",
-                    agreement,
-                    rebate_type,
-                    move_types,
-                )
-                for rebate_type, move_types in self._get_agreement_move_types().items()
+                SQL("(%s = %s AND am.move_type IN %s)", reading, key, move_types)
+                for key, move_types in self._get_agreement_move_types().items()
             ),
         )

@@ -12,9 +12,10 @@ from ..rebate_maths import round_base
 # customer (commercial entity), whatever the date (the windows of the
 # queries bound the dates: the agreement's own, or the year before for the
 # effect) and, for a buying group, its members over their membership
-# (rebate.agreement.member). A UNION ALL the planner flattens: from a line it
-# looks the agreements up by customer on both tables' indexes, from an
-# agreement its customers by id.
+# (rebate.agreement.member); a vendor agreement on sell-through every
+# customer of its company (its products decide which lines count). A UNION
+# ALL the planner flattens: from a line it looks the agreements up by
+# customer on the tables' indexes, from an agreement its customers by id.
 _CUSTOMERS = """(
     SELECT id AS agreement_id, commercial_partner_id AS partner_id,
            '-infinity'::date AS date_from, 'infinity'::date AS date_to
@@ -22,7 +23,15 @@ _CUSTOMERS = """(
     UNION ALL
     SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),
            COALESCE(date_to, 'infinity'::date)
-      FROM rebate_agreement_member)"""
+      FROM rebate_agreement_member
+    UNION ALL
+    SELECT ag.id, m.commercial_partner_id, '-infinity'::date, 'infinity'::date
+      FROM rebate_agreement ag
+      JOIN account_move m
+        ON m.company_id = ag.company_id
+       AND m.move_type IN ('out_invoice', 'out_refund')
+     WHERE ag.rebate_type = 'vendor' AND ag.vendor_basis = 'sell_through'
+  GROUP BY ag.id, m.commercial_partner_id)"""
 
 
 class RebateLineQuery(models.AbstractModel):
@@ -47,16 +56,19 @@ class RebateLineQuery(models.AbstractModel):
     @api.model
     def _read_agreement_traits(self, agreement_ids):
         """{"yielding": those of ``agreement_ids`` another agreement may take
-        lines from, "groups": those that are buying groups}: what shapes a
-        query over these agreements, in one query on the agreements alone."""
+        lines from, "groups": those whose customers are not their partner
+        alone (buying groups, sell-through)}: what shapes a query over these
+        agreements, in one query on the agreements alone."""
         self.env["rebate.agreement"].flush_model()
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT ag.id, ag.id IN %s, ag.is_buying_group IS TRUE
+                SELECT ag.id, ag.id IN %s,
+                       ag.is_buying_group IS TRUE OR ag.vendor_basis = 'sell_through'
                   FROM rebate_agreement ag
                  WHERE ag.id = ANY(%s)
-                   AND (ag.is_buying_group OR ag.id IN %s)
+                   AND (ag.is_buying_group OR ag.vendor_basis = 'sell_through'
+                        OR ag.id IN %s)
                 """,
                 self._get_yielding_agreements(),
                 sorted(agreement_ids),

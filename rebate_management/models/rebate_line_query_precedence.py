@@ -38,6 +38,7 @@ _IN_FORCE = """
     AND ov.state IN %(states)s
     AND am.invoice_date BETWEEN ov.date_start AND ov.date_end
     AND %(direction)s
+    AND ov.rebate_type = ag.rebate_type
 """
 
 

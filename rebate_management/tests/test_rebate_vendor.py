@@ -284,6 +284,56 @@ class TestRebateVendor(VendorRebateCommon):
             ],
         )
 
+    def test_sell_through_against_purchases(self):
+        """Sell-through, flat 3 % on Product X: what the company sold of it,
+        whoever the customer (10,000 and 5,000, less a refund of 1,000),
+        not Product Z, not the bills; a purchases agreement (flat 2 %) of
+        the same supplier on the same product counts the bills (8,000)."""
+        sell_through = self._create_vendor_agreement(
+            tiers=[(0.0, 3.0)],
+            name="Maker sell-through",
+            vendor_basis="sell_through",
+            product_categ_ids=[Command.clear()],
+            product_ids=[Command.set(self.product_x.ids)],
+        )
+        purchases = self._create_vendor_agreement(
+            tiers=[(0.0, 2.0)],
+            product_categ_ids=[Command.clear()],
+            product_ids=[Command.set(self.product_x.ids)],
+        )
+        self._create_invoice([(self.product_x, 1, 10000.0)])
+        self._create_invoice(
+            [(self.product_x, 1, 5000.0), (self.product_z, 1, 2000.0)],
+            partner=self.other_customer,
+        )
+        self._create_invoice(
+            [(self.product_x, 1, 1000.0)], move_type="out_refund", date="2025-03-01"
+        )
+        self._bill(8000.0)
+        self.assertAccrued(sell_through, 420.0)
+        self.assertAccrued(purchases, 160.0)
+        # a customer agreement of the same customer still counts its lines
+        customer_agreement = self._create_agreement([(0.0, 1.0)])
+        self.assertAccrued(customer_agreement, 90.0)
+        self.assertFalse(sell_through.overlap_agreement_ids)
+        settlements = self._close("2025-03-31", sell_through | purchases)
+        self.assertEqual(
+            {s.agreement_id: (s.base_total, s.rebate_total) for s in settlements},
+            {sell_through: (14000.0, 420.0), purchases: (8000.0, 160.0)},
+        )
+        q1 = self._pay(settlements.filtered(lambda s: s.agreement_id == sell_through))
+        self.assertRecordValues(
+            q1.document_id,
+            [
+                {
+                    "move_type": "in_refund",
+                    "partner_id": self.vendor.id,
+                    "amount_untaxed": 420.0,
+                    "amount_total": 474.6,
+                }
+            ],
+        )
+
     # Bad input
 
     def test_refused(self):
@@ -301,6 +351,12 @@ class TestRebateVendor(VendorRebateCommon):
             self._create_vendor_agreement(
                 activate=False,
                 member_ids=[Command.create({"partner_id": self.other_customer.id})],
+            )
+        with self.assertRaisesText(ValidationError, "pays on sell-through"):
+            self._create_vendor_agreement(
+                activate=False,
+                vendor_basis="sell_through",
+                product_categ_ids=[Command.clear()],
             )
         agreement = self._create_vendor_agreement()
         with self.assertRaisesText(UserError, "locked"):
