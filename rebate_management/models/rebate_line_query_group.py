@@ -13,7 +13,7 @@ from ..rebate_maths import round_base
 # queries bound the dates: the agreement's own, or the year before for the
 # effect) and, for a buying group, its members over their membership
 # (rebate.agreement.member); a vendor agreement on sell-through every
-# customer of its company (its products decide which lines count). A UNION
+# commercial entity (its products decide which lines count). A UNION
 # ALL the planner flattens: from a line it looks the agreements up by
 # customer on the tables' indexes, from an agreement its customers by id.
 _CUSTOMERS = """(
@@ -25,13 +25,10 @@ _CUSTOMERS = """(
            COALESCE(date_to, 'infinity'::date)
       FROM rebate_agreement_member
     UNION ALL
-    SELECT ag.id, m.commercial_partner_id, '-infinity'::date, 'infinity'::date
+    SELECT ag.id, p.id, '-infinity'::date, 'infinity'::date
       FROM rebate_agreement ag
-      JOIN account_move m
-        ON m.company_id = ag.company_id
-       AND m.move_type IN ('out_invoice', 'out_refund')
-     WHERE ag.rebate_type = 'vendor' AND ag.vendor_basis = 'sell_through'
-  GROUP BY ag.id, m.commercial_partner_id)"""
+      JOIN res_partner p ON p.commercial_partner_id = p.id
+     WHERE ag.rebate_type = 'vendor' AND ag.vendor_basis = 'sell_through')"""
 
 
 class RebateLineQuery(models.AbstractModel):
