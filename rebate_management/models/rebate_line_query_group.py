@@ -60,16 +60,16 @@ class RebateLineQuery(models.AbstractModel):
         rows = self.env.execute_query(
             SQL(
                 """
-                SELECT ag.id, ag.id IN %s,
+                WITH yielding AS %s
+                SELECT ag.id, ag.id IN (SELECT id FROM yielding),
                        ag.is_buying_group IS TRUE OR ag.vendor_basis = 'sell_through'
                   FROM rebate_agreement ag
                  WHERE ag.id = ANY(%s)
                    AND (ag.is_buying_group OR ag.vendor_basis = 'sell_through'
-                        OR ag.id IN %s)
+                        OR ag.id IN (SELECT id FROM yielding))
                 """,
                 self._get_yielding_agreements(),
                 sorted(agreement_ids),
-                self._get_yielding_agreements(),
             )
         )
         return {
