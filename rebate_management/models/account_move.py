@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..tools import xml_action
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -67,8 +69,8 @@ class AccountMove(models.Model):
 
     def action_view_rebate_accruals(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "rebate_management.rebate_accrual_action"
+        return xml_action(
+            self.env,
+            "rebate_management.rebate_accrual_action",
+            [("move_id", "=", self.id)],
         )
-        action["domain"] = [("move_id", "=", self.id)]
-        return action

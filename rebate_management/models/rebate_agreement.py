@@ -4,7 +4,13 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from ..tools import list_action, notification_action, soft_reload_action, wizard_action
+from ..tools import (
+    list_action,
+    notification_action,
+    soft_reload_action,
+    wizard_action,
+    xml_action,
+)
 
 # An agreement's states, also those of the analysis report's agreements.
 AGREEMENT_STATES = [
@@ -523,12 +529,12 @@ class RebateAgreement(models.Model):
 
     def action_view_accruals(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "rebate_management.rebate_accrual_action"
+        return xml_action(
+            self.env,
+            "rebate_management.rebate_accrual_action",
+            [("agreement_id", "=", self.id)],
+            {"default_agreement_id": self.id},
         )
-        action["domain"] = [("agreement_id", "=", self.id)]
-        action["context"] = {"default_agreement_id": self.id}
-        return action
 
     def action_view_settlements(self):
         self.ensure_one()
@@ -544,16 +550,20 @@ class RebateAgreement(models.Model):
     def action_view_invoices(self):
         self.ensure_one()
         vendor = self.rebate_type == "vendor"
-        action = self.env["ir.actions.act_window"]._for_xml_id(
+        xmlid = (
             "account.action_move_in_invoice_type"
             if vendor
             else "account.action_move_out_invoice_type"
         )
-        action["domain"] = [("id", "in", self.accrual_ids.move_id.ids)]
-        action["context"] = {
-            "default_move_type": "in_invoice" if vendor else "out_invoice",
-            "create": False,
-        }
+        action = xml_action(
+            self.env,
+            xmlid,
+            [("id", "in", self.accrual_ids.move_id.ids)],
+            {
+                "default_move_type": "in_invoice" if vendor else "out_invoice",
+                "create": False,
+            },
+        )
         action["help"] = self.env._(
             "<p class='o_view_nocontent_empty_folder'>No invoice counted yet</p>"
             "<p>Posted invoices and refunds of this agreement's customer and "

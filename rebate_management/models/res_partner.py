@@ -2,7 +2,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..tools import wizard_action
+from ..tools import wizard_action, xml_action
 
 # The key the partner merge puts in the context so that its writes leave the
 # grade alone: an object, which a context sent over RPC cannot hold.
@@ -117,27 +117,28 @@ class ResPartner(models.Model):
 
     def action_view_rebate_agreements(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "rebate_management.rebate_agreement_action"
+        customer = self.commercial_partner_id
+        return xml_action(
+            self.env,
+            "rebate_management.rebate_agreement_action",
+            [
+                ("commercial_partner_id", "=", customer.id),
+                ("rebate_type", "=", "customer"),
+            ],
+            {"default_partner_id": customer.id},
         )
-        action["domain"] = [
-            ("commercial_partner_id", "=", self.commercial_partner_id.id),
-            ("rebate_type", "=", "customer"),
-        ]
-        action["context"] = {"default_partner_id": self.commercial_partner_id.id}
-        return action
 
     def action_view_rebate_analysis(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "rebate_management.rebate_analysis_action"
+        return xml_action(
+            self.env,
+            "rebate_management.rebate_analysis_action",
+            [
+                ("partner_id", "=", self.commercial_partner_id.id),
+                ("agreement_id.rebate_type", "=", "customer"),
+            ],
+            {"search_default_this_year": 1},
         )
-        action["domain"] = [
-            ("partner_id", "=", self.commercial_partner_id.id),
-            ("agreement_id.rebate_type", "=", "customer"),
-        ]
-        action["context"] = {"search_default_this_year": 1}
-        return action
 
     def action_open_rebate_grade_wizard(self):
         self.ensure_one()

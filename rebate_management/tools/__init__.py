@@ -8,6 +8,7 @@ from .actions import (
     notification_action,
     soft_reload_action,
     wizard_action,
+    xml_action,
 )
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
@@ -26,4 +27,5 @@ __all__ = [
     "values_table",
     "wizard_action",
     "write_tracked",
+    "xml_action",
 ]

@@ -20,6 +20,16 @@ def wizard_action(name, res_model, context):
     }
 
 
+def xml_action(env, xmlid, domain, context=None):
+    """The window action ``xmlid`` (the menu's, with its views and help)
+    narrowed to ``domain``, with ``context`` in place of its own if given."""
+    action = env["ir.actions.act_window"]._for_xml_id(xmlid)
+    action["domain"] = domain
+    if context is not None:
+        action["context"] = context
+    return action
+
+
 def list_action(name, records):
     """The action that lists ``records``, each opening in its form."""
     return {
