@@ -374,14 +374,9 @@ class RebateStatementXlsx(models.AbstractModel):
             "approved, counted here"
         )
         columns = self._get_late_columns(settlement)
+        rows = settlement._get_late_statement_lines()
         row = self._write_section_table(
-            sheet,
-            settlement,
-            fmt,
-            row,
-            heading,
-            columns,
-            settlement._get_late_statement_lines(),
+            sheet, settlement, fmt, row, heading, columns, rows
         )
         currency = settlement.currency_id
         last = len(columns) - 1

@@ -71,12 +71,8 @@ class RebateStatementXlsx(models.AbstractModel):
             if settlement.group_payout == "members"
             else _("Each customer's share of the group's base (paid to the head)")
         )
+        columns = self._get_share_columns(settlement)
+        rows = self._prepare_share_rows(settlement)
         return self._write_section_table(
-            sheet,
-            settlement,
-            fmt,
-            row,
-            heading,
-            self._get_share_columns(settlement),
-            self._prepare_share_rows(settlement),
+            sheet, settlement, fmt, row, heading, columns, rows
         )

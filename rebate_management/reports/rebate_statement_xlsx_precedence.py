@@ -39,12 +39,8 @@ class RebateStatementXlsx(models.AbstractModel):
             "Lines counted by another agreement (exclusive, or first in its "
             "stacking group), not here"
         )
+        columns = self._get_taken_columns(settlement)
+        rows = settlement._get_taken_statement_lines()
         return self._write_section_table(
-            sheet,
-            settlement,
-            fmt,
-            row,
-            heading,
-            self._get_taken_columns(settlement),
-            settlement._get_taken_statement_lines(),
+            sheet, settlement, fmt, row, heading, columns, rows
         )
