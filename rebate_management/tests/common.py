@@ -30,6 +30,9 @@ class RebateCommon(AccountTestInvoicingCommon):
     a rebate manager so it can activate agreements.
     """
 
+    # the date _sell and _sell_to give an invoice by default
+    sale_date = "2025-02-10"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -204,6 +207,34 @@ class RebateCommon(AccountTestInvoicingCommon):
         if post:
             move.action_post()
         return move
+
+    def _sell_to(self, partner, amount, date=None, move_type="out_invoice"):
+        """A posted invoice (or refund, by ``move_type``) of one Product X at
+        ``amount`` to ``partner``, dated ``date`` (by default the class's
+        ``sale_date``)."""
+        return self._create_invoice(
+            [(self.product_x, 1, amount)],
+            date=date or self.sale_date,
+            partner=partner,
+            move_type=move_type,
+        )
+
+    def _sell(self, amount, date=None, move_type="out_invoice"):
+        """The same to cls.customer."""
+        return self._sell_to(self.customer, amount, date, move_type)
+
+    def _close(self, date="2025-03-31", agreements=None):
+        """The settlements of the periods ended by ``date`` of ``agreements``
+        (by default the class's ``agreement``), closed."""
+        return self.env["rebate.settlement"].close_periods(
+            date, agreements=agreements or self.agreement
+        )
+
+    def _approve_and_pay(self, settlement):
+        """``settlement`` approved, and paid out by its document."""
+        settlement.action_approve()
+        settlement.action_create_credit_note()
+        return settlement
 
     def _create_q1_settlement(self, rate=1.0):
         """A new agreement (flat ``rate`` %), 1,000 of Product X sold on

@@ -33,16 +33,6 @@ class TestRebateAlert(RebateCommon):
             [(0.0, 1.0), (10000.0, 2.0)], tier_mode="retroactive"
         )
 
-    def _sell(self, amount, date, move_type="out_invoice"):
-        self._create_invoice(
-            [(self.product_x, 1, amount)], date=date, move_type=move_type
-        )
-
-    def _close(self, date="2025-03-31"):
-        return self.env["rebate.settlement"].close_periods(
-            date, agreements=self.agreement
-        )
-
     def test_period_end_surge(self):
         self._sell(4000.0, "2025-02-10")
         self._sell(6000.0, "2025-03-22")  # the last 10 days: 60 % of 10,000

@@ -37,21 +37,10 @@ class BuyingGroupCommon(RebateCommon):
             **vals,
         )
 
-    def _sell(self, partner, amount, date="2025-02-10", move_type="out_invoice"):
-        return self._create_invoice(
-            [(self.product_x, 1, amount)],
-            date=date,
-            partner=partner,
-            move_type=move_type,
-        )
-
     def _sell_example(self, date="2025-02-10"):
-        self._sell(self.member_a, 60000.0, date)
-        self._sell(self.member_b, 30000.0, date)
-        self._sell(self.member_c, 10000.0, date)
-
-    def _close(self, date, agreement):
-        return self.env["rebate.settlement"].close_periods(date, agreements=agreement)
+        self._sell_to(self.member_a, 60000.0, date)
+        self._sell_to(self.member_b, 30000.0, date)
+        self._sell_to(self.member_c, 10000.0, date)
 
     def _shares(self, settlement):
         return {
@@ -65,11 +54,6 @@ class BuyingGroupCommon(RebateCommon):
             [cell.value for cell in row if cell.value is not None]
             for row in sheet.iter_rows()
         ]
-
-    def _pay(self, settlement):
-        settlement.action_approve()
-        settlement.action_create_credit_note()
-        return settlement
 
 
 @tagged("post_install", "-at_install")
@@ -106,7 +90,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
         )
         self.assertEqual(q1.share_ids.mapped("base"), [60000.0, 30000.0, 10000.0])
         self.assertEqual(q1.share_ids.mapped("base_percent"), [60.0, 30.0, 10.0])
-        self._pay(q1)
+        self._approve_and_pay(q1)
         self.assertEqual(q1.state, "done")
         self.assertFalse(q1.document_id)
         documents = q1.share_ids.document_id
@@ -151,7 +135,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
                 tier_mode="retroactive",
                 partner_id=member.id,
             )
-            self._sell(member, amount)
+            self._sell_to(member, amount)
             alone[member] = self._close("2025-03-31", agreement).rebate_total
         self.assertEqual(
             alone, {self.member_a: 1200.0, self.member_b: 0.0, self.member_c: 0.0}
@@ -171,7 +155,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
                 self.member_c: (0.0, 300.0),
             },
         )
-        self._pay(q1)
+        self._approve_and_pay(q1)
         self.assertEqual(
             q1.share_ids.document_id.partner_id, self.member_a | self.member_b
         )
@@ -201,7 +185,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
         # flat 1 %: three equal members of 33,333.33 -> 1,000.00 (999.9999)
         group = self._create_group(group_payout="members", tiers=[(0.0, 1.0)])
         for member in (self.member_a, self.member_b, self.member_c):
-            self._sell(member, 33333.33)
+            self._sell_to(member, 33333.33)
         q1 = self._close("2025-03-31", group)
         self.assertEqual(q1.rebate_total, 1000.0)
         self.assertEqual(
@@ -211,7 +195,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
 
     def test_head_payout_pays_the_head(self):
         group = self._create_group()
-        self._sell(self.customer, 10000.0)
+        self._sell_to(self.customer, 10000.0)
         self._sell_example()
         q1 = self._close("2025-03-31", group)
         # 110,000 at 3 %; the head's own invoices count too
@@ -226,7 +210,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
             },
         )
         self.assertTrue(q1.share_ids.filtered("is_head").partner_id == self.customer)
-        self._pay(q1)
+        self._approve_and_pay(q1)
         self.assertRecordValues(
             q1.document_id,
             [{"partner_id": self.customer.id, "amount_total": 3300.0}],
@@ -241,10 +225,10 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
             ],
             tiers=[(0.0, 1.0)],
         )
-        self._sell(self.member_c, 5000.0, "2025-01-20")  # not yet a member
-        self._sell(self.member_c, 7000.0, "2025-02-10")
-        self._sell(self.member_b, 9000.0)  # never a member
-        self._sell(self.member_a, 1000.0)
+        self._sell_to(self.member_c, 5000.0, "2025-01-20")  # not yet a member
+        self._sell_to(self.member_c, 7000.0, "2025-02-10")
+        self._sell_to(self.member_b, 9000.0)  # never a member
+        self._sell_to(self.member_a, 1000.0)
         self.assertAccrued(group, 80.0)
         q1 = self._close("2025-03-31", group)
         self.assertEqual(q1.base_total, 8000.0)
@@ -260,11 +244,11 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
         group = self._create_group(
             group_payout="members", period="year", settlement_period="quarter"
         )
-        self._sell(self.member_a, 60000.0)
-        q1 = self._pay(self._close("2025-03-31", group))
+        self._sell_to(self.member_a, 60000.0)
+        q1 = self._approve_and_pay(self._close("2025-03-31", group))
         self.assertEqual(self._shares(q1), {self.member_a: (1200.0, 0.0)})
-        self._sell(self.member_b, 30000.0, "2025-05-10")
-        self._sell(self.member_c, 10000.0, "2025-05-10")
+        self._sell_to(self.member_b, 30000.0, "2025-05-10")
+        self._sell_to(self.member_c, 10000.0, "2025-05-10")
         q2 = self._close("2025-06-30", group)
         self.assertRecordValues(
             q2, [{"base_cumulative": 100000.0, "rebate_previous": 1200.0}]
@@ -288,8 +272,10 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
         R(95,000) - R(100,000) = -1,100, carried into Q2 and B's alone."""
         group = self._create_group(group_payout="members")
         self._sell_example()
-        self._pay(self._close("2025-03-31", group))
-        refund = self._sell(self.member_b, 5000.0, "2025-02-20", move_type="out_refund")
+        self._approve_and_pay(self._close("2025-03-31", group))
+        refund = self._sell_to(
+            self.member_b, 5000.0, "2025-02-20", move_type="out_refund"
+        )
         self.assertTrue(refund.rebate_accrual_ids.late_settlement_id)
         self._sell_example("2025-05-10")
         q2 = self._close("2025-06-30", group)
@@ -307,7 +293,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
                 self.member_c: (300.0, 0.0),
             },
         )
-        self._pay(q2)
+        self._approve_and_pay(q2)
         b_document = q2.share_ids.filtered(
             lambda s: s.partner_id == self.member_b
         ).document_id
@@ -318,7 +304,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
     def test_offset_pays_each_member_against_its_own_invoices(self):
         group = self._create_group(group_payout="members", payout_method="offset")
         self._sell_example()
-        q1 = self._pay(self._close("2025-03-31", group))
+        q1 = self._approve_and_pay(self._close("2025-03-31", group))
         for share in q1.share_ids:
             self.assertEqual(share.document_id.payment_state, "paid")
             invoices = (
@@ -333,7 +319,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
             payout_journal_id=self.bank_journal.id,
         )
         self._sell_example()
-        q1 = self._pay(self._close("2025-03-31", group))
+        q1 = self._approve_and_pay(self._close("2025-03-31", group))
         self.assertEqual(
             {
                 s.partner_id: (
@@ -462,7 +448,7 @@ class TestRebateBuyingGroup(BuyingGroupCommon):
         )
         version.member_ids.filtered(lambda m: m.partner_id == self.member_b).unlink()
         version.action_activate()
-        self._sell(self.member_b, 1000.0, "2025-07-10")
-        self._sell(self.member_a, 2000.0, "2025-07-10")
+        self._sell_to(self.member_b, 1000.0, "2025-07-10")
+        self._sell_to(self.member_a, 2000.0, "2025-07-10")
         self.assertAccrued(version, 20.0)
         self.assertAccrued(group, 0.0)

@@ -46,7 +46,7 @@ class TestRebateBuyingGroupRoles(BuyingGroupCommon):
     def test_portal_head_sees_every_share_member_its_own(self):
         group = self._create_group(group_payout="members")
         self._sell_example()
-        q1 = self._pay(self._close("2025-03-31", group))
+        q1 = self._approve_and_pay(self._close("2025-03-31", group))
         head_user = self._create_portal_user("grp_head_portal", self.customer)
         member_user = self._create_portal_user("grp_b_portal", self.member_b)
         Share = self.env["rebate.settlement.share"]
@@ -121,9 +121,9 @@ class TestRebateBuyingGroupRpc(BuyingGroupCommon, HttpCase, RebateHttpMixin):
             members=[{"partner_id": m.id} for m in (self.member_a, self.member_b)],
             group_payout="members",
         )
-        self._sell(self.member_a, 70000.0)
-        self._sell(self.member_b, 30000.0)
-        q1 = self._pay(self._close("2025-03-31", group))
+        self._sell_to(self.member_a, 70000.0)
+        self._sell_to(self.member_b, 30000.0)
+        q1 = self._approve_and_pay(self._close("2025-03-31", group))
         # portal users are contacts of the head and of the member
         Partner = self.env["res.partner"]
         for login, company in (

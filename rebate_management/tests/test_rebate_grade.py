@@ -15,6 +15,9 @@ class TestRebateGrade(RebateCommon):
     """Customer grades and agreement templates per grade (issue #15, parts 1
     and 2)."""
 
+    # the sales of these tests are of June 2025 unless dated otherwise
+    sale_date = "2025-06-10"
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -33,14 +36,6 @@ class TestRebateGrade(RebateCommon):
             [{"name": f"Buyer {index}", "is_company": True} for index in range(5)]
         )
 
-    def _sell(self, partner, amount, date="2025-06-10", move_type="out_invoice"):
-        return self._create_invoice(
-            [(self.product_x, 1, amount)],
-            date=date,
-            partner=partner,
-            move_type=move_type,
-        )
-
     def _flush_tracking(self):
         """What a commit does: Odoo logs the tracking it left pending."""
         self.env.flush_all()
@@ -52,14 +47,14 @@ class TestRebateGrade(RebateCommon):
     def test_grades_at_their_exact_boundaries(self):
         exact_a, count_short, below_b, netted, lapsed = self.buyers
         for amount in (4000.0, 3000.0, 3000.0):
-            self._sell(exact_a, amount)  # 10,000.00 in 3 invoices
-        self._sell(count_short, 6000.0)
-        self._sell(count_short, 4000.0)  # 10,000.00 in 2 invoices: B
-        self._sell(below_b, 4999.99)
-        self._sell(netted, 6000.0)
-        self._sell(netted, 1500.0, move_type="out_refund")  # 4,500.00
+            self._sell_to(exact_a, amount)  # 10,000.00 in 3 invoices
+        self._sell_to(count_short, 6000.0)
+        self._sell_to(count_short, 4000.0)  # 10,000.00 in 2 invoices: B
+        self._sell_to(below_b, 4999.99)
+        self._sell_to(netted, 6000.0)
+        self._sell_to(netted, 1500.0, move_type="out_refund")  # 4,500.00
         # exactly twelve months before the date: outside the window
-        self._sell(lapsed, 20000.0, date="2024-06-30")
+        self._sell_to(lapsed, 20000.0, date="2024-06-30")
         changed = self.env["rebate.grade"]._assign_grades("2025-06-30")
         # (grades of every company are assigned: the demo's too, if any)
         changed &= self.buyers
@@ -76,7 +71,7 @@ class TestRebateGrade(RebateCommon):
     def test_rebate_documents_do_not_count_as_sales(self):
         agreement = self._create_agreement([(0.0, 10.0)])
         for _index in range(3):
-            self._sell(self.customer, 3400.0, date="2025-02-10")  # 10,200.00
+            self._sell_to(self.customer, 3400.0, date="2025-02-10")  # 10,200.00
         settlement = self.env["rebate.settlement"].close_periods(
             "2025-03-31", agreements=agreement
         )
@@ -95,8 +90,8 @@ class TestRebateGrade(RebateCommon):
         for the rebate base (it once counted for the grade: 5,390.00 in 3
         invoices, grade B)."""
         agreement = self._create_agreement([(0.0, 10.0)])
-        self._sell(self.customer, 3000.0, date="2025-02-10")
-        self._sell(self.customer, 1900.0, date="2025-02-20")
+        self._sell_to(self.customer, 3000.0, date="2025-02-10")
+        self._sell_to(self.customer, 1900.0, date="2025-02-20")
         settlement = self.env["rebate.settlement"].close_periods(
             "2025-03-31", agreements=agreement
         )
@@ -121,7 +116,7 @@ class TestRebateGrade(RebateCommon):
 
     def test_a_customer_changing_grade_is_tracked(self):
         buyer = self.buyers[0]
-        self._sell(buyer, 6000.0, date="2025-01-15")
+        self._sell_to(buyer, 6000.0, date="2025-01-15")
         # tracked as in production (the test classes disable tracking)
         Grade = self.env["rebate.grade"].with_context(
             tracking_disable=False, mail_notrack=False
@@ -130,8 +125,8 @@ class TestRebateGrade(RebateCommon):
         Grade._assign_grades("2025-01-31")
         self._flush_tracking()
         self.assertEqual(self._grade(buyer), self.grade_b)
-        self._sell(buyer, 3000.0, date="2025-02-15")
-        self._sell(buyer, 3000.0, date="2025-02-20")
+        self._sell_to(buyer, 3000.0, date="2025-02-15")
+        self._sell_to(buyer, 3000.0, date="2025-02-20")
         self._flush_tracking()
         changed = Grade._assign_grades("2025-02-28") & self.buyers
         self.assertEqual(changed, buyer)
@@ -166,7 +161,7 @@ class TestRebateGrade(RebateCommon):
             """Queries to grade ``batch`` new B customers (and keep the
             others' grades)."""
             for partner in batch:
-                self._sell(partner, 6000.0)
+                self._sell_to(partner, 6000.0)
             self._flush_tracking()
             self.env.invalidate_all()
             before = self.env.cr.sql_log_count
@@ -188,7 +183,7 @@ class TestRebateGrade(RebateCommon):
         # a grade of each company is assigned, whichever company grades
 
         buyer = self.buyers[0]
-        self._sell(buyer, 6000.0)
+        self._sell_to(buyer, 6000.0)
         self.env["rebate.grade"]._assign_grades("2025-06-30")
         # sales in company 1 only: no grade in company 2
         self.assertEqual(self._grade(buyer), self.grade_b)
@@ -286,7 +281,7 @@ class TestRebateGrade(RebateCommon):
             self.env["rebate.settlement"].close_periods("2025-12-31", template.ids)
         self.assertEqual(template.state, "draft")
         # its customer's invoices never accrue on it
-        self._sell(self.customer, 8000.0, date="2025-02-10")
+        self._sell_to(self.customer, 8000.0, date="2025-02-10")
         self.assertFalse(template.accrual_ids)
         # not in the agreements' menu
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -302,9 +297,9 @@ class TestRebateGrade(RebateCommon):
 
     def test_generate_agreements_for_the_grade_once(self):
         first, second, third, *_rest = self.buyers
-        self._sell(first, 6000.0)
-        self._sell(second, 7000.0)
-        self._sell(third, 500.0)  # grade C
+        self._sell_to(first, 6000.0)
+        self._sell_to(second, 7000.0)
+        self._sell_to(third, 500.0)  # grade C
         self.env["rebate.grade"]._assign_grades("2025-06-30")
         template = self._template()
         wizard = (
@@ -357,7 +352,7 @@ class TestRebateGrade(RebateCommon):
     def test_templates_in_two_companies(self):
         company_2 = self.company_2
         buyer = self.buyers[0]
-        self._sell(buyer, 6000.0)
+        self._sell_to(buyer, 6000.0)
         self._create_invoice(
             [(self.product_x, 1, 300.0)],
             date="2025-06-10",

@@ -24,11 +24,6 @@ class TestRebateInterim(RebateCommon):
             name="Yearly tiers, quarterly pay", settlement_period="quarter"
         )
 
-    def _close(self, date, agreements=None):
-        return self.env["rebate.settlement"].close_periods(
-            date, agreements=agreements or self.agreement
-        )
-
     def _sell(self, amount, date, move_type="out_invoice"):
         return self._create_invoice(
             [(self.product_x, amount / 100.0, 100.0)], date=date, move_type=move_type

@@ -22,11 +22,6 @@ class TestRebateLateDocuments(RebateCommon):
         )
         cls.Settlement = cls.env["rebate.settlement"]
 
-    def _close(self, date, agreements=None):
-        return self.Settlement.close_periods(
-            date, agreements=agreements or self.agreement
-        )
-
     def _sell(self, amount, date, move_type="out_invoice"):
         return self._create_invoice(
             [(self.product_x, amount / 100.0, 100.0)], date=date, move_type=move_type
@@ -34,9 +29,7 @@ class TestRebateLateDocuments(RebateCommon):
 
     def _q1_credited(self):
         self._sell(1000.0, "2025-02-10")
-        q1 = self._close("2025-03-31")
-        q1.action_approve()
-        q1.action_create_credit_note()
+        q1 = self._approve_and_pay(self._close("2025-03-31"))
         self.assertEqual(q1.rebate_total, 100.0)
         return q1
 

@@ -24,9 +24,6 @@ class TestRebateNudge(RebateCommon):
         )
         cls.Agreement = cls.env["rebate.agreement"]
 
-    def _sell(self, amount, date):
-        self._create_invoice([(self.product_x, 1, amount)], date=date)
-
     def _todos(self):
         return self.env["mail.activity"].search(
             [("res_model", "=", "rebate.agreement"), ("res_id", "=", self.agreement.id)]

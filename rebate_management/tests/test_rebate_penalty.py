@@ -22,14 +22,6 @@ class TestRebatePenalty(RebateCommon):
         cls.penalty_product = cls.env.ref("rebate_management.product_rebate_penalty")
         (cls.product_x | cls.rebate_product | cls.penalty_product).taxes_id = False
 
-    def _sell(self, amount, date="2025-02-10", move_type="out_invoice"):
-        return self._create_invoice(
-            [(self.product_x, 1, amount)], date=date, move_type=move_type
-        )
-
-    def _close(self, agreement, date="2025-03-31"):
-        return self.Settlement.close_periods(date, agreements=agreement)
-
     def _committed_quarter(self, penalty_type, penalty_value, sold):
         """The settlement of Q1 2025 of a 5 % agreement committing to 10,000
         with that penalty, ``sold`` sold on 2025-02-10."""
@@ -40,7 +32,7 @@ class TestRebatePenalty(RebateCommon):
             penalty_value=penalty_value,
         )
         self._sell(sold)
-        return self._close(agreement)
+        return self._close(agreements=agreement)
 
     def _document_lines(self, settlement):
         return sorted(
@@ -108,7 +100,7 @@ class TestRebatePenalty(RebateCommon):
             penalty_value=50.0,
         )
         self._create_invoice([(self.product_x, 80, 10.0)], date="2025-02-10")
-        settlement = self._close(agreement)
+        settlement = self._close(agreements=agreement)
         self.assertEqual(settlement.base_total, 80.0)
         # 80 units at 1.00, less the fixed penalty
         self.assertEqual(settlement.penalty_total, 50.0)
@@ -135,7 +127,7 @@ class TestRebatePenalty(RebateCommon):
         self._sell(10000.0, date="2025-02-10")
         self._sell(5000.0, date="2025-05-10")
         self._sell(5000.0, date="2025-11-10")
-        settlements = self._close(agreement, "2025-12-31").sorted("date_from")
+        settlements = self._close("2025-12-31", agreement).sorted("date_from")
         self.assertEqual(
             [(s.rebate_previous, s.penalty_total, s.rebate_total) for s in settlements],
             [
@@ -225,7 +217,7 @@ class TestRebatePenalty(RebateCommon):
         self._sell(1000.0, date="2025-01-10")
         self._sell(1000.0, date="2025-02-10")
         self._sell(100.0, date="2025-03-10", move_type="out_refund")
-        settlement = self._close(agreement)
+        settlement = self._close(agreements=agreement)
         self.assertEqual(settlement.base_total, 1900.0)
         self.assertEqual(settlement.invoice_count, 2)
         self.assertTrue(settlement.rebate_withheld)
@@ -239,7 +231,7 @@ class TestRebatePenalty(RebateCommon):
         # the next quarter has three: its rebate is paid
         for day in ("2025-04-10", "2025-05-10", "2025-06-10"):
             self._sell(1000.0, date=day)
-        second = self._close(agreement, "2025-06-30")
+        second = self._close("2025-06-30", agreement)
         self.assertEqual(second.invoice_count, 3)
         self.assertFalse(second.rebate_withheld)
         self.assertEqual(second.rebate_total, 150.0)

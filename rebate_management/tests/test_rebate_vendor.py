@@ -87,14 +87,6 @@ class VendorRebateCommon(RebateCommon):
         bill.action_post()
         return bill
 
-    def _close(self, date, agreement):
-        return self.env["rebate.settlement"].close_periods(date, agreements=agreement)
-
-    def _pay(self, settlement):
-        settlement.action_approve()
-        settlement.action_create_credit_note()
-        return settlement
-
 
 @tagged("post_install", "-at_install")
 class TestRebateVendor(VendorRebateCommon):
@@ -125,7 +117,7 @@ class TestRebateVendor(VendorRebateCommon):
                 }
             ],
         )
-        self._pay(q1)
+        self._approve_and_pay(q1)
         self.assertRecordValues(
             q1.document_id,
             [
@@ -176,7 +168,7 @@ class TestRebateVendor(VendorRebateCommon):
             payout_method="bank", payout_journal_id=self.bank_journal.id
         )
         self._bill(600000.0)
-        q1 = self._pay(self._close("2025-03-31", agreement))
+        q1 = self._approve_and_pay(self._close("2025-03-31", agreement))
         self.assertRecordValues(
             q1.payout_payment_id,
             [
@@ -196,13 +188,13 @@ class TestRebateVendor(VendorRebateCommon):
         bills: a vendor bill of 12,000 + 1,560."""
         agreement = self._create_vendor_agreement()
         self._bill(600000.0)
-        self._pay(self._close("2025-03-31", agreement))
+        self._approve_and_pay(self._close("2025-03-31", agreement))
         self._bill(200000.0, "2025-02-20", move_type="in_refund")
         q2 = self._close("2025-06-30", agreement)
         self.assertRecordValues(
             q2, [{"adjustment_total": -12000.0, "rebate_total": -12000.0}]
         )
-        self._pay(q2)
+        self._approve_and_pay(q2)
         self.assertRecordValues(
             q2.document_id,
             [
@@ -321,7 +313,9 @@ class TestRebateVendor(VendorRebateCommon):
             {s.agreement_id: (s.base_total, s.rebate_total) for s in settlements},
             {sell_through: (14000.0, 420.0), purchases: (8000.0, 160.0)},
         )
-        q1 = self._pay(settlements.filtered(lambda s: s.agreement_id == sell_through))
+        q1 = self._approve_and_pay(
+            settlements.filtered(lambda s: s.agreement_id == sell_through)
+        )
         self.assertRecordValues(
             q1.document_id,
             [
