@@ -8,7 +8,6 @@ from odoo.tools.misc import xlsxwriter
 
 from .xlsx_sheet import (
     DATE_FORMAT,
-    HEADER_STYLE,
     QUANTITY_FORMAT,
     _Formats,
     _Sheet,
@@ -33,9 +32,7 @@ def _write_about(sheet, title, fmt):
 
 def _write_table(sheet, columns, rows, fmt):
     """A table: its heading row, then one row per dict of ``rows``."""
-    header = fmt(**HEADER_STYLE)
-    for col, column in enumerate(columns):
-        sheet.text(0, col, column.label, header)
+    sheet.header(0, columns, fmt)
     cell_formats = {
         "date": fmt(num_format=DATE_FORMAT),
         "datetime": fmt(num_format=DATETIME_FORMAT),
