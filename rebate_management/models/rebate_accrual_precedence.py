@@ -13,7 +13,6 @@ class RebateAccrual(models.Model):
 
     taken_from_ids = fields.Many2many(
         "rebate.agreement",
-        string="Taken From",
         compute="_compute_taken_from_ids",
         help="Other agreements that match this invoice line but do not count "
         "it, because this agreement is exclusive or comes first in their "

@@ -176,7 +176,6 @@ class RebateAgreement(models.Model):
     )
     rebate_product_id = fields.Many2one(
         "product.product",
-        string="Rebate Product",
         default=_default_rebate_product,
         check_company=True,
         tracking=True,
@@ -225,7 +224,6 @@ class RebateAgreement(models.Model):
     )
     payout_journal_id = fields.Many2one(
         "account.journal",
-        string="Payout Journal",
         domain="[('type', '=', 'bank')]",
         check_company=True,
         tracking=True,
@@ -241,7 +239,7 @@ class RebateAgreement(models.Model):
         index=True,
     )
     approved_by_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+        "res.users", readonly=True, copy=False, tracking=True
     )
     approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
     version = fields.Integer(default=1, readonly=True, copy=False)

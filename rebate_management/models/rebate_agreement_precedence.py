@@ -40,7 +40,6 @@ class RebateAgreement(models.Model):
     )
     stacking_group_id = fields.Many2one(
         "rebate.stacking.group",
-        string="Stacking Group",
         ondelete="restrict",
         check_company=True,
         tracking=True,

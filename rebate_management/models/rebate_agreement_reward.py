@@ -32,7 +32,6 @@ class RebateAgreementReward(models.Model):
     )
     grade_id = fields.Many2one(
         "rebate.grade",
-        string="Grade",
         check_company=True,
         tracking=True,
         help="Template: the customer grade whose customers get agreements from it.",
@@ -73,7 +72,6 @@ class RebateAgreementReward(models.Model):
     )
     penalty_product_id = fields.Many2one(
         "product.product",
-        string="Penalty Product",
         default=_default_penalty_product,
         check_company=True,
         tracking=True,

@@ -155,14 +155,13 @@ class RebateSettlement(models.Model):
     )
     computed_by_id = fields.Many2one(
         "res.users",
-        string="Computed By",
         readonly=True,
         copy=False,
         default=lambda self: self.env.user,
         help="Who created or last recomputed the settlement.",
     )
     approved_by_id = fields.Many2one(
-        "res.users", string="Approved By", readonly=True, copy=False, tracking=True
+        "res.users", readonly=True, copy=False, tracking=True
     )
     approved_date = fields.Datetime(string="Approved On", readonly=True, copy=False)
     accrual_ids = fields.Many2many(

@@ -20,7 +20,6 @@ class RebateSettlementPayout(models.Model):
 
     document_id = fields.Many2one(
         "account.move",
-        string="Document",
         readonly=True,
         copy=False,
         check_company=True,
@@ -37,7 +36,6 @@ class RebateSettlementPayout(models.Model):
     )
     payout_payment_id = fields.Many2one(
         "account.payment",
-        string="Payout Payment",
         readonly=True,
         copy=False,
         help="Bank payout: the payment to the customer that settled the credit "

@@ -36,9 +36,7 @@ class RebateSettlementRisk(models.Model):
         "rebate.settlement.alert", "settlement_id", string="Alerts", readonly=True
     )
     has_alerts = fields.Boolean(readonly=True, index=True)
-    alerts_acknowledged_by_id = fields.Many2one(
-        "res.users", string="Alerts Acknowledged By", readonly=True, copy=False
-    )
+    alerts_acknowledged_by_id = fields.Many2one("res.users", readonly=True, copy=False)
     alerts_acknowledged_date = fields.Datetime(
         string="Alerts Acknowledged On", readonly=True, copy=False
     )

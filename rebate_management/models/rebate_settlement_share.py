@@ -68,13 +68,10 @@ class RebateSettlementShare(models.Model):
     )
     document_id = fields.Many2one(
         "account.move",
-        string="Document",
         readonly=True,
         copy=False,
         check_company=True,
         help="Split among the members: the credit note paying its share (an "
         "invoice when negative).",
     )
-    payout_payment_id = fields.Many2one(
-        "account.payment", string="Payout Payment", readonly=True, copy=False
-    )
+    payout_payment_id = fields.Many2one("account.payment", readonly=True, copy=False)

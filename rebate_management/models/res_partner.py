@@ -15,7 +15,6 @@ class ResPartner(models.Model):
 
     rebate_grade_id = fields.Many2one(
         "rebate.grade",
-        string="Rebate Grade",
         company_dependent=True,
         tracking=True,
         readonly=True,

@@ -16,7 +16,7 @@ class RebateGradeSet(models.TransientModel):
         "res.company", required=True, readonly=True, default=lambda s: s.env.company
     )
     current_grade_id = fields.Many2one(
-        "rebate.grade", string="Current Grade", compute="_compute_current_grade_id"
+        "rebate.grade", compute="_compute_current_grade_id"
     )
     grade_id = fields.Many2one(
         "rebate.grade",
