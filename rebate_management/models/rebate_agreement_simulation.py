@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round, format_amount, format_date, formatLang
 
-from ..tools import SimulatedCustomers, to_date, values_table
+from ..tools import Simulated, to_date, values_table
 
 WINDOW_COLUMNS = (("date_from", "date"), ("date_to", "date"))
 
@@ -229,17 +229,23 @@ class RebateAgreementSimulation(models.Model):
     def _read_simulation_bases(self, periods, terms, customers):
         """{customer: {period start: base}} of the simulated ``periods``,
         counted by the engine's line queries (_get_period_bases, or per
-        customer for a template's customers)."""
-        Lines = self.env["rebate.line.query"]
+        customer for a template's customers), the agreement taking its
+        lines whatever the others (rebate.line.query: Simulated)."""
         windows = [(self.id, *period) for period in periods]
         result = defaultdict(dict)
         if not self.is_template:
+            Lines = self.env["rebate.line.query"].with_context(
+                rebate_simulated=Simulated([self.id])
+            )
             bases = Lines._get_period_bases(windows, {self.id: terms})
             for (_ag_id, start), base in bases.items():
                 result[customers[0]][start] = base
             return result
-        simulated = SimulatedCustomers((self.id, customer) for customer in customers)
-        Lines = Lines.with_context(rebate_simulated_customers=simulated)
+        Lines = self.env["rebate.line.query"].with_context(
+            rebate_simulated=Simulated(
+                [self.id], [(self.id, customer) for customer in customers]
+            )
+        )
         for (_ag_id, start), per_customer in Lines._get_customer_bases(
             windows, {self.id: terms}
         ).items():

@@ -4,30 +4,31 @@
 from odoo import api, models
 from odoo.tools import SQL
 
-from ..tools import SimulatedCustomers, values_table
+from ..tools import Simulated, values_table
 
 CUSTOMER_COLUMNS = (("agreement_id", "int4"), ("partner_id", "int4"))
 
 
 class RebateLineQuery(models.AbstractModel):
-    """The customers of a simulated template (rebate.agreement.simulate):
-    the line queries count their lines as a buying group's members', through
-    the one customers relation, so a simulation reads the engine's own
-    queries and no copy of them."""
+    """The line queries of a simulation (rebate.agreement.simulate): the
+    simulated agreements take their lines whatever the others (no
+    precedence), and a template counts the customers of its grade as a
+    buying group its members, through the one customers relation; so a
+    simulation reads the engine's own queries and no copy of them."""
 
     _inherit = "rebate.line.query"
 
     @api.model
-    def _get_simulated_customers(self):
-        """The SimulatedCustomers of the context, or None."""
-        customers = self.env.context.get("rebate_simulated_customers")
-        return customers if isinstance(customers, SimulatedCustomers) else None
+    def _get_simulated(self):
+        """The Simulated of the context, or None."""
+        simulated = self.env.context.get("rebate_simulated")
+        return simulated if isinstance(simulated, Simulated) else None
 
     @api.model
     def _get_customers_relation(self):
         relation = super()._get_customers_relation()
-        simulated = self._get_simulated_customers()
-        if simulated is None:
+        simulated = self._get_simulated()
+        if simulated is None or not simulated.customer_pairs:
             return relation
         return SQL(
             """(
@@ -37,16 +38,20 @@ class RebateLineQuery(models.AbstractModel):
                    '-infinity'::date, 'infinity'::date
               FROM %s)""",
             relation,
-            values_table("s", CUSTOMER_COLUMNS, simulated.pairs),
+            values_table("s", CUSTOMER_COLUMNS, simulated.customer_pairs),
         )
 
     @api.model
     def _read_agreement_traits(self, agreement_ids):
         traits = super()._read_agreement_traits(agreement_ids)
-        simulated = self._get_simulated_customers()
+        simulated = self._get_simulated()
         if simulated is not None:
+            # priced alone: no other agreement takes their lines
+            traits["yielding"] = sorted(
+                set(traits["yielding"]).difference(simulated.agreement_ids)
+            )
             # their customers are joined as a group's (_get_customer_join)
             traits["groups"] = sorted(
-                set(traits["groups"]).union(simulated.agreement_ids())
+                set(traits["groups"]).union(simulated.customer_agreement_ids())
             )
         return traits

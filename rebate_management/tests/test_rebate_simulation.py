@@ -105,6 +105,26 @@ class TestRebateSimulation(RebateCommon):
         # the agreement's own terms are unchanged
         self.assertEqual(draft.simulate()["rebate"], 5850.0)
 
+    def test_priced_as_the_customers_only_agreement(self):
+        """An exclusive agreement in force over the draft's dates would take
+        its lines at a close: the simulation prices the terms alone."""
+        for date, amount in QUARTERS:
+            self._create_invoice(
+                [(self.product_x, 1, amount)], date=date, partner=self.other_customer
+            )
+        self._create_agreement(
+            [(0.0, 1.0)],
+            name="Exclusive",
+            partner_id=self.other_customer.id,
+            date_start="2024-01-01",
+            date_end="2025-12-31",
+            exclusive=True,
+        )
+        draft = self._draft(partner_id=self.other_customer.id)
+        result = draft.simulate()
+        self.assertEqual((result["base"], result["rebate"]), (195000.0, 5850.0))
+        self.assertEqual(result["current_rebate"], 0.0)  # nothing settled yet
+
     def test_a_chosen_range(self):
         result = self._draft().simulate("2024-04-01", "2024-09-30")
         self.assertEqual(self._periods(result, "base"), [(55000.0,), (70000.0,)])

@@ -12,12 +12,12 @@ from .actions import (
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
 from .dates import to_date
-from .simulation import SimulatedCustomers
+from .simulation import Simulated
 from .sql import values_table
 
 __all__ = [
     "COPY_MIN_ROWS",
-    "SimulatedCustomers",
+    "Simulated",
     "insert_records",
     "insert_rows",
     "list_action",
