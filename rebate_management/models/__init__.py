@@ -17,6 +17,7 @@ from . import rebate_agreement_member
 from . import rebate_agreement_group
 from . import rebate_agreement_vendor
 from . import rebate_agreement_simulation
+from . import rebate_agreement_simulation_display
 from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment

@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, float_round, format_amount, format_date, formatLang
+from odoo.tools import SQL, float_round
 
 from ..tools import Simulated, to_date, values_table
 
@@ -54,8 +54,9 @@ class RebateAgreementSimulation(models.Model):
     def simulate(self, date_from=None, date_to=None, terms=None, partner_ids=None):
         """What these terms would have paid from ``date_from`` to ``date_to``
         (by default the four complete periods before the start date), per
-        period: the base, the rate of the tier reached, the rebate, and what
-        the customer's own agreements paid for the same period. Writes
+        period: the base, the rate of the tier reached, the rebate (after a
+        commitment's penalty; none with too few invoices), and what the
+        customer's own agreements settled for the same period. Writes
         nothing.
 
         :param terms: term values replacing the agreement's for a
@@ -64,19 +65,22 @@ class RebateAgreementSimulation(models.Model):
         :param partner_ids: a template's customers (by default those of its
             grade); each gets its figures under ``customers``
         :return: {"periods": [{"date_from", "date_to", "base", "sales",
-            "rate", "rebate", "percent", "current_rebate"}], "base", "rebate",
-            "percent", "current_rebate", ...}, dates as ISO strings
+            "rate", "rebate", "penalty", "withheld", "percent",
+            "current_rebate", "partial"}], "base", "rebate", "percent",
+            "current_rebate", ...}, dates as ISO strings
         """
         self.ensure_one()
         self.check_access("read")
         agreement_terms, tiers = self._get_simulation_terms(terms or {})
         periods = self._get_simulation_periods(date_from, date_to, agreement_terms)
         customers = self._get_simulation_customers(partner_ids)
-        bases = self._read_simulation_bases(periods, agreement_terms, customers)
-        sales = bases
+        counted = self._read_simulation_bases(periods, agreement_terms, customers)
+        sales = counted
         if agreement_terms.basis != "amount":
             sales = self._read_simulation_bases(
-                periods, agreement_terms._replace(basis="amount"), customers
+                periods,
+                agreement_terms._replace(basis="amount", min_invoice_count=0),
+                customers,
             )
         current = self._read_current_rebates(periods, customers)
         figures = {
@@ -84,8 +88,8 @@ class RebateAgreementSimulation(models.Model):
                 periods,
                 agreement_terms,
                 tiers,
-                bases[customer],
-                sales[customer],
+                counted[customer],
+                sales[customer][0],
                 current[customer],
             )
             for customer in customers
@@ -121,12 +125,14 @@ class RebateAgreementSimulation(models.Model):
     def _get_default_simulation_range(self, date_start, months):
         """(date from, date to): the complete periods of ``months`` months
         before ``date_start`` a simulation covers by default, four of them
-        (_get_simulation_period_count)."""
+        (_get_simulation_period_count), the last one ended by today."""
+        today = fields.Date.context_today(self)
+        end = date_start - relativedelta(days=1)
+        while end >= today:
+            end = end + relativedelta(days=1) - relativedelta(months=months, days=1)
+        start = end + relativedelta(days=1)
         count = self._get_simulation_period_count()
-        return (
-            date_start - relativedelta(months=count * months),
-            date_start - relativedelta(days=1),
-        )
+        return start - relativedelta(months=count * months), end
 
     @api.model
     def _get_simulation_period_count(self):
@@ -172,10 +178,13 @@ class RebateAgreementSimulation(models.Model):
                         term=self._fields[name]._description_string(self.env),
                     )
                 )
+        months = self._get_period_months(values["period"])
+        # each simulated period settled once: no interim parts
         terms = self._get_terms()._replace(
             tier_mode=values["tier_mode"],
             basis=values["basis"],
-            months=self._get_period_months(values["period"]),
+            months=months,
+            settlement_months=months,
         )
         tiers = self._get_tier_pairs()
         if "tier_ids" in changes:
@@ -227,37 +236,43 @@ class RebateAgreementSimulation(models.Model):
         return customers
 
     def _read_simulation_bases(self, periods, terms, customers):
-        """{customer: {period start: base}} of the simulated ``periods``,
-        counted by the engine's line queries (_get_period_bases, or per
-        customer for a template's customers), the agreement taking its
-        lines whatever the others (rebate.line.query: Simulated)."""
+        """{customer: (bases, invoice counts)}, each {(agreement id, period
+        start): value}, of the simulated ``periods``: read by the close's own
+        queries (_read_window_bases, or per customer for a template's
+        customers), the agreement taking its lines whatever the others
+        (rebate.line.query: Simulated)."""
         windows = [(self.id, *period) for period in periods]
-        result = defaultdict(dict)
+        result = defaultdict(lambda: ({}, {}))
         if not self.is_template:
-            Lines = self.env["rebate.line.query"].with_context(
+            Settlement = self.env["rebate.settlement"].with_context(
                 rebate_simulated=Simulated([self.id])
             )
-            bases = Lines._get_period_bases(windows, {self.id: terms})
-            for (_ag_id, start), base in bases.items():
-                result[customers[0]][start] = base
+            bases, counts, _forfeited = Settlement._read_window_bases(
+                windows, {self.id: terms}
+            )
+            result[customers[0]] = (bases, counts)
             return result
         Lines = self.env["rebate.line.query"].with_context(
             rebate_simulated=Simulated(
                 [self.id], [(self.id, customer) for customer in customers]
             )
         )
-        for (_ag_id, start), per_customer in Lines._get_customer_bases(
-            windows, {self.id: terms}
-        ).items():
+        counts = {}
+        per_period = Lines._get_customer_bases(
+            windows, {self.id: terms}, invoice_counts=counts
+        )
+        for key, per_customer in per_period.items():
             for customer, base in per_customer.items():
-                result[customer][start] = base
+                result[customer][0][key] = base
+        for (ag_id, start, customer), count in counts.items():
+            result[customer][1][ag_id, start] = count
         return result
 
     def _read_current_rebates(self, periods, customers):
         """{customer: {period start: rebate}}: what the customers' own
         agreements of the same direction and company (this one aside)
-        settled for settlement periods ending within each period, in one
-        query."""
+        settled (approved or paid) for settlement periods ending within each
+        period, in one query."""
         self.env["rebate.settlement"].flush_model(
             ["agreement_id", "date_to", "rebate_total", "state"]
         )
@@ -272,7 +287,7 @@ class RebateAgreementSimulation(models.Model):
                    AND ag.company_id = %s
                    AND ag.rebate_type = %s
                    AND ag.id != %s
-                   AND s.state != 'cancelled'
+                   AND s.state IN ('approved', 'done')
               GROUP BY 1, 2
                 """,
                 values_table("w", WINDOW_COLUMNS, periods),
@@ -287,23 +302,31 @@ class RebateAgreementSimulation(models.Model):
             current[customer][start] = float(amount)
         return current
 
-    def _get_simulation_figures(self, periods, terms, tiers, bases, sales, current):
-        """One customer's period rows: each period's rebate by the engine's
-        rebate method (_get_period_rebate), as a close computes it."""
+    def _get_simulation_figures(self, periods, terms, tiers, counted, sales, current):
+        """One customer's period rows: each period's amounts as a close
+        computes them (rebate.settlement._get_period_amounts: the rebate
+        method, the penalty, the invoices a minimum asks)."""
+        Settlement = self.env["rebate.settlement"]
+        bases, counts = counted
+        today = fields.Date.context_today(self)
         rows = []
         for date_from, date_to in periods:
-            base = bases.get(date_from, 0.0)
-            rebate = self._get_period_rebate(base, tiers, terms)
+            amounts = Settlement._get_period_amounts(
+                terms, tiers, (self.id, date_from, date_to), None, bases, counts, None
+            )
+            reached = self._get_period_rebate(amounts.base, tiers, terms).tier_index
             rows.append(
                 {
                     "date_from": fields.Date.to_string(date_from),
                     "date_to": fields.Date.to_string(date_to),
-                    "base": base,
-                    "sales": sales.get(date_from, 0.0),
-                    "rate": 0.0
-                    if rebate.tier_index is None
-                    else tiers[rebate.tier_index][1],
-                    "rebate": rebate.amount,
+                    "partial": date_to >= today,
+                    "base": amounts.base,
+                    "sales": sales.get((self.id, date_from), 0.0),
+                    "rate": None if reached is None else tiers[reached][1],
+                    "rebate": amounts.rebate,
+                    "penalty": amounts.penalty,
+                    "withheld": amounts.withheld,
+                    "invoice_count": amounts.invoice_count,
                     "current_rebate": terms.currency.round(current.get(date_from, 0.0)),
                 }
             )
@@ -319,7 +342,7 @@ class RebateAgreementSimulation(models.Model):
         totals = rows if rows is not None else figures["periods"]
         for key in ("base", "sales"):
             figures[key] = float_round(sum(row[key] for row in totals), 6)
-        for key in ("rebate", "current_rebate"):
+        for key in ("rebate", "penalty", "current_rebate"):
             figures[key] = currency.round(sum(row[key] for row in totals))
         figures["percent"] = self._get_simulation_percent(
             figures["rebate"], figures["sales"]
@@ -345,14 +368,13 @@ class RebateAgreementSimulation(models.Model):
         }
         if not self.is_template:
             return {**header, **figures[customers[0]]}
-        names = {
-            partner.id: partner.display_name
-            for partner in self.env["res.partner"].browse(customers)
-        }
+        partners = self.env["res.partner"].browse(customers)
         per_customer = [
-            {"partner_id": customer, "name": names[customer], **figures[customer]}
-            for customer in customers
+            {"partner_id": partner.id, "name": partner.display_name}
+            | figures[partner.id]
+            for partner in partners.sorted(lambda p: (p.display_name or "").lower())
         ]
+        today = fields.Date.context_today(self)
         grade_rows = []
         for index, (date_from, date_to) in enumerate(periods):
             rows = [each["periods"][index] for each in per_customer]
@@ -360,28 +382,44 @@ class RebateAgreementSimulation(models.Model):
                 {
                     "date_from": fields.Date.to_string(date_from),
                     "date_to": fields.Date.to_string(date_to),
+                    "partial": date_to >= today,
                     "rate": None,
+                    "withheld": False,
                     **{
                         key: sum(row[key] for row in rows)
-                        for key in ("base", "sales", "rebate", "current_rebate")
+                        for key in self._get_simulation_sums()
                     },
                 }
             )
         result = {**header, "periods": grade_rows, "customers": per_customer}
         return self._add_simulation_totals(result, terms, rows=per_customer)
 
+    @api.model
+    def _get_simulation_sums(self):
+        """The figures of a period that add up over customers."""
+        return ("base", "sales", "rebate", "penalty", "current_rebate")
+
     # Kept for the approver
 
     def _keep_simulation(self, simulation, comparison=None):
         """Keep ``simulation`` (and the ``comparison`` of other terms run
-        with it) on this draft, for its approver: whoever may edit the
-        draft."""
+        with it) on this draft, for its approver, with who ran it and when:
+        whoever may edit the draft."""
         self.ensure_one()
-        if self.is_template or self.state not in self._get_editable_states():
+        # once proposed, the figures are the proposer's: a re-run by the
+        # approver is shown, not kept
+        if self.is_template or self.state != "draft":
             return False
         self.check_access("write")
         self._rebate_workflow().write(
-            {"simulation": {**simulation, "comparison": comparison or None}}
+            {
+                "simulation": {
+                    **simulation,
+                    "comparison": comparison or None,
+                    "run_by": self.env.user.name,
+                    "run_on": fields.Datetime.to_string(fields.Datetime.now()),
+                }
+            }
         )
         return True
 
@@ -401,68 +439,6 @@ class RebateAgreementSimulation(models.Model):
         for agreement in self.filtered("simulation"):
             agreement._message_log(body=agreement._get_simulation_note())
         return result
-
-    def _get_simulation_note(self):
-        """The approval's note quoting the simulation kept."""
-        simulation = self.simulation
-        currency = self.currency_id
-        return self.env._(
-            "Approved with the simulation of %(date_from)s to %(date_to)s: a rebate "
-            "of %(rebate)s on %(base)s (%(percent)s %% of sales); the customer's "
-            "agreements paid %(current)s.",
-            date_from=format_date(self.env, simulation["date_from"]),
-            date_to=format_date(self.env, simulation["date_to"]),
-            rebate=format_amount(self.env, simulation["rebate"], currency),
-            base=self._format_simulation_base(simulation["base"], simulation["basis"]),
-            percent=formatLang(self.env, simulation["percent"]),
-            current=format_amount(self.env, simulation["current_rebate"], currency),
-        )
-
-    def _format_simulation_base(self, base, basis):
-        """A base as the agreement states it: an amount, or a quantity."""
-        if basis == "amount":
-            return format_amount(self.env, base, self.currency_id)
-        return self.env._("%(quantity)s units", quantity=base)
-
-    def _render_simulation(self, simulation):
-        """The simulation's tables, for the form and the wizard."""
-        currency = self.currency_id
-        basis = simulation["basis"]
-        return self.env["ir.qweb"]._render(
-            "rebate_management.rebate_agreement_simulation_table",
-            {
-                "simulation": simulation,
-                "tier_text": self._describe_simulation_tiers(simulation),
-                "format_date": lambda value: format_date(self.env, value),
-                "format_money": lambda value: format_amount(self.env, value, currency),
-                "format_base": lambda value: self._format_simulation_base(value, basis),
-                "format_rate": lambda value: self._format_simulation_rate(value, basis),
-            },
-        )
-
-    def _format_simulation_rate(self, rate, basis):
-        """A tier's rate as the agreement states it (blank for none)."""
-        if rate is None:
-            return ""
-        if basis == "amount":
-            return f"{formatLang(self.env, rate)} %"
-        return self.env._(
-            "%(amount)s per unit",
-            amount=format_amount(self.env, rate, self.currency_id),
-        )
-
-    def _describe_simulation_tiers(self, simulation):
-        """The simulated tiers in a line: their mode and (threshold, rate)."""
-        mode = dict(self._fields["tier_mode"]._description_selection(self.env))
-        tiers = ", ".join(
-            self.env._(
-                "%(rate)s from %(threshold)s",
-                rate=self._format_simulation_rate(rate, simulation["basis"]),
-                threshold=self._format_simulation_base(threshold, simulation["basis"]),
-            )
-            for threshold, rate in simulation["tiers"]
-        )
-        return f"{mode.get(simulation['tier_mode'], '')}: {tiers}"
 
 
 class RebateAgreementTier(models.Model):

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from freezegun import freeze_time
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -36,7 +38,10 @@ class TestRebateSimulation(RebateCommon):
             cls._create_invoice([(cls.product_x, 1, amount)], date=date)
         # Product Z is not in the new terms' scope: its sales never count
         cls._create_invoice([(cls.product_z, 10, 100.0)], date="2024-05-11")
-        cls.env["rebate.settlement"].close_periods("2024-12-31")
+        # what the customer's current agreements settled: approved (a draft
+        # settlement is not counted)
+        settlements = cls.env["rebate.settlement"].close_periods("2024-12-31")
+        settlements.filtered(lambda s: s.date_from.month < 10).action_approve()
 
     def _draft(self, tiers=TIERS, **vals):
         return self._create_agreement(
@@ -68,11 +73,12 @@ class TestRebateSimulation(RebateCommon):
         )
         # beside it, what the 1 % agreement paid for the same quarters (the
         # 1,000 of Product Z included: it counted there)
+        # (the fourth quarter's settlement is still a draft)
         self.assertEqual(
             self._periods(result, "current_rebate", "percent"),
-            [(400.0, 2.0), (560.0, 3.0), (700.0, 4.0), (300.0, 2.0)],
+            [(400.0, 2.0), (560.0, 3.0), (700.0, 4.0), (0.0, 2.0)],
         )
-        self.assertEqual(result["current_rebate"], 1960.0)
+        self.assertEqual(result["current_rebate"], 1660.0)
         self.assertEqual(
             (result["date_from"], result["date_to"], result["currency"]),
             ("2024-01-01", "2024-12-31", self.env.company.currency_id.name),
@@ -124,6 +130,41 @@ class TestRebateSimulation(RebateCommon):
         result = draft.simulate()
         self.assertEqual((result["base"], result["rebate"]), (195000.0, 5850.0))
         self.assertEqual(result["current_rebate"], 0.0)  # nothing settled yet
+
+    def test_a_commitment_and_a_minimum_of_invoices_as_at_close(self):
+        # 50,000 a quarter committed, 100 short of it: Q1 and Q4 fall short
+        committed = self._draft(
+            commitment_base=50000.0, penalty_type="fixed", penalty_value=100.0
+        ).simulate()
+        self.assertEqual(
+            self._periods(committed, "rebate", "penalty"),
+            [(700.0, 100.0), (1650.0, 0.0), (2800.0, 0.0), (500.0, 100.0)],
+        )
+        self.assertEqual((committed["rebate"], committed["penalty"]), (5650.0, 200.0))
+        # two invoices a quarter asked, one bought (Product Z's is not in scope)
+        frequent = self._draft(name="Frequent", min_invoice_count=2).simulate()
+        self.assertEqual(
+            self._periods(frequent, "rebate", "withheld", "invoice_count"),
+            [(0.0, True, 1)] * 4,
+        )
+        self.assertEqual(frequent["rebate"], 0.0)
+
+    @freeze_time("2024-11-15")
+    def test_the_default_range_ends_with_the_last_complete_period(self):
+        # on 15 November 2024 the fourth quarter is not over
+        result = self._draft().simulate()
+        self.assertEqual(
+            self._periods(result, "date_from", "base"),
+            [
+                ("2023-10-01", 0.0),
+                ("2024-01-01", 40000.0),
+                ("2024-04-01", 55000.0),
+                ("2024-07-01", 70000.0),
+            ],
+        )
+        # a range chosen into the running quarter says so
+        chosen = self._draft(name="Chosen").simulate("2024-07-01", "2024-12-31")
+        self.assertEqual(self._periods(chosen, "partial"), [(False,), (True,)])
 
     def test_a_chosen_range(self):
         result = self._draft().simulate("2024-04-01", "2024-09-30")
@@ -186,7 +227,8 @@ class TestRebateSimulation(RebateCommon):
         seen.action_activate()
         [note] = seen.message_ids.filtered(lambda m: "simulation" in m.body)
         self.assertIn(
-            "a rebate of $&nbsp;5,850.00 on $&nbsp;195,000.00 (3.00 % of sales)",
+            "a rebate of $&nbsp;5,850.00 on $&nbsp;195,000.00 (3.00 % of sales); "
+            "the customer's agreements settled $&nbsp;1,660.00.",
             note.body,
         )
 
@@ -229,9 +271,19 @@ class TestRebateSimulation(RebateCommon):
                 draft.with_user(user).write({"simulation": {"rebate": 1.0}})
         self.assertFalse(draft.simulation)
 
-    def test_an_active_agreement_keeps_no_simulation(self):
+    def test_only_a_draft_keeps_its_simulation(self):
         self.current.action_simulate()
         self.assertFalse(self.current.simulation)
+        draft = self._draft()
+        draft.action_simulate()
+        draft.action_submit()
+        kept = dict(draft.simulation)
+        self.assertEqual(kept["run_by"], self.env.user.name)
+        # the approver's own run is shown, not kept over the proposer's
+        action = draft.action_simulate()
+        wizard = self.env["rebate.agreement.simulation"].browse(action["res_id"])
+        self.assertFalse(wizard.is_kept)
+        self.assertEqual(draft.simulation, kept)
 
 
 @tagged("post_install", "-at_install")

@@ -35,19 +35,16 @@ class RebateAgreementSimulation(models.TransientModel):
     result = fields.Json(readonly=True)
     comparison = fields.Json(readonly=True)
     result_html = fields.Html(compute="_compute_result_html", sanitize=False)
-    comparison_html = fields.Html(compute="_compute_result_html", sanitize=False)
     is_kept = fields.Boolean(readonly=True)
 
     @api.depends("result", "comparison")
     def _compute_result_html(self):
         for wizard in self:
-            agreement = wizard.agreement_id
             wizard.result_html = (
-                agreement._render_simulation(wizard.result) if wizard.result else False
-            )
-            wizard.comparison_html = (
-                agreement._render_simulation(wizard.comparison)
-                if wizard.comparison
+                wizard.agreement_id._render_simulation(
+                    wizard.result, wizard.comparison or False
+                )
+                if wizard.result
                 else False
             )
 
@@ -105,4 +102,8 @@ class RebateAgreementSimulationTier(models.TransientModel):
         "rebate.agreement.simulation", required=True, ondelete="cascade"
     )
     threshold = fields.Float(digits="Product Price")
-    rate = fields.Float(digits=(16, 4))
+    rate = fields.Float(
+        digits=(16, 4),
+        help="Percent of the base on the amount basis; currency per unit on the "
+        "quantity basis.",
+    )
