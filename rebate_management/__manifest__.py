@@ -31,6 +31,7 @@
         "views/rebate_portal_templates.xml",
         "wizards/rebate_agreement_amend_wizard_views.xml",
         "wizards/rebate_agreement_generate_views.xml",
+        "wizards/rebate_agreement_simulation_views.xml",
         "wizards/rebate_grade_set_views.xml",
         "wizards/rebate_settlement_release_hold_views.xml",
         "wizards/rebate_settlement_acknowledge_views.xml",

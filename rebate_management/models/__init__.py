@@ -16,6 +16,8 @@ from . import rebate_agreement_precedence
 from . import rebate_agreement_member
 from . import rebate_agreement_group
 from . import rebate_agreement_vendor
+from . import rebate_agreement_simulation
+from . import rebate_agreement_simulation_display
 from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment
@@ -23,6 +25,7 @@ from . import rebate_line_query_refund
 from . import rebate_line_query_precedence
 from . import rebate_line_query_group
 from . import rebate_line_query_direction
+from . import rebate_line_query_simulation
 from . import rebate_counted_line
 from . import rebate_accrual
 from . import rebate_accrual_precedence

@@ -97,22 +97,27 @@ class RebateLineQuery(models.AbstractModel):
         )
 
     @api.model
-    def _get_customer_bases(self, periods, terms, date=None):
+    def _get_customer_bases(self, periods, terms, date=None, invoice_counts=None):
         """{(agreement id, period start): {customer id: base}} of
         ``periods`` ((agreement id, date from, date to)): each customer's
         part of the period's base (_get_period_bases), counted by the same
-        rules, payment conditions included (``date``: as there)."""
+        rules, payment conditions included (``date``: as there). Given
+        ``invoice_counts`` (a dict), each customer's invoices with a line
+        that counts (as _count_period_invoices) are added to it, keyed
+        (agreement id, period start, customer id)."""
         if not periods:
             return {}
         convert = self._get_amount_converter()
         rows = self._query_move_bases(periods)
         shares = self._get_row_shares(rows, terms, date)
         bases = defaultdict(float)
+        invoices = defaultdict(set)
+        invoice_types = self._get_invoice_move_types()
         for (
             ag_id,
             start,
             move_id,
-            _type,
+            move_type,
             cur,
             inv_date,
             _due,
@@ -122,6 +127,10 @@ class RebateLineQuery(models.AbstractModel):
         ) in rows:
             base = self._get_row_base(terms[ag_id], cur, inv_date, amount, qty, convert)
             bases[ag_id, start, cust] += base * shares.get(move_id, 1.0)
+            if move_type in invoice_types:
+                invoices[ag_id, start, cust].add(move_id)
+        if invoice_counts is not None:
+            invoice_counts.update((key, len(ids)) for key, ids in invoices.items())
         result = defaultdict(dict)
         for (ag_id, start, customer), base in bases.items():
             result[ag_id, start][customer] = round_base(

@@ -357,3 +357,37 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
         # another user may not download it
         self.authenticate("rpc_acc", "rpc_acc-pass")
         self.assertNotEqual(self.url_open(action["url"]).status_code, 200)
+
+    def test_simulate_over_rpc_and_no_simulation_by_hand(self):
+        """simulate answers plain values (ISO dates); the simulation kept on a
+        draft is the workflow's to write."""
+        draft = self._create_agreement(
+            [(0.0, 2.0)],
+            activate=False,
+            name="RPC draft",
+            date_start="2026-01-01",
+            date_end="2026-12-31",
+            user_id=self.salesperson.id,
+        )
+        result = self._call(
+            self.salesperson,
+            "rebate.agreement",
+            "simulate",
+            [draft.id],
+            "2025-01-01",
+            "2025-06-30",
+        )
+        self.assertEqual(
+            [(p["date_from"], p["base"], p["rebate"]) for p in result["periods"]],
+            [("2025-01-01", 1000.0, 20.0), ("2025-04-01", 0.0, 0.0)],
+        )
+        for user in (self.salesperson, self.manager):
+            self.assertCallFails(
+                FORGED,
+                user,
+                "rebate.agreement",
+                "write",
+                [draft.id],
+                {"simulation": {"rebate": 1.0}},
+            )
+        self.assertFalse(draft.simulation)

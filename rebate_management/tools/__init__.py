@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Helpers of the engine, by concern: dates, bulk inserts, SQL tables of
-values, chatter rows in bulk, the actions buttons return. Imported by name
-from ``..tools``."""
+values, chatter rows in bulk, the actions buttons return, a simulation's
+customers. Imported by name from ``..tools``."""
 
 from .actions import (
     list_action,
@@ -13,10 +13,12 @@ from .actions import (
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
 from .dates import to_date
+from .simulation import Simulated
 from .sql import values_table
 
 __all__ = [
     "COPY_MIN_ROWS",
+    "Simulated",
     "insert_records",
     "insert_rows",
     "list_action",

@@ -6,3 +6,4 @@ from . import rebate_settlement_acknowledge
 from . import rebate_audit_workbook
 from . import rebate_grade_set
 from . import base_partner_merge_automatic_wizard
+from . import rebate_agreement_simulation

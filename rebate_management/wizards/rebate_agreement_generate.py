@@ -48,6 +48,24 @@ class RebateAgreementGenerate(models.TransientModel):
             self.date_start = self.template_id.date_start
             self.date_end = self.template_id.date_end
 
+    def action_simulate(self):
+        """Simulate the template's terms for the customers listed, over the
+        periods before these dates."""
+        self.ensure_one()
+        template = self.template_id
+        date_from, date_to = template._get_default_simulation_range(
+            self.date_start, template._get_period_months(template.period)
+        )
+        simulation = self.env["rebate.agreement.simulation"].create(
+            {
+                "agreement_id": template.id,
+                "partner_ids": self.partner_ids.ids,
+                "date_from": date_from,
+                "date_to": date_to,
+            }
+        )
+        return simulation.action_simulate()
+
     def action_generate(self):
         self.ensure_one()
         agreements = self.template_id.action_generate_agreements(
