@@ -245,7 +245,8 @@ class RebateLineQuery(models.AbstractModel):
         if agreement_ids is not None:
             traits = self._read_agreement_traits(agreement_ids)
         customer_join, customer_match = self._get_customer_join(
-            None if traits is None else traits["groups"]
+            None if traits is None else traits["groups"],
+            None if traits is None else traits["every_customer"],
         )
         return SQL(
             _LINES_FROM,

@@ -8,27 +8,29 @@ from odoo.tools import SQL
 
 from ..rebate_maths import round_base
 
-# The customers of each agreement and the dates their lines count: its
-# customer (commercial entity), whatever the date (the windows of the
+# The named customers of each agreement and the dates their lines count:
+# its customer (commercial entity), whatever the date (the windows of the
 # queries bound the dates: the agreement's own, or the year before for the
 # effect) and, for a buying group, its members over their membership
-# (rebate.agreement.member); a vendor agreement on sell-through every
-# commercial entity (its products decide which lines count). A UNION
-# ALL the planner flattens: from a line it looks the agreements up by
-# customer on the tables' indexes, from an agreement its customers by id.
-_CUSTOMERS = """(
+# (rebate.agreement.member). A UNION ALL the planner flattens: from a line
+# it looks the agreements up by customer on the tables' indexes, from an
+# agreement its customers by id.
+_NAMED_CUSTOMERS = """
     SELECT id AS agreement_id, commercial_partner_id AS partner_id,
            '-infinity'::date AS date_from, 'infinity'::date AS date_to
       FROM rebate_agreement
     UNION ALL
     SELECT agreement_id, partner_id, COALESCE(date_from, '-infinity'::date),
            COALESCE(date_to, 'infinity'::date)
-      FROM rebate_agreement_member
-    UNION ALL
+      FROM rebate_agreement_member"""
+# The agreements that count every customer's documents (a vendor agreement
+# on sell-through: its products decide which lines count), each with every
+# commercial entity: looked up from a line, by customer.
+_EVERY_CUSTOMER = """
     SELECT ag.id, p.id, '-infinity'::date, 'infinity'::date
       FROM rebate_agreement ag
       JOIN res_partner p ON p.commercial_partner_id = p.id
-     WHERE ag.rebate_type = 'vendor' AND ag.vendor_basis = 'sell_through')"""
+     WHERE %s"""
 
 
 class RebateLineQuery(models.AbstractModel):
@@ -44,56 +46,96 @@ class RebateLineQuery(models.AbstractModel):
     def _get_customers_relation(self):
         """SQL: the relation (agreement_id, partner_id, date_from, date_to) of
         the customers whose lines count for each agreement, and when: its
-        customer (the queries' windows bound the dates), and a buying
-        group's members over their membership. The one definition of "the
-        agreement's customer" that the line queries and the precedence rule
-        join."""
-        return SQL(_CUSTOMERS)
+        customer (the queries' windows bound the dates), a buying group's
+        members over their membership, and every customer for the
+        agreements that count them all (_get_every_customer_condition). The
+        one definition of "the agreement's customer" that the line queries
+        and the precedence rule join."""
+        return SQL(
+            "(%s UNION ALL %s)",
+            self._get_named_customers_query(),
+            SQL(_EVERY_CUSTOMER, self._get_every_customer_condition()),
+        )
+
+    @api.model
+    def _get_named_customers_query(self):
+        """SQL: the query of the customers an agreement names (its own, a
+        group's members), the part of _get_customers_relation a query over
+        known agreements joins from them."""
+        return SQL(_NAMED_CUSTOMERS)
+
+    @api.model
+    def _get_every_customer_condition(self, alias="ag"):
+        """SQL: agreement ``alias`` counts every customer's documents (a
+        vendor agreement on sell-through)."""
+        agreement = SQL.identifier(alias)
+        return SQL(
+            "(%s.rebate_type = 'vendor' AND %s.vendor_basis = 'sell_through')",
+            agreement,
+            agreement,
+        )
 
     @api.model
     def _read_agreement_traits(self, agreement_ids):
         """{"yielding": those of ``agreement_ids`` another agreement may take
         lines from, "groups": those whose customers are not their partner
-        alone (buying groups, sell-through)}: what shapes a query over these
+        alone (buying groups, sell-through), "every_customer": those that
+        count every customer (sell-through)}: what shapes a query over these
         agreements, in one query on the agreements alone."""
         self.env["rebate.agreement"].flush_model()
+        every = self._get_every_customer_condition()
         rows = self.env.execute_query(
             SQL(
                 """
                 WITH yielding AS %s
                 SELECT ag.id, ag.id IN (SELECT id FROM yielding),
-                       ag.is_buying_group IS TRUE OR ag.vendor_basis = 'sell_through'
+                       ag.is_buying_group IS TRUE, %s
                   FROM rebate_agreement ag
                  WHERE ag.id = ANY(%s)
-                   AND (ag.is_buying_group OR ag.vendor_basis = 'sell_through'
+                   AND (ag.is_buying_group OR %s
                         OR ag.id IN (SELECT id FROM yielding))
                 """,
                 self._get_yielding_agreements(),
+                every,
                 sorted(agreement_ids),
+                every,
             )
         )
         return {
-            "yielding": [ag_id for ag_id, yields, _group in rows if yields],
-            "groups": [ag_id for ag_id, _yields, group in rows if group],
+            "yielding": [row[0] for row in rows if row[1]],
+            "groups": [row[0] for row in rows if row[2] or row[3]],
+            "every_customer": [row[0] for row in rows if row[3]],
         }
 
     @api.model
-    def _get_customer_join(self, group_ids=None):
+    def _get_customer_join(self, group_ids=None, every_customer_ids=None):
         """(join, condition on ``am``) matching a line to its agreement's
         customers (_get_customers_relation). When the query's agreements
         are known and none is a buying group (``group_ids`` empty), their
         customer alone, by a plain join: the plan of a query without
-        groups stays what it was."""
+        groups stays what it was. When some of them count every customer
+        (``every_customer_ids``), the customers they name are joined and
+        those agreements take any line: joined from the agreement, their
+        thousands of customers would each be looked up in the moves."""
         if group_ids is not None and not group_ids:
             return SQL(""), SQL("am.commercial_partner_id = ag.commercial_partner_id")
+        named_match = SQL(
+            "am.commercial_partner_id = cu.partner_id"
+            " AND am.invoice_date BETWEEN cu.date_from AND cu.date_to"
+        )
+        if every_customer_ids:
+            return (
+                SQL(
+                    "JOIN (%s) cu ON cu.agreement_id = ag.id",
+                    self._get_named_customers_query(),
+                ),
+                SQL("(%s OR (%s))", self._get_every_customer_condition(), named_match),
+            )
         return (
             SQL(
                 "JOIN %s cu ON cu.agreement_id = ag.id", self._get_customers_relation()
             ),
-            SQL(
-                "am.commercial_partner_id = cu.partner_id"
-                " AND am.invoice_date BETWEEN cu.date_from AND cu.date_to"
-            ),
+            named_match,
         )
 
     @api.model

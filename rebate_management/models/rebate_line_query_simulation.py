@@ -25,19 +25,18 @@ class RebateLineQuery(models.AbstractModel):
         return simulated if isinstance(simulated, Simulated) else None
 
     @api.model
-    def _get_customers_relation(self):
-        relation = super()._get_customers_relation()
+    def _get_named_customers_query(self):
+        query = super()._get_named_customers_query()
         simulated = self._get_simulated()
         if simulated is None or not simulated.customer_pairs:
-            return relation
+            return query
         return SQL(
-            """(
-            SELECT * FROM %s AS known
+            """%s
             UNION ALL
             SELECT s.agreement_id, s.partner_id,
                    '-infinity'::date, 'infinity'::date
-              FROM %s)""",
-            relation,
+              FROM %s""",
+            query,
             values_table("s", CUSTOMER_COLUMNS, simulated.customer_pairs),
         )
 
