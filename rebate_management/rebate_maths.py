@@ -115,6 +115,34 @@ def stepped_rebate(base, tiers, factor):
     return rebate, reached_tier_index(base, tiers)
 
 
+# Lump-sum tiers: the same (threshold, amount) pairs, each tier paying a
+# fixed amount once its threshold is reached (rebate, index of the tier
+# applied or None).
+
+
+def fixed_flat_rebate(base, tiers):
+    """The one tier's amount, once the base reaches its threshold."""
+    if not tiers or reached_tier_index(base, tiers[:1]) is None:
+        return 0.0, None
+    return tiers[0][1], 0
+
+
+def fixed_retroactive_rebate(base, tiers):
+    """The amount of the highest tier reached."""
+    index = reached_tier_index(base, tiers)
+    if index is None:
+        return 0.0, None
+    return tiers[index][1], index
+
+
+def fixed_stepped_rebate(base, tiers):
+    """The amounts of every tier reached, added up."""
+    index = reached_tier_index(base, tiers)
+    if index is None:
+        return 0.0, None
+    return sum(amount for _threshold, amount in tiers[: index + 1]), index
+
+
 def split_amount(total, weights, rounding):
     """Split ``total`` over ``weights`` proportionally, each part rounded to
     ``rounding``; the rounding remainder goes to the heaviest weight."""

@@ -582,6 +582,7 @@ class RebateAgreement(models.Model):
             "commercial_partner_id",
             "has_product_scope",
             "template_id",
+            "tier_amount_type",
         }
 
     def _rebuild_accruals(self, periods=None):

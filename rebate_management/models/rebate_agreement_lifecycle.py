@@ -435,7 +435,7 @@ class RebateAgreementLifecycle(models.Model):
         falling = [
             (low, high)
             for low, high in zip(tiers, tiers[1:], strict=False)
-            if high.rate < low.rate
+            if high._get_tier_value() < low._get_tier_value()
         ]
         if falling:
             low, high = falling[0]

@@ -180,6 +180,10 @@ class RebateAgreementPortal(models.Model):
         return env._("%(quantity)s units", quantity=formatLang(env, value))
 
     def _format_rate(self, env, rate):
+        """What a tier pays as the reader says it: its rate in percent or per
+        unit, or a lump-sum tier's fixed amount."""
+        if self.tier_amount_type == "fixed":
+            return formatLang(env, rate, currency_obj=self.currency_id)
         if self.basis == "amount":
             return f"{formatLang(env, rate)} %"
         return env._(

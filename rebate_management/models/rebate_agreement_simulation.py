@@ -364,6 +364,7 @@ class RebateAgreementSimulation(models.Model):
             "currency": terms.currency.name,
             "basis": terms.basis,
             "tier_mode": terms.tier_mode,
+            "amount_type": getattr(terms, "amount_type", "rate"),
             "tiers": [list(pair) for pair in tiers],
         }
         if not self.is_template:

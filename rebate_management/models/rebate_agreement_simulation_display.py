@@ -58,14 +58,19 @@ class RebateAgreementSimulationDisplay(models.Model):
                 "format_money": lambda value: format_amount(self.env, value, currency),
                 "format_percent": lambda value: formatLang(self.env, value),
                 "format_base": lambda value: self._format_simulation_base(value, basis),
-                "format_rate": lambda value: self._format_simulation_rate(value, basis),
+                "format_rate": lambda value: self._format_simulation_rate(
+                    value, basis, simulation.get("amount_type", "rate")
+                ),
             },
         )
 
-    def _format_simulation_rate(self, rate, basis):
-        """A tier's rate as the agreement states it (blank for none)."""
+    def _format_simulation_rate(self, rate, basis, amount_type="rate"):
+        """A tier's rate (or a lump-sum tier's amount) as the agreement
+        states it (blank for none)."""
         if rate is None:
             return ""
+        if amount_type == "fixed":
+            return format_amount(self.env, rate, self.currency_id)
         if basis == "amount":
             return f"{formatLang(self.env, rate)} %"
         return self.env._(
@@ -79,7 +84,9 @@ class RebateAgreementSimulationDisplay(models.Model):
         tiers = ", ".join(
             self.env._(
                 "%(rate)s from %(threshold)s",
-                rate=self._format_simulation_rate(rate, simulation["basis"]),
+                rate=self._format_simulation_rate(
+                    rate, simulation["basis"], simulation.get("amount_type", "rate")
+                ),
                 threshold=self._format_simulation_base(threshold, simulation["basis"]),
             )
             for threshold, rate in simulation["tiers"]

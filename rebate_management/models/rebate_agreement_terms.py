@@ -4,7 +4,7 @@
 from collections import defaultdict, namedtuple
 from types import SimpleNamespace
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
 from .. import rebate_maths
@@ -27,7 +27,9 @@ class AccrualTerms(SimpleNamespace):
     rebate.line.query); ``commitment_base``, ``penalty_type``,
     ``penalty_value``: the penalty of a tier period short of the commitment;
     ``min_invoice_count``: the invoices a tier period needs to earn its rebate
-    (see rebate.agreement.reward). A module adds its own terms by extending
+    (see rebate.agreement.reward); ``amount_type``: ``fixed`` when the tiers
+    pay lump sums (their values are amounts), else ``rate``. A module adds
+    its own terms by extending
     _get_accrual_term_fields and _prepare_accrual_terms."""
 
     def _replace(self, **changes):
@@ -46,6 +48,21 @@ class RebateAgreementTerms(models.Model):
     inheritable rebate method and its tier modes, on ``rebate.agreement``."""
 
     _inherit = "rebate.agreement"
+
+    tier_amount_type = fields.Selection(
+        [("rate", "Rate"), ("fixed", "Fixed amount")],
+        string="Tiers Pay",
+        compute="_compute_tier_amount_type",
+        store=True,
+        help="What the tiers pay: a rate of the base, or lump sums once their "
+        "thresholds are reached (all the tiers alike).",
+    )
+
+    @api.depends("tier_ids.amount_type")
+    def _compute_tier_amount_type(self):
+        for agreement in self:
+            types = agreement.tier_ids.mapped("amount_type")
+            agreement.tier_amount_type = "fixed" if "fixed" in types else "rate"
 
     def _get_periods(self, date_to=None):
         """All periods of the agreement, in order, ending on or before date_to."""
@@ -94,8 +111,13 @@ class RebateAgreementTerms(models.Model):
         :param terms: the agreement's AccrualTerms
         :return: PeriodRebate(amount rounded to the currency, tier index)
         """
-        function = self._get_tier_mode_function(terms.tier_mode)
-        amount, tier_index = function(base, tiers, self._get_rate_factor(terms.basis))
+        if getattr(terms, "amount_type", "rate") == "fixed":
+            function = self._get_fixed_mode_function(terms.tier_mode)
+            amount, tier_index = function(base, tiers)
+        else:
+            function = self._get_tier_mode_function(terms.tier_mode)
+            factor = self._get_rate_factor(terms.basis)
+            amount, tier_index = function(base, tiers, factor)
         return PeriodRebate(terms.currency.round(amount), tier_index)
 
     # Deprecated names (until 19.0): the rebate methods were called
@@ -117,6 +139,25 @@ class RebateAgreementTerms(models.Model):
         mode: the method ``_rebate_<mode>``. A module adds a tier mode with
         ``selection_add`` on ``tier_mode`` and that one method."""
         return getattr(self, f"_rebate_{tier_mode}")
+
+    @api.model
+    def _get_fixed_mode_function(self, tier_mode):
+        """The function(base, tiers) -> (rebate, tier index) of a tier mode
+        on lump-sum tiers (the tiers' values are fixed amounts): the method
+        ``_rebate_fixed_<mode>``."""
+        return getattr(self, f"_rebate_fixed_{tier_mode}")
+
+    @api.model
+    def _rebate_fixed_flat(self, base, tiers):
+        return rebate_maths.fixed_flat_rebate(base, tiers)
+
+    @api.model
+    def _rebate_fixed_retroactive(self, base, tiers):
+        return rebate_maths.fixed_retroactive_rebate(base, tiers)
+
+    @api.model
+    def _rebate_fixed_stepped(self, base, tiers):
+        return rebate_maths.fixed_stepped_rebate(base, tiers)
 
     @api.model
     def _rebate_flat(self, base, tiers, factor):
@@ -143,7 +184,10 @@ class RebateAgreementTerms(models.Model):
         self.ensure_one()
         if isinstance(self.id, int):
             return self._read_tiers().get(self.id, [])
-        return [(t.threshold, t.rate) for t in self.tier_ids.sorted("threshold")]
+        return [
+            (tier.threshold, tier._get_tier_value())
+            for tier in self.tier_ids.sorted("threshold")
+        ]
 
     @api.model
     def _get_next_tier(self, tiers, base):
@@ -183,6 +227,7 @@ class RebateAgreementTerms(models.Model):
             "penalty_type",
             "penalty_value",
             "min_invoice_count",
+            "tier_amount_type",
         ]
 
     @api.model
@@ -209,6 +254,7 @@ class RebateAgreementTerms(models.Model):
             penalty_type=values["penalty_type"] or "none",
             penalty_value=values["penalty_value"] or 0.0,
             min_invoice_count=values["min_invoice_count"] or 0,
+            amount_type=values.get("tier_amount_type") or "rate",
         )
 
     @api.model
@@ -257,21 +303,27 @@ class RebateAgreementTerms(models.Model):
         }
 
     def _read_tiers(self):
-        """{agreement id: [(threshold, rate), ...] in threshold order}: the
-        one reader of tiers, for posting, rebuild, close, recompute, the
-        statement and the portal alike (an override reaches them all)."""
+        """{agreement id: [(threshold, value), ...] in threshold order}, the
+        value a rate or a lump-sum tier's fixed amount: the one reader of
+        tiers, for posting, rebuild, close, recompute, the statement and the
+        portal alike (an override reaches them all)."""
         self.env["rebate.agreement.tier"].flush_model(
-            ["agreement_id", "threshold", "rate"]
+            ["agreement_id", "threshold", "rate", "amount_type", "fixed_amount"]
         )
         tiers = defaultdict(list)
-        for ag_id, threshold, rate in self.env.execute_query(
+        for ag_id, threshold, value in self.env.execute_query(
             SQL(
-                "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
-                " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
+                """
+                SELECT agreement_id, threshold,
+                       CASE WHEN amount_type = 'fixed' THEN fixed_amount ELSE rate END
+                  FROM rebate_agreement_tier
+                 WHERE agreement_id = ANY(%s)
+              ORDER BY agreement_id, threshold
+                """,
                 self.ids,
             )
         ):
-            tiers[ag_id].append((float(threshold), float(rate)))
+            tiers[ag_id].append((float(threshold), float(value or 0.0)))
         return dict(tiers)
 
     def _accrued_totals(self, windows=None):

@@ -27,12 +27,43 @@ class RebateAgreementTier(models.Model):
         help="Percent of the base on the amount basis; currency per unit on the "
         "quantity basis.",
     )
+    amount_type = fields.Selection(
+        [("rate", "Rate"), ("fixed", "Fixed amount")],
+        string="Pays",
+        required=True,
+        default="rate",
+        help="Rate: a percentage of the base (or an amount per unit). Fixed "
+        "amount: a lump sum paid once the threshold is reached. An agreement's "
+        "tiers are all one or the other.",
+    )
+    currency_id = fields.Many2one(related="agreement_id.currency_id")
+    fixed_amount = fields.Monetary(
+        help="The lump sum the tier pays once its threshold is reached.",
+    )
+    value_label = fields.Char(
+        string="Tier Pays",
+        compute="_compute_value_label",
+        help="What the tier pays, as the customer reads it.",
+    )
     rate_unit = fields.Char(
         string="Unit",
         compute="_compute_rate_unit",
         help="What the rate is: a percentage of the untaxed amount, or an amount "
         "per unit.",
     )
+
+    @api.depends(
+        "amount_type",
+        "fixed_amount",
+        "rate",
+        "agreement_id.basis",
+        "agreement_id.currency_id",
+    )
+    def _compute_value_label(self):
+        for tier in self:
+            tier.value_label = tier.agreement_id._format_rate(
+                self.env, tier._get_tier_value()
+            )
 
     @api.depends("agreement_id.basis", "agreement_id.currency_id")
     def _compute_rate_unit(self):
@@ -45,6 +76,34 @@ class RebateAgreementTier(models.Model):
                 if agreement.basis == "quantity"
                 else "%"
             )
+
+    def _get_tier_value(self):
+        """What the tier pays, as the engine's (threshold, value) pairs carry
+        it (rebate.agreement._read_tiers): its fixed amount, or its rate."""
+        self.ensure_one()
+        return self.fixed_amount if self.amount_type == "fixed" else self.rate
+
+    @api.constrains("amount_type", "fixed_amount", "agreement_id")
+    def _check_amount_type(self):
+        for tier in self:
+            if tier.amount_type == "fixed" and tier.fixed_amount < 0:
+                raise ValidationError(
+                    self.env._(
+                        "The fixed amount of a rebate tier cannot be negative "
+                        "(%(amount)s on %(agreement)s).",
+                        amount=tier.fixed_amount,
+                        agreement=tier.agreement_id.name,
+                    )
+                )
+        for agreement in self.agreement_id:
+            if len(set(agreement.tier_ids.mapped("amount_type"))) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "The tiers of agreement %(agreement)s pay a rate or a fixed "
+                        "amount, not both: make them all one or the other.",
+                        agreement=agreement.name,
+                    )
+                )
 
     @api.constrains("threshold", "rate")
     def _check_threshold_rate(self):
@@ -67,7 +126,11 @@ class RebateAgreementTier(models.Model):
                         agreement=tier.agreement_id.name,
                     )
                 )
-            if tier.agreement_id.basis == "amount" and tier.rate > 100:
+            if (
+                tier.amount_type == "rate"
+                and tier.agreement_id.basis == "amount"
+                and tier.rate > 100
+            ):
                 raise ValidationError(
                     self.env._(
                         "A rebate of %(rate)s %% of the sales is more than the sales "
@@ -132,6 +195,14 @@ class RebateAgreementTier(models.Model):
             if agreement.basis == "quantity"
             else format_amount(self.env, self.threshold, agreement.currency_id)
         )
+        if self.amount_type == "fixed":
+            return self.env._(
+                "from %(threshold)s: %(amount)s",
+                threshold=threshold,
+                amount=format_amount(
+                    self.env, self.fixed_amount, agreement.currency_id
+                ),
+            )
         return self.env._(
             "from %(threshold)s at %(rate)s %(unit)s",
             threshold=threshold,

@@ -236,7 +236,7 @@ class RebateSettlementStatement(models.Model):
         tiers = agreement.tier_ids.sorted("threshold")
         index = agreement._get_period_rebate(
             self.base_cumulative if self.is_interim else self.base_total,
-            [(tier.threshold, tier.rate) for tier in tiers],
+            [(tier.threshold, tier._get_tier_value()) for tier in tiers],
             agreement._get_terms(),
         ).tier_index
         return tiers[index] if index is not None else tiers.browse()

@@ -190,10 +190,17 @@ class RebateStatementXlsx(models.AbstractModel):
     def _get_tier_columns(self, settlement):
         _ = self.env._
         kind = self._get_base_kind(settlement.agreement_id)
+        if settlement.agreement_id.tier_amount_type == "fixed":
+            currency = settlement.currency_id.name
+            paid = TableColumn(
+                "rate", _("Fixed amount (%(currency)s)", currency=currency), "money"
+            )
+        else:
+            paid = TableColumn("rate", self._get_rate_label(settlement), "rate")
         return [
             TableColumn("threshold", _("From"), kind),
             TableColumn("upper", _("Up to"), kind),
-            TableColumn("rate", self._get_rate_label(settlement), "rate"),
+            paid,
             TableColumn("mark", _("Reached"), "mark"),
         ]
 
@@ -209,7 +216,7 @@ class RebateStatementXlsx(models.AbstractModel):
                 "currency": settlement.currency_id,
                 "threshold": tier.threshold,
                 "upper": upper,
-                "rate": tier.rate,
+                "rate": tier._get_tier_value(),
                 "mark": self._get_tier_mark(settlement, tier, applied),
             }
             for tier, upper in zip(tiers, uppers, strict=True)
@@ -551,10 +558,11 @@ class RebateStatementXlsx(models.AbstractModel):
     @api.model
     def _get_applied_rate(self, settlement):
         """The rate the rebate was computed at: the applied tier's, or on
-        stepped tiers the effective rate (rebate / base); in percent on the
-        amount basis, in currency per unit on the quantity basis."""
+        stepped or lump-sum tiers the effective rate (rebate / base); in
+        percent on the amount basis, in currency per unit on the quantity
+        basis."""
         agreement = settlement.agreement_id
-        if agreement.tier_mode != "stepped":
+        if agreement.tier_mode != "stepped" and not self._pays_lump_sums(settlement):
             applied = settlement._get_reached_tier()
             return applied.rate if applied else 0.0
         # an interim settlement's tiers apply to the base to date
@@ -573,13 +581,22 @@ class RebateStatementXlsx(models.AbstractModel):
         return round(rebate / base * factor, 6)
 
     @api.model
+    def _pays_lump_sums(self, settlement):
+        """Whether the settlement's tiers pay fixed amounts: its lines then
+        show the effective rate (rebate / base), as on stepped tiers."""
+        return settlement.agreement_id.tier_amount_type == "fixed"
+
+    @api.model
     def _get_rate_label(self, settlement, effective=False):
         """The heading of a rate column: in percent on the amount basis, in
         currency per unit on the quantity basis; on stepped tiers, if
         ``effective``, the effective rate's (rebate / base)."""
         _ = self.env._
         currency = settlement.currency_id.name
-        stepped = effective and settlement.agreement_id.tier_mode == "stepped"
+        stepped = effective and (
+            settlement.agreement_id.tier_mode == "stepped"
+            or self._pays_lump_sums(settlement)
+        )
         if settlement.agreement_id.basis == "amount":
             return _("Effective rate (%)") if stepped else _("Rate (%)")
         if stepped:

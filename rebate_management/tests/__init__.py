@@ -34,3 +34,4 @@ from . import test_rebate_buying_group_roles
 from . import test_rebate_vendor
 from . import test_rebate_simulation
 from . import test_rebate_simulation_tour
+from . import test_rebate_lump_sum

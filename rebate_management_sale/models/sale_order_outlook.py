@@ -173,9 +173,8 @@ class SaleOrder(models.Model):
             return formatLang(env, value)
 
         def rate(value):
-            if amounts:
-                return f"{formatLang(env, value)} %"
-            return formatLang(env, value, currency_obj=terms.currency)
+            # a rate, or a lump-sum tier's amount, as the agreement says it
+            return row["agreement"]._format_rate(env, value)
 
         reached = rate(row["rate"]) if row["rate"] is not None else env._("none yet")
         if row["next_tier"]:
