@@ -190,17 +190,10 @@ class RebateStatementXlsx(models.AbstractModel):
     def _get_tier_columns(self, settlement):
         _ = self.env._
         kind = self._get_base_kind(settlement.agreement_id)
-        if settlement.agreement_id.tier_amount_type == "fixed":
-            currency = settlement.currency_id.name
-            paid = TableColumn(
-                "rate", _("Fixed amount (%(currency)s)", currency=currency), "money"
-            )
-        else:
-            paid = TableColumn("rate", self._get_rate_label(settlement), "rate")
         return [
             TableColumn("threshold", _("From"), kind),
             TableColumn("upper", _("Up to"), kind),
-            paid,
+            TableColumn("rate", self._get_rate_label(settlement), "rate"),
             TableColumn("mark", _("Reached"), "mark"),
         ]
 
@@ -562,7 +555,7 @@ class RebateStatementXlsx(models.AbstractModel):
         percent on the amount basis, in currency per unit on the quantity
         basis."""
         agreement = settlement.agreement_id
-        if agreement.tier_mode != "stepped" and not self._pays_lump_sums(settlement):
+        if not self._uses_effective_rate(settlement):
             applied = settlement._get_reached_tier()
             return applied.rate if applied else 0.0
         # an interim settlement's tiers apply to the base to date
@@ -581,10 +574,10 @@ class RebateStatementXlsx(models.AbstractModel):
         return round(rebate / base * factor, 6)
 
     @api.model
-    def _pays_lump_sums(self, settlement):
-        """Whether the settlement's tiers pay fixed amounts: its lines then
-        show the effective rate (rebate / base), as on stepped tiers."""
-        return settlement.agreement_id.tier_amount_type == "fixed"
+    def _uses_effective_rate(self, settlement):
+        """Whether the settlement's lines show the effective rate (rebate /
+        base) rather than the tier's: on stepped tiers."""
+        return settlement.agreement_id.tier_mode == "stepped"
 
     @api.model
     def _get_rate_label(self, settlement, effective=False):
@@ -593,10 +586,7 @@ class RebateStatementXlsx(models.AbstractModel):
         ``effective``, the effective rate's (rebate / base)."""
         _ = self.env._
         currency = settlement.currency_id.name
-        stepped = effective and (
-            settlement.agreement_id.tier_mode == "stepped"
-            or self._pays_lump_sums(settlement)
-        )
+        stepped = effective and self._uses_effective_rate(settlement)
         if settlement.agreement_id.basis == "amount":
             return _("Effective rate (%)") if stepped else _("Rate (%)")
         if stepped:
