@@ -62,6 +62,8 @@ class Settings:
         self.recompute = os.environ.get("BENCH_RECOMPUTE", "0") == "1"
         # the overlap case (issue #26), after the measured stages
         self.overlap = os.environ.get("BENCH_OVERLAP", "0") == "1"
+        # the vendor case (issue #27), after the measured stages
+        self.vendor = os.environ.get("BENCH_VENDOR", "0") == "1"
         # 0: every settlement gets its credit note; N: the first N only
         self.credit_notes = number("CREDIT_NOTES", 0)
         self.json_path = os.environ.get("BENCH_JSON", "bench-results.json")
@@ -108,6 +110,7 @@ class Settings:
                 "lines_check",
                 "credit_notes",
                 "overlap",
+                "vendor",
             )
         }
 

@@ -40,6 +40,7 @@ from bench_stages import (
     stage_oca,
     stage_posting,
 )
+from bench_vendor import check_vendor
 
 import odoo
 from odoo import api, sql_db
@@ -214,6 +215,9 @@ def main():
     if settings.overlap:
         log("overlap case (issue #26), in a transaction of its own")
         check_overlap(registry, settings, results)
+    if settings.vendor:
+        log("vendor case (issue #27), in a transaction of its own")
+        check_vendor(registry, settings, results)
 
     results.doc["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results.doc["machine"]["load_average_end"] = os.getloadavg()

@@ -25,6 +25,9 @@
 #   --reset          BENCH_RESET=1      drop and rebuild the database
 #   --profile        BENCH_PROFILE=1    cProfile and SQL breakdown of the stages
 #   --skip-lines-check BENCH_LINES_CHECK=0  skip close_periods on doubled lines
+#   --vendor         BENCH_VENDOR=1     the vendor case (issue #27) after the measured
+#                                        stages, rolled back (BENCH_OVERLAP=1: the
+#                                        overlap case, issue #26)
 #   --x4-agreements / --x4-lines        the growth runs (agreements or invoices x4)
 #   --oca DIR        BENCH_OCA_ADDONS   OCA's agreement_rebate and its dependencies
 #                                        (bench/get-oca-addons.sh): installed in a
@@ -52,6 +55,7 @@ while [ $# -gt 0 ]; do
         --reset) BENCH_RESET=1 ;;
         --profile) BENCH_PROFILE=1 ;;
         --skip-lines-check) BENCH_LINES_CHECK=0 ;;
+        --vendor) export BENCH_VENDOR=1 ;;
         --x4-agreements) BENCH_AGREEMENTS=$(( 4 * ${BENCH_AGREEMENTS:-1200} )) ;;
         --x4-lines) BENCH_INVOICES=$(( 4 * ${BENCH_INVOICES:-10000} )) ;;
         --oca) BENCH_OCA_ADDONS="$2"; shift ;;
