@@ -208,7 +208,7 @@ class RebateAgreement(models.Model):
     payout_method = fields.Selection(
         [
             ("credit_note", "Credit note"),
-            ("offset", "Offset against open invoices"),
+            ("offset", "Offset against open invoices or bills"),
             ("bank", "Bank payment"),
         ],
         required=True,
@@ -220,6 +220,8 @@ class RebateAgreement(models.Model):
         "oldest open invoices.\n"
         "Bank payment: the customer is paid the credit note from the payout "
         "journal.\n"
+        "On a vendor agreement the document is the supplier's vendor refund, "
+        "offset against its open bills or received in the payout journal.\n"
         "A claw-back invoice is always left for the customer to pay.",
     )
     payout_journal_id = fields.Many2one(
