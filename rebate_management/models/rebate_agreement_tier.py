@@ -83,9 +83,17 @@ class RebateAgreementTier(models.Model):
         self.ensure_one()
         return self.fixed_amount if self.amount_type == "fixed" else self.rate
 
-    @api.constrains("amount_type", "fixed_amount", "agreement_id")
+    @api.constrains("amount_type", "fixed_amount", "threshold", "agreement_id")
     def _check_amount_type(self):
         for tier in self:
+            if tier.amount_type == "fixed" and tier.threshold <= 0:
+                raise ValidationError(
+                    self.env._(
+                        "A lump-sum tier starts above zero: from 0 it would be paid "
+                        "without any sale (%(agreement)s).",
+                        agreement=tier.agreement_id.name,
+                    )
+                )
             if tier.amount_type == "fixed" and tier.fixed_amount < 0:
                 raise ValidationError(
                     self.env._(

@@ -181,6 +181,8 @@ class TestRebateLumpSum(RebateCommon):
             )
         with self.assertRaisesText(ValidationError, "cannot be negative"):
             self._lump_sum(tiers=((1000.0, -50.0),), activate=False)
+        with self.assertRaisesText(ValidationError, "without any sale"):
+            self._lump_sum(tiers=((0.0, 50.0),), activate=False)
         agreement = self._lump_sum(activate=False)
         with self.assertRaisesText(ValidationError, "not both"):
             agreement.tier_ids[0].amount_type = "rate"
