@@ -255,15 +255,22 @@ def pick_partner(rng, data):
     return contact if contact and rng.random() < 0.5 else customer
 
 
+def lump_sum_supported(env):
+    """Whether the module has lump-sum tiers (issue #30)."""
+    return "amount_type" in env["rebate.agreement.tier"]._fields
+
+
 def create_agreements(env, settings, data, rng):
     """Retroactive three-tier quarterly agreements for 2025.
 
     Nine customers in ten have agreements (some two or more); one in ten has
     none. One agreement in five is restricted to a list of a quarter of the
-    products. The thresholds sit around the base the customer is expected to
+    products; one in ten pays lump sums instead of rates (where the module
+    has them). The thresholds sit around the base the customer is expected to
     reach, so the periods end at every tier.
     """
     eligible = [c for i, c in enumerate(data.customer_ids) if i % 10 != 9]
+    lump_sums = lump_sum_supported(env)
     mean_price = statistics.mean(data.prices.values())
     per_quarter = settings.invoices / settings.customers / 4
     expected = per_quarter * settings.lines * 5.5 * mean_price
@@ -283,6 +290,18 @@ def create_agreements(env, settings, data, rng):
             (round(base * rng.uniform(0.6, 0.9), -1) or 10.0, 2.0 + step),
             (round(base * rng.uniform(1.1, 1.6), -1) or 20.0, 3.0 + step),
         ]
+        tier_vals = [{"threshold": t, "rate": r} for t, r in tiers]
+        if lump_sums and j % 10 == 3:
+            # one in ten pays lump sums: about 2 % and 3 % of its two upper
+            # thresholds, once reached (the first tier, from 0, dropped)
+            tier_vals = [
+                {
+                    "threshold": t,
+                    "amount_type": "fixed",
+                    "fixed_amount": round(t * (r - step) / 100.0, -1) or 10.0,
+                }
+                for t, r in tiers[1:]
+            ]
         vals_list.append(
             {
                 "name": AGREEMENT_NAME % j,
@@ -293,9 +312,7 @@ def create_agreements(env, settings, data, rng):
                 "basis": "amount",
                 "tier_mode": "retroactive",
                 "journal_id": journal.id,
-                "tier_ids": [
-                    Command.create({"threshold": t, "rate": r}) for t, r in tiers
-                ],
+                "tier_ids": [Command.create(vals) for vals in tier_vals],
                 "product_ids": [Command.set(products)],
             }
         )

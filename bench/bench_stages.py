@@ -614,24 +614,38 @@ def expected_settlements(env, agreement_ids):
 
 
 def retroactive_rebate(base, tiers):
-    """The rebate of ``base`` at the rate of the highest tier reached."""
-    rate = Decimal(0)
-    for threshold, tier_rate in tiers:
+    """The rebate of ``base`` at the rate of the highest tier reached, or,
+    on lump-sum tiers (a third item, True), that tier's fixed amount."""
+    rate, fixed = Decimal(0), False
+    for threshold, tier_rate, *lump_sum in tiers:
         if threshold <= base:
-            rate = tier_rate
+            rate, fixed = tier_rate, bool(lump_sum and lump_sum[0])
+    if fixed:
+        return rate.quantize(CENT, ROUND_HALF_UP)
     return (base * rate / 100).quantize(CENT, ROUND_HALF_UP)
 
 
 def expected_tiers(env, agreement_ids):
-    """{agreement id: [(threshold, rate)] in threshold order}, as Decimals."""
+    """{agreement id: [(threshold, rate or fixed amount, is a lump sum)] in
+    threshold order}, as Decimals."""
     env.cr.execute(
-        "SELECT agreement_id, threshold, rate FROM rebate_agreement_tier"
+        "SELECT column_name FROM information_schema.columns"
+        " WHERE table_name = 'rebate_agreement_tier' AND column_name = 'amount_type'"
+    )
+    value = "rate, FALSE"
+    if env.cr.fetchone():
+        value = (
+            "CASE WHEN amount_type = 'fixed' THEN fixed_amount ELSE rate END,"
+            " amount_type = 'fixed'"
+        )
+    env.cr.execute(
+        f"SELECT agreement_id, threshold, {value} FROM rebate_agreement_tier"  # noqa: S608
         " WHERE agreement_id = ANY(%s) ORDER BY agreement_id, threshold",
         [agreement_ids],
     )
     tiers = defaultdict(list)
-    for ag, threshold, rate in env.cr.fetchall():
-        tiers[ag].append((Decimal(str(threshold)), Decimal(str(rate))))
+    for ag, threshold, rate, fixed in env.cr.fetchall():
+        tiers[ag].append((Decimal(str(threshold)), Decimal(str(rate)), fixed))
     return tiers
 
 
