@@ -32,3 +32,4 @@ from . import test_rebate_precedence
 from . import test_rebate_buying_group
 from . import test_rebate_buying_group_roles
 from . import test_rebate_vendor
+from . import test_rebate_integrity
