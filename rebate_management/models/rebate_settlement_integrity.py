@@ -165,7 +165,10 @@ class RebateSettlement(models.Model):
     # CRUD
 
     def write(self, vals):
-        self._check_secured_vals(vals)
+        # (outside the workflow, these fields are refused anyway: see
+        # _get_rebate_workflow_fields)
+        if self._is_rebate_workflow():
+            self._check_secured_vals(vals)
         secured = self.browse()
         if vals.get("state") == "cancelled":
             secured = self.filtered(lambda s: s.inalterable_hash and not s.cancel_hash)

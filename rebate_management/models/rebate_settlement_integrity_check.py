@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+# One concern of the model, in a file of its own (docs/layout.md).
+# pylint: disable=consider-merging-classes-inherited
 import json
 from collections import defaultdict
 
