@@ -178,6 +178,16 @@ class RebateSettlement(models.Model):
         secured._secure_cancellations()
         return res
 
+    @api.model
+    def _create_once(self, vals_list):
+        created = super()._create_once(vals_list)
+        # a period closed at zero is done at once, without an approval: it
+        # is secured as it is settled
+        self.browse(
+            [sid for sid, vals in created.items() if vals.get("state") == "done"]
+        )._secure_approvals()
+        return created
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_secured(self):
         secured = self.filtered("inalterable_hash")
@@ -303,9 +313,10 @@ class RebateSettlement(models.Model):
         }
 
     def _secure_approvals(self):
-        """Secure these settlements, just approved: each an entry of its
-        company's chain, in the order of their approval (then of their ids).
-        A fixed number of queries for any number of settlements."""
+        """Secure these settlements, just approved (or done at close, closed at
+        zero): each an entry of its company's chain, in the order of their
+        approval (then of their ids). A fixed number of queries for any
+        number of settlements."""
         if not self:
             return
         self.flush_recordset()

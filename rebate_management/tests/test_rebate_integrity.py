@@ -237,6 +237,25 @@ class TestRebateIntegrity(RebateCommon):
             ],
         )
 
+    def test_cancellation_of_a_done_settlement_is_secured(self):
+        """A period closed at zero is done at once, without a document, and
+        secured; it may be cancelled: its cancellation is secured after
+        it."""
+        agreement = self._create_agreement([(0.0, 1.0)])
+        settlement = self.Settlement.close_periods("2025-03-31", agreements=agreement)
+        self.assertRecordValues(
+            settlement, [{"state": "done", "rebate_total": 0.0, "document_id": False}]
+        )
+        self.assertEqual(json.loads(settlement.integrity_record)["approved_by_id"], "")
+        settlement.action_cancel()
+        self.assertEqual(
+            (settlement.secure_sequence_number, settlement.cancel_sequence_number),
+            (1, 2),
+        )
+        report = self._report()
+        self.assertEqual(report["corrupted_ids"], [])
+        self.assertEqual(report["last_id"], settlement.id)
+
     def test_secured_settlement_stays(self):
         (settlement,) = self._approve_q1(1)
         settlement.action_cancel()
