@@ -256,6 +256,27 @@ class TestRebateIntegrity(RebateCommon):
         self.assertEqual(report["corrupted_ids"], [])
         self.assertEqual(report["last_id"], settlement.id)
 
+    def test_hash_restricted_journal(self):
+        """With Odoo's "Secure Posted Entries with Hash" on the rebate
+        journal, the credit note is secured as it is posted, and is undone
+        by its reversal, as a settlement with a document is."""
+        self.sale_journal.restrict_mode_hash_table = True
+        (settlement,) = self._approve_q1(1)
+        with freeze_time("2025-04-10"):
+            settlement.action_create_credit_note()
+        credit_note = settlement.document_id
+        self.assertEqual(credit_note.journal_id, self.sale_journal)
+        self.assertTrue(credit_note.inalterable_hash)
+        with self.assertRaisesText(UserError, "locked journal entry"):
+            credit_note.button_draft()
+        reversal = credit_note._reverse_moves(
+            [{"invoice_date": "2025-04-12", "ref": "Reversal"}]
+        )
+        reversal.action_post()
+        self.assertTrue(reversal.inalterable_hash)
+        self.assertEqual(settlement.state, "done")
+        self.assertEqual(self._report()["corrupted_ids"], [])
+
     def test_secured_settlement_stays(self):
         (settlement,) = self._approve_q1(1)
         settlement.action_cancel()
