@@ -1,13 +1,17 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import json
+import threading
 from hashlib import sha256
 
 from freezegun import freeze_time
+from psycopg2.errors import SerializationFailure
 
+from odoo import Command
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import BaseCase, Form, tagged
+from odoo.tools import mute_logger
 
-from .common import RebateCommon
+from .common import RebateCommon, RebateTransactionsMixin
 
 
 @tagged("post_install", "-at_install")
@@ -346,3 +350,128 @@ class TestRebateIntegrity(RebateCommon):
             .create({}),
             lambda: self.Settlement.with_user(self.salesperson)._check_hash_integrity(),
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRebateIntegrityConcurrency(RebateTransactionsMixin, BaseCase):
+    """Two approvals of one company at once chain one after the other: the
+    second waits for the first, fails to serialize, and, retried as Odoo
+    retries a request, comes after it. These tests commit (see
+    test_rebate_concurrency)."""
+
+    def setUp(self):
+        super().setUp()
+        self.settlement_ids = []
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            company = env.ref("base.main_company")
+            journal = env["account.journal"].search(
+                [("type", "=", "sale"), ("company_id", "=", company.id)], limit=1
+            )
+            product = env["product.product"].create(
+                {"name": "Chained Widget", "lst_price": 100.0, "taxes_id": False}
+            )
+            for index in range(2):
+                self.settlement_ids.append(
+                    self._draft_settlement(env, company, journal, product, index)
+                )
+        self.addCleanup(self._cleanup)
+
+    def _draft_settlement(self, env, company, journal, product, index):
+        customer = env["res.partner"].create(
+            {"name": f"Chained Customer {index}", "is_company": True}
+        )
+        agreement = env["rebate.agreement"].create(
+            {
+                "name": f"Chained {index}",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "date_start": "2024-01-01",
+                "date_end": "2024-12-31",
+                "period": "quarter",
+                "journal_id": journal.id,
+                "tier_ids": [Command.create({"threshold": 0.0, "rate": 1.0})],
+            }
+        )
+        agreement.action_activate()
+        env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "journal_id": journal.id,
+                "invoice_date": "2024-02-01",
+                "invoice_line_ids": [
+                    Command.create(
+                        {"product_id": product.id, "quantity": 1, "price_unit": 1000.0}
+                    )
+                ],
+            }
+        ).action_post()
+        return env["rebate.settlement"].close_periods("2024-03-31", agreement).id
+
+    def _cleanup(self):
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            settlements = env["rebate.settlement"].browse(self.settlement_ids)
+            agreements = settlements.agreement_id
+            settlements.filtered(lambda s: s.state != "cancelled").action_cancel()
+            moves = env["account.move"].search(
+                [("partner_id", "in", agreements.partner_id.ids)]
+            )
+            agreements._rebate_workflow().write({"state": "cancelled"})
+            moves.filtered(lambda m: m.state == "posted").button_cancel()
+
+    def test_concurrent_approvals_chain_in_turn(self):
+        first_approved = threading.Event()
+        second_started = threading.Event()
+        retried = []
+
+        def approve_first(env):
+            env["rebate.settlement"].browse(self.settlement_ids[0]).action_approve()
+            env.flush_all()
+            first_approved.set()
+            second_started.wait(timeout=10)
+            threading.Event().wait(0.5)
+            env.cr.commit()
+
+        def approve_second(env):
+            first_approved.wait(timeout=10)
+            # the transaction starts before the first commits
+            env.cr.execute("SELECT 1")
+            second_started.set()
+            try:
+                with mute_logger("odoo.sql_db"):
+                    env["rebate.settlement"].browse(
+                        self.settlement_ids[1]
+                    ).action_approve()
+            except SerializationFailure:
+                # what Odoo does with a request that failed to serialize
+                retried.append(True)
+                env.cr.rollback()
+                env.invalidate_all()
+                env["rebate.settlement"].browse(self.settlement_ids[1]).action_approve()
+            env.cr.commit()
+
+        self._run_in_threads(approve_first, approve_second)
+
+        self.assertEqual(retried, [True])
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            first, second = env["rebate.settlement"].browse(self.settlement_ids)
+            self.assertEqual(
+                second.secure_sequence_number, first.secure_sequence_number + 1
+            )
+            self.assertEqual(
+                second.inalterable_hash,
+                sha256(
+                    (first.inalterable_hash + second.integrity_record).encode()
+                ).hexdigest(),
+            )
+            [report] = (
+                env["rebate.settlement"]
+                .with_context(allowed_company_ids=first.company_id.ids)
+                ._check_hash_integrity()
+            )
+            self.assertEqual(report["corrupted_ids"], [])
+            self.assertEqual(report["last_id"], second.id)
