@@ -242,7 +242,9 @@ class RebateSettlement(models.Model):
 
     @api.model
     def _get_integrity_accrual_fields(self):
-        """The stored fields of each accrual line the hash covers."""
+        """The stored fields of each accrual line the hash covers (in one
+        digest: a change of this list changes the digest of the settlements
+        secured before, which the check then names)."""
         return ["amount", "base"]
 
     def _read_integrity_figures(self, max_ids=None):
