@@ -127,7 +127,10 @@ class RebateSettlement(models.Model):
             problems[row["id"]] += self._check_integrity_state(row)
             if row["secure_sequence_number"]:
                 problems[row["id"]] += self._get_integrity_differences(
-                    self._load_integrity_record(row), figures.get(row["id"], {})
+                    self._load_integrity_record(row),
+                    figures.get(row["id"], {}),
+                    released=row["state"] == "cancelled"
+                    and bool(row["cancel_sequence_number"]),
                 )
         approvals = [entry[3] for entry in entries if entry[1] == "approval"]
         return {
@@ -197,11 +200,18 @@ class RebateSettlement(models.Model):
         return []
 
     @api.model
-    def _get_integrity_differences(self, secured, now):
+    def _get_integrity_differences(self, secured, now, released=False):
         """A sentence for each figure that differs between those ``secured``
-        at approval and those of ``now``."""
+        at approval and those of ``now``.
+
+        :param released: the settlement's cancellation is secured: it let go
+            of its accrual lines, which a rebuild of its period may write
+            again (its own figures stay as they were)
+        """
         if not secured:
             return [self.env._("The figures secured at approval are unreadable.")]
+        if released:
+            secured = {k: v for k, v in secured.items() if k not in ACCRUAL_KEYS}
         return [
             self.env._(
                 "%(figure)s: %(secured)s when secured, %(now)s now.",

@@ -223,6 +223,18 @@ class TestRebateIntegrity(RebateCommon):
             ["It is cancelled, but its cancellation was not secured."],
         )
 
+    def test_cancelled_settlement_lets_go_of_its_lines(self):
+        """A cancelled settlement's period accrues again: its invoice reset
+        to draft drops its lines, and the chain stays intact."""
+        (settlement,) = self._approve_q1(1)
+        invoice = settlement.accrual_ids.move_id
+        settlement.action_cancel()
+        invoice.button_draft()
+        self.assertFalse(
+            self.env["rebate.accrual"].search([("move_id", "=", invoice.id)])
+        )
+        self.assertEqual(self._report()["corrupted_ids"], [])
+
     def test_cancellation_undone_is_named(self):
         first, _second = self._approve_q1(2)
         first.action_cancel()
