@@ -3,7 +3,7 @@
     "name": "Customer Rebates",
     "summary": "Customer rebate agreements: accrual at posting, period close "
     "to credit notes",
-    "version": "18.0.1.8.0",
+    "version": "18.0.1.9.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/OCA/account-invoicing",
     "author": "rebate_management developers, Odoo Community Association (OCA)",
@@ -36,6 +36,7 @@
         "wizards/rebate_settlement_release_hold_views.xml",
         "wizards/rebate_settlement_acknowledge_views.xml",
         "wizards/rebate_audit_workbook_views.xml",
+        "wizards/rebate_integrity_check_views.xml",
         "views/rebate_management_menus.xml",
     ],
     "demo": [

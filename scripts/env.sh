@@ -45,3 +45,17 @@ odoo_cmd() {
         --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
         "$@"
 }
+
+odoo_db() {
+    # Odoo's own database commands (odoo-bin db dump|load|drop ...), with the
+    # project's data dir (the filestore) and database server.
+    local pg_path=()
+    [ -x "$PG_BIN/pg_dump" ] && pg_path=(--pg_path="$PG_BIN")
+    "$PY" "$ODOO_BIN" db \
+        --addons-path="$ADDONS_PATH" \
+        --data-dir="$ODOO_DATA_DIR" \
+        --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
+        "${pg_path[@]}" \
+        "$@"
+}

@@ -43,6 +43,8 @@ from . import rebate_settlement_share
 from . import rebate_settlement_group
 from . import rebate_settlement_group_payout
 from . import rebate_settlement_vendor
+from . import rebate_settlement_integrity
+from . import rebate_settlement_integrity_check
 from . import account_move
 from . import res_partner
 from . import res_company

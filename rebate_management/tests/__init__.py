@@ -35,3 +35,4 @@ from . import test_rebate_vendor
 from . import test_rebate_simulation
 from . import test_rebate_simulation_tour
 from . import test_rebate_lump_sum
+from . import test_rebate_integrity
