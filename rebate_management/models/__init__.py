@@ -46,6 +46,7 @@ from . import rebate_settlement_vendor
 from . import rebate_settlement_integrity
 from . import rebate_settlement_integrity_check
 from . import account_move
+from . import account_journal
 from . import res_partner
 from . import res_company
 from . import res_config_settings

@@ -37,14 +37,11 @@ class RebateAgreement(models.Model):
 
     @api.model
     def _get_default_journal(self, company, journal_type="sale"):
-        """The first journal of ``company`` of ``journal_type`` (sales by
-        default). Looked up as superuser: salespeople and sales managers
-        create agreements without reading journals."""
-        Journal = self.env["account.journal"].sudo()
-        return Journal.search(
-            [*Journal._check_company_domain(company), ("type", "=", journal_type)],
-            limit=1,
-        )
+        """The rebate journal of ``company`` of ``journal_type`` (sales by
+        default; res.company._get_rebate_journal), created with its posted
+        entries secured by hash the first time. As superuser: salespeople
+        and sales managers create agreements without reading journals."""
+        return company.sudo()._get_rebate_journal(journal_type)
 
     def _default_rebate_product(self):
         return self.env.ref(

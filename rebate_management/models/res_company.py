@@ -96,3 +96,54 @@ class ResCompany(models.Model):
             self.env["ir.mail_server"].sudo()._get_default_from_address()
         )
         return company.partner_id, email_from
+
+    # The rebate journals
+
+    def _get_rebate_journal(self, journal_type="sale"):
+        """The journal of the rebate documents of ``journal_type`` (sale:
+        customer credit notes; purchase: vendor refunds) for this company:
+        the module's own, created the first time it is needed beside the
+        company's first journal of that type, with Odoo's "Secure Posted
+        Entries with Hash" on. Without any journal of that type (no chart of
+        accounts yet): none."""
+        self.ensure_one()
+        Journal = self.env["account.journal"].sudo()
+        domain = [*Journal._check_company_domain(self), ("type", "=", journal_type)]
+        journal = Journal.search([*domain, ("is_rebate_journal", "=", True)], limit=1)
+        if journal:
+            return journal
+        template = Journal.search(domain, limit=1)
+        if not template:
+            return template
+        company = template.company_id
+        return Journal.create(company._prepare_rebate_journal_vals(template))
+
+    def _prepare_rebate_journal_vals(self, template):
+        """The values of the rebate journal created beside ``template`` (the
+        company's first journal of its type)."""
+        self.ensure_one()
+        sale = template.type == "sale"
+        return {
+            "name": self.env._("Customer Rebates")
+            if sale
+            else self.env._("Vendor Rebates"),
+            "code": self._get_free_journal_code("RBT" if sale else "VRBT"),
+            "type": template.type,
+            "company_id": self.id,
+            "default_account_id": template.default_account_id.id,
+            "restrict_mode_hash_table": True,
+            "is_rebate_journal": True,
+        }
+
+    def _get_free_journal_code(self, prefix):
+        """``prefix``, or ``prefix`` and a digit, not yet a journal code of
+        this company."""
+        self.ensure_one()
+        taken = set(
+            self.env["account.journal"]
+            .sudo()
+            .search([("company_id", "=", self.id)])
+            .mapped("code")
+        )
+        candidates = [prefix] + [f"{prefix[:4]}{index}" for index in range(1, 10)]
+        return next((code for code in candidates if code not in taken), prefix)

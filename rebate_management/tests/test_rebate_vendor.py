@@ -97,7 +97,17 @@ class TestRebateVendor(VendorRebateCommon):
 
     def test_worked_example(self):
         agreement = self._create_vendor_agreement(payout_method="offset")
-        self.assertEqual(agreement.journal_id, self.purchase_journal)
+        # the company's vendor rebate journal, a purchase journal secured by hash
+        self.assertRecordValues(
+            agreement.journal_id,
+            [
+                {
+                    "type": "purchase",
+                    "is_rebate_journal": True,
+                    "restrict_mode_hash_table": True,
+                }
+            ],
+        )
         self.assertEqual(agreement.rebate_product_id, self.vendor_rebate_product)
         # an open bill of 20,000 (another category: it does not count), due first
         open_bill = self._bill(20000.0, "2025-01-05", product=self.product_z)
@@ -124,7 +134,7 @@ class TestRebateVendor(VendorRebateCommon):
                 {
                     "move_type": "in_refund",
                     "partner_id": self.vendor.id,
-                    "journal_id": self.purchase_journal.id,
+                    "journal_id": agreement.journal_id.id,
                     "amount_untaxed": 12000.0,
                     "amount_tax": 1560.0,
                     "amount_total": 13560.0,
