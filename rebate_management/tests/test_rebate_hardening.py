@@ -308,7 +308,7 @@ class TestRebateHardening(RebateCommon):
             agreement,
             [
                 {
-                    "journal_id": self.sale_journal.id,
+                    "journal_id": self.env.company._get_rebate_journal().id,
                     "user_id": self.salesperson.id,
                     "state": "draft",
                 }
@@ -614,13 +614,24 @@ class TestRebateHardening(RebateCommon):
 
     def test_journal_follows_the_company(self):
         company_2 = self.setup_other_company(name="Hardening Company 2")
-        journal_2 = company_2["default_journal_sale"]
+        # each company's rebate journal, secured by hash (issue #28)
+        journal_2 = company_2["company"]._get_rebate_journal("sale")
+        self.assertRecordValues(
+            journal_2,
+            [
+                {
+                    "company_id": company_2["company"].id,
+                    "is_rebate_journal": True,
+                    "restrict_mode_hash_table": True,
+                }
+            ],
+        )
         self.env.user.company_ids |= company_2["company"]
         form = Form(self.env["rebate.agreement"])
         form.name = "Elsewhere"
         form.date_start = fields.Date.to_date("2025-01-01")
         form.date_end = fields.Date.to_date("2025-12-31")
-        self.assertEqual(form.journal_id, self.sale_journal)
+        self.assertEqual(form.journal_id, self.env.company._get_rebate_journal())
         form.company_id = company_2["company"]
         self.assertEqual(form.journal_id, journal_2)
         form.partner_id = self.other_customer
@@ -638,7 +649,7 @@ class TestRebateHardening(RebateCommon):
         )
         self.assertEqual(created.journal_id, journal_2)
         # a journal chosen on purpose stays
-        chosen = self.sale_journal.copy({"name": "Rebates", "code": "RBT"})
+        chosen = self.sale_journal.copy({"name": "Other Rebates", "code": "ORBT"})
         kept = self._create_agreement(
             [(0.0, 1.0)], activate=False, journal_id=chosen.id
         )

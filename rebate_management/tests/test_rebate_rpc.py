@@ -97,7 +97,7 @@ class TestRebateRpc(RebateHttpMixin, RebateCommon, HttpCase):
         )
         draft = self.env["rebate.agreement"].browse(draft_id)
         # the journal defaulted although a salesperson reads no journal
-        self.assertEqual(draft.journal_id, self.sale_journal)
+        self.assertEqual(draft.journal_id, self.env.company._get_rebate_journal())
         for user in (self.salesperson, self.manager):
             for context in ({}, {"rebate_workflow": True}):
                 self.assertCallFails(
