@@ -47,9 +47,18 @@ def make_lines(rng, product_ids, prices, count, refund=False):
     return lines
 
 
-def invoice_vals(partner_id, invoice_date, lines, journal_id, refund=False):
+def invoice_vals(
+    partner_id,
+    invoice_date,
+    lines,
+    journal_id,
+    refund=False,
+    move_types=("out_invoice", "out_refund"),
+):
+    """A document's values: a customer invoice or refund by default, or
+    another (invoice, refund) pair of ``move_types``."""
     return {
-        "move_type": "out_refund" if refund else "out_invoice",
+        "move_type": move_types[1] if refund else move_types[0],
         "partner_id": partner_id,
         "invoice_date": invoice_date,
         "journal_id": journal_id,

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from bench_common import CENT, CLOSE_DATE, YEAR, YEAR_END, YEAR_START, Measure, log
 from bench_generate import BenchData
-from bench_stages import expected_tiers, retroactive_rebate
+from bench_stages import compare_settlements, expected_tiers, retroactive_rebate
 
 import odoo
 from odoo import Command, api
@@ -280,46 +280,11 @@ def expected_overlap_settlements(env, agreements):
 def compare_overlap(env, settlements, agreements):
     """Mismatches of ``settlements`` against the recomputation, and of their
     accruals against their rebates; the number of matched lines counted."""
-    cr = env.cr
-    env.flush_all()
     expected, lines, changed = expected_overlap_settlements(env, agreements)
-    cr.execute(
-        """SELECT s.name, s.agreement_id, s.date_from, s.base_total,
-                  s.rebate_total, COALESCE(SUM(a.amount), 0)
-             FROM rebate_settlement s
-             LEFT JOIN rebate_accrual a
-                    ON a.agreement_id = s.agreement_id
-                   AND a.period_start = s.date_from
-            WHERE s.id = ANY(%s)
-         GROUP BY s.id""",
-        [settlements.ids],
+    compared, mismatches, accrual_mismatches = compare_settlements(
+        env, settlements, expected
     )
-    found = set()
-    mismatches, accrual_mismatches = [], []
-    for name, ag, date_from, base, rebate, accrual_sum in cr.fetchall():
-        found.add((ag, date_from))
-        want = expected.get((ag, date_from))
-        got = tuple(
-            Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-            for value in (base, rebate)
-        )
-        if want is None:
-            mismatches.append(
-                f"{name}: unexpected period {date_from} of agreement {ag}"
-            )
-        elif got != want:
-            mismatches.append(
-                f"{name} (agreement {ag}, {date_from}): base, rebate {got}, "
-                f"expected {want}"
-            )
-        if Decimal(str(accrual_sum)).quantize(CENT, ROUND_HALF_UP) != got[1]:
-            accrual_mismatches.append(
-                f"{name} (agreement {ag}, {date_from}): rebate {got[1]}, "
-                f"accruals add up to {accrual_sum}"
-            )
-    for ag, quarter in [key for key in expected if key not in found][:20]:
-        mismatches.append(f"no settlement for agreement {ag} quarter {quarter}")
-    return len(found), mismatches, accrual_mismatches, expected, lines, changed
+    return compared, mismatches, accrual_mismatches, expected, lines, changed
 
 
 def _describe(agreements, expected, lines):

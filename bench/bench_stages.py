@@ -1132,3 +1132,47 @@ def oca_agreements(env, data):
 
 
 # The tables a rolled-back run leaves dead rows in.
+
+
+def compare_settlements(env, settlements, expected):
+    """(the number of ``settlements`` compared, their mismatches against
+    ``expected`` ({(agreement id, period start): (base, rebate)}), those of
+    their accruals against their rebates): the check of the optional cases
+    (overlap, vendor)."""
+    env.flush_all()
+    env.cr.execute(
+        """SELECT s.name, s.agreement_id, s.date_from, s.base_total,
+                  s.rebate_total, COALESCE(SUM(a.amount), 0)
+             FROM rebate_settlement s
+             LEFT JOIN rebate_accrual a
+                    ON a.agreement_id = s.agreement_id
+                   AND a.period_start = s.date_from
+            WHERE s.id = ANY(%s)
+         GROUP BY s.id""",
+        [settlements.ids],
+    )
+    found, mismatches, accrual_mismatches = set(), [], []
+    for name, ag, date_from, base, rebate, accrual_sum in env.cr.fetchall():
+        found.add((ag, date_from))
+        got = tuple(
+            Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
+            for value in (base, rebate)
+        )
+        want = expected.get((ag, date_from))
+        if want is None:
+            mismatches.append(
+                f"{name}: unexpected period {date_from} of agreement {ag}"
+            )
+        elif got != want:
+            mismatches.append(
+                f"{name} (agreement {ag}, {date_from}): base, rebate {got}, "
+                f"expected {want}"
+            )
+        if Decimal(str(accrual_sum)).quantize(CENT, ROUND_HALF_UP) != got[1]:
+            accrual_mismatches.append(
+                f"{name} (agreement {ag}, {date_from}): rebate {got[1]}, "
+                f"accruals add up to {accrual_sum}"
+            )
+    for ag, start in [key for key in expected if key not in found][:20]:
+        mismatches.append(f"no settlement for agreement {ag} period {start}")
+    return len(found), mismatches, accrual_mismatches

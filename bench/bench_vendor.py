@@ -30,9 +30,16 @@ from bench_common import (
     log,
     median,
 )
-from bench_generate import BenchData, duplicate_moves, make_lines, random_date
+from bench_generate import (
+    BenchData,
+    duplicate_moves,
+    invoice_vals,
+    make_lines,
+    random_date,
+)
 from bench_stages import (
     POSTING_HOOK,
+    compare_settlements,
     expected_settlements,
     expected_tiers,
     retroactive_rebate,
@@ -41,6 +48,8 @@ from bench_stages import (
 import odoo
 from odoo import Command, api
 
+# (invoice, refund) move types of a vendor bill
+PURCHASE_TYPES = ("in_invoice", "in_refund")
 VENDOR_REF = "BENCH-V%05d"
 VENDOR_AGREEMENT_NAME = "Bench Vendor Rebate %03d %s"
 # suppliers: the first PURCHASE_AGREEMENTS have agreements on their
@@ -70,18 +79,10 @@ def vendor_supported(env):
 
 
 def bill_vals(partner_id, invoice_date, lines, journal_id, refund=False):
-    return {
-        "move_type": "in_refund" if refund else "in_invoice",
-        "partner_id": partner_id,
-        "invoice_date": invoice_date,
-        "journal_id": journal_id,
-        "invoice_line_ids": [
-            Command.create(
-                {"product_id": product_id, "quantity": qty, "price_unit": price}
-            )
-            for product_id, qty, price in lines
-        ],
-    }
+    """A vendor bill's values (invoice_vals of the purchase move types)."""
+    return invoice_vals(
+        partner_id, invoice_date, lines, journal_id, refund, PURCHASE_TYPES
+    )
 
 
 class VendorData:
@@ -393,45 +394,6 @@ def expected_vendor_settlements(env, agreement_ids):
     return expected
 
 
-def compare(env, settlements, expected):
-    """Mismatches of ``settlements`` against ``expected`` ({(agreement,
-    quarter start): (base, rebate)}), those of their accruals against their
-    rebates, and the number of settlements compared."""
-    env.flush_all()
-    env.cr.execute(
-        """SELECT s.name, s.agreement_id, s.date_from, s.base_total,
-                  s.rebate_total, COALESCE(SUM(a.amount), 0)
-             FROM rebate_settlement s
-             LEFT JOIN rebate_accrual a
-                    ON a.agreement_id = s.agreement_id
-                   AND a.period_start = s.date_from
-            WHERE s.id = ANY(%s)
-         GROUP BY s.id""",
-        [settlements.ids],
-    )
-    found, mismatches, accrual_mismatches = set(), [], []
-    for name, ag, date_from, base, rebate, accrual_sum in env.cr.fetchall():
-        found.add((ag, date_from))
-        got = tuple(
-            Decimal(str(value)).quantize(CENT, ROUND_HALF_UP)
-            for value in (base, rebate)
-        )
-        want = expected.get((ag, date_from))
-        if got != want:
-            mismatches.append(
-                f"{name} (agreement {ag}, {date_from}): base, rebate {got}, "
-                f"expected {want}"
-            )
-        if Decimal(str(accrual_sum)).quantize(CENT, ROUND_HALF_UP) != got[1]:
-            accrual_mismatches.append(
-                f"{name} (agreement {ag}, {date_from}): rebate {got[1]}, "
-                f"accruals add up to {accrual_sum}"
-            )
-    for ag, quarter in [key for key in expected if key not in found][:20]:
-        mismatches.append(f"no settlement for agreement {ag} quarter {quarter}")
-    return len(found), mismatches, accrual_mismatches
-
-
 # ---------------------------------------------------------------------------
 # Posting
 
@@ -662,12 +624,12 @@ def run_vendor_case(env, settings, figures):
     settlements = settlements.with_env(env)
     started = time.perf_counter()
     vendor_settlements = settlements.filtered(lambda s: s.agreement_id in agreements)
-    figures["vendor_check"] = compare(
+    figures["vendor_check"] = compare_settlements(
         env,
         vendor_settlements,
         expected_vendor_settlements(env, agreements.ids),
     )
-    figures["customer_check"] = compare(
+    figures["customer_check"] = compare_settlements(
         env,
         settlements - vendor_settlements,
         expected_settlements(env, data.agreement_ids),
