@@ -455,7 +455,7 @@ class RebateAgreement(models.Model):
         if self._get_term_fields().intersection(vals):
             # who may not write at all hears so before hearing of the lock
             self.check_access("write")
-            self._check_terms_editable()
+            self._prepare_terms_change()
         if vals.get("partner_id"):
             self._check_own_customers([vals["partner_id"]])
         return super(RebateAgreement, self._quiet_without_email()).write(vals)

@@ -375,6 +375,13 @@ class RebateAgreementLifecycle(models.Model):
                     )
                 )
 
+    def _prepare_terms_change(self):
+        """The terms of these agreements are about to change (a term field,
+        a tier, a buying group's member): refused once they are locked. The
+        one step every path that changes terms takes; a concern that keeps
+        what it worked out from the old terms forgets it here (super())."""
+        self._check_terms_editable()
+
     def _check_terms_editable(self):
         if self._is_rebate_workflow():
             # an amendment ends the agreement at a date

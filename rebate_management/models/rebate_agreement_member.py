@@ -116,22 +116,22 @@ class RebateAgreementMember(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         members = super().create(vals_list)
-        members.agreement_id._check_terms_editable()
+        members.agreement_id._prepare_terms_change()
         members._log_members(self.env._("Member added"))
         return members
 
     def write(self, vals):
         self.check_access("write")
-        self.agreement_id._check_terms_editable()
+        self.agreement_id._prepare_terms_change()
         if vals.get("agreement_id"):
-            self.agreement_id.browse(vals["agreement_id"])._check_terms_editable()
+            self.agreement_id.browse(vals["agreement_id"])._prepare_terms_change()
         res = super().write(vals)
         self._log_members(self.env._("Member changed"))
         return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked(self):
-        self.agreement_id._check_terms_editable()
+        self.agreement_id._prepare_terms_change()
 
     def unlink(self):
         self._log_members(self.env._("Member removed"))

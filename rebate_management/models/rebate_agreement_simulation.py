@@ -424,44 +424,18 @@ class RebateAgreementSimulation(models.Model):
         )
         return True
 
-    def write(self, vals):
-        result = super().write(vals)
-        if set(vals) & self._get_term_fields():
-            self._drop_simulation()
+    def _prepare_terms_change(self):
+        result = super()._prepare_terms_change()
+        # figures of other terms would mislead the approver
+        self._drop_simulation()
         return result
 
     def _drop_simulation(self):
-        """Forget the simulation kept: the terms changed, and figures of
-        other terms would mislead the approver."""
+        """Forget the simulation kept."""
         self.filtered("simulation")._rebate_workflow().write({"simulation": False})
 
     def action_activate(self):
         result = super().action_activate()
         for agreement in self.filtered("simulation"):
             agreement._message_log(body=agreement._get_simulation_note())
-        return result
-
-
-class RebateAgreementTier(models.Model):
-    """A tier added, changed or removed changes its agreement's terms: the
-    simulation kept for them goes (rebate.agreement._drop_simulation)."""
-
-    _inherit = "rebate.agreement.tier"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        tiers = super().create(vals_list)
-        tiers.agreement_id._drop_simulation()
-        return tiers
-
-    def write(self, vals):
-        agreements = self.agreement_id
-        result = super().write(vals)
-        (agreements | self.agreement_id)._drop_simulation()
-        return result
-
-    def unlink(self):
-        agreements = self.agreement_id
-        result = super().unlink()
-        agreements._drop_simulation()
         return result

@@ -165,16 +165,16 @@ class RebateAgreementTier(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         tiers = super().create(vals_list)
-        tiers.agreement_id._check_terms_editable()
+        tiers.agreement_id._prepare_terms_change()
         tiers._log_tiers(self.env._("Tier added"), {t: None for t in tiers})
         return tiers
 
     def write(self, vals):
         self.check_access("write")
-        self.agreement_id._check_terms_editable()
+        self.agreement_id._prepare_terms_change()
         if vals.get("agreement_id"):
             # a tier moved to another agreement changes its terms too
-            self.agreement_id.browse(vals["agreement_id"])._check_terms_editable()
+            self.agreement_id.browse(vals["agreement_id"])._prepare_terms_change()
         before = {tier: tier._describe() for tier in self}
         res = super().write(vals)
         self._log_tiers(self.env._("Tier changed"), before)
@@ -182,7 +182,7 @@ class RebateAgreementTier(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_locked(self):
-        self.agreement_id._check_terms_editable()
+        self.agreement_id._prepare_terms_change()
 
     def unlink(self):
         self._log_tiers(

@@ -263,6 +263,12 @@ class TestRebateSimulation(RebateCommon):
         draft.action_simulate()
         draft.period = "half_year"
         self.assertFalse(draft.simulation)
+        # a buying group's members are terms too
+        draft.action_simulate()
+        self.env["rebate.agreement.member"].create(
+            {"agreement_id": draft.id, "partner_id": self.other_customer.id}
+        )
+        self.assertFalse(draft.simulation)
 
     def test_nobody_writes_a_simulation_by_hand(self):
         draft = self._draft()
