@@ -191,25 +191,36 @@ class RebateAgreementSimulation(models.Model):
             tiers = self._check_simulation_tiers(changes["tier_ids"])
         return terms, tiers
 
-    @api.model
     def _check_simulation_tiers(self, tiers):
-        """``tiers`` as (threshold, rate) pairs in threshold order, each a
-        number, thresholds distinct and neither negative."""
+        """``tiers`` as (threshold, value) pairs in threshold order, each a
+        number, one per threshold, and each what a tier of this agreement
+        may be (the tier's own constraints, on a record never saved)."""
         try:
-            pairs = sorted((float(threshold), float(rate)) for threshold, rate in tiers)
+            pairs = sorted(
+                (float(threshold), float(value)) for threshold, value in tiers
+            )
         except (TypeError, ValueError) as error:
             raise UserError(
                 self.env._("Simulated tiers are (threshold, rate) pairs of numbers.")
             ) from error
-        thresholds = [threshold for threshold, _rate in pairs]
+        thresholds = [threshold for threshold, _value in pairs]
         if not pairs or len(set(thresholds)) != len(pairs):
             raise UserError(
                 self.env._("Simulated tiers need at least one tier, one per threshold.")
             )
-        if any(threshold < 0 or rate < 0 for threshold, rate in pairs):
-            raise UserError(
-                self.env._("Simulated thresholds and rates cannot be negative.")
+        fixed = self.tier_amount_type == "fixed"
+        for threshold, value in pairs:
+            tier = self.env["rebate.agreement.tier"].new(
+                {
+                    "agreement_id": self.id,
+                    "threshold": threshold,
+                    "amount_type": self.tier_amount_type,
+                    "rate": 0.0 if fixed else value,
+                    "fixed_amount": value if fixed else 0.0,
+                }
             )
+            tier._check_threshold_rate()
+            tier._check_amount_type()
         return pairs
 
     def _get_simulation_customers(self, partner_ids=None):
