@@ -174,17 +174,21 @@ class RebateAgreementPortal(models.Model):
             email_from=email_from,
         )
 
-    def _format_base(self, env, value):
-        if self.basis == "amount":
+    def _format_base(self, env, value, basis=None):
+        """A base as the reader says it: an amount in the agreement's
+        currency, or a quantity in units (``basis``: the agreement's, or the
+        one a simulation priced)."""
+        if (basis or self.basis) == "amount":
             return formatLang(env, value, currency_obj=self.currency_id)
         return env._("%(quantity)s units", quantity=formatLang(env, value))
 
-    def _format_rate(self, env, rate):
+    def _format_rate(self, env, rate, basis=None, amount_type=None):
         """What a tier pays as the reader says it: its rate in percent or per
-        unit, or a lump-sum tier's fixed amount."""
-        if self.tier_amount_type == "fixed":
+        unit, or a lump-sum tier's fixed amount (``basis`` and
+        ``amount_type``: the agreement's, or those a simulation priced)."""
+        if (amount_type or self.tier_amount_type) == "fixed":
             return formatLang(env, rate, currency_obj=self.currency_id)
-        if self.basis == "amount":
+        if (basis or self.basis) == "amount":
             return f"{formatLang(env, rate)} %"
         return env._(
             "%(amount)s per unit",

@@ -22,18 +22,9 @@ class RebateAgreementSimulationDisplay(models.Model):
             date_from=format_date(self.env, simulation["date_from"]),
             date_to=format_date(self.env, simulation["date_to"]),
             rebate=format_amount(self.env, simulation["rebate"], currency),
-            base=self._format_simulation_base(simulation["base"], simulation["basis"]),
+            base=self._format_base(self.env, simulation["base"], simulation["basis"]),
             percent=formatLang(self.env, simulation["percent"]),
             current=format_amount(self.env, simulation["current_rebate"], currency),
-        )
-
-    def _format_simulation_base(self, base, basis):
-        """A base as the agreement states it: an amount, or a quantity."""
-        if basis == "amount":
-            return format_amount(self.env, base, self.currency_id)
-        return self.env._(
-            "%(quantity)s units",
-            quantity=formatLang(self.env, base, dp="Product Unit of Measure"),
         )
 
     def _render_simulation(self, simulation, comparison=None):
@@ -57,25 +48,21 @@ class RebateAgreementSimulationDisplay(models.Model):
                 "format_date": lambda value: format_date(self.env, value),
                 "format_money": lambda value: format_amount(self.env, value, currency),
                 "format_percent": lambda value: formatLang(self.env, value),
-                "format_base": lambda value: self._format_simulation_base(value, basis),
+                "format_base": lambda value: self._format_base(self.env, value, basis),
                 "format_rate": lambda value: self._format_simulation_rate(
-                    value, basis, simulation.get("amount_type", "rate")
+                    value, simulation
                 ),
             },
         )
 
-    def _format_simulation_rate(self, rate, basis, amount_type="rate"):
-        """A tier's rate (or a lump-sum tier's amount) as the agreement
-        states it (blank for none)."""
+    def _format_simulation_rate(self, rate, simulation):
+        """The rate of the tier reached (a lump sum's amount) in a
+        simulation's terms: the portal's wording (_format_rate); blank for
+        none."""
         if rate is None:
             return ""
-        if amount_type == "fixed":
-            return format_amount(self.env, rate, self.currency_id)
-        if basis == "amount":
-            return f"{formatLang(self.env, rate)} %"
-        return self.env._(
-            "%(amount)s per unit",
-            amount=format_amount(self.env, rate, self.currency_id),
+        return self._format_rate(
+            self.env, rate, simulation["basis"], simulation.get("amount_type")
         )
 
     def _describe_simulation_tiers(self, simulation):
@@ -84,10 +71,8 @@ class RebateAgreementSimulationDisplay(models.Model):
         tiers = ", ".join(
             self.env._(
                 "%(rate)s from %(threshold)s",
-                rate=self._format_simulation_rate(
-                    rate, simulation["basis"], simulation.get("amount_type", "rate")
-                ),
-                threshold=self._format_simulation_base(threshold, simulation["basis"]),
+                rate=self._format_simulation_rate(rate, simulation),
+                threshold=self._format_base(self.env, threshold, simulation["basis"]),
             )
             for threshold, rate in simulation["tiers"]
         )
