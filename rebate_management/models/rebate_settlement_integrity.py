@@ -322,17 +322,11 @@ class RebateSettlement(models.Model):
         if not self:
             return
         self.flush_recordset()
-        chains = self._lock_integrity_chains(set(self.company_id.ids))
         figures = self._read_integrity_figures()
-        rows = []
-        for settlement in self.sorted(
-            lambda s: (s.approved_date or datetime.min, s.id)
-        ):
-            seq, previous = chains[settlement.company_id.id]
-            record = self._get_integrity_record(figures[settlement.id])
-            entry = (seq + 1, _hash(previous, record))
-            chains[settlement.company_id.id] = entry
-            rows.append((settlement.id, *entry, record))
+        rows = self._append_to_chains(
+            self.sorted(lambda s: (s.approved_date or datetime.min, s.id)),
+            lambda settlement: self._get_integrity_record(figures[settlement.id]),
+        )
         self._write_integrity(
             rows, ("secure_sequence_number", "inalterable_hash", "integrity_record")
         )
@@ -343,22 +337,34 @@ class RebateSettlement(models.Model):
         if not self:
             return
         self.flush_recordset()
-        chains = self._lock_integrity_chains(set(self.company_id.ids))
-        rows = []
-        for settlement in self.sorted("id"):
-            seq, previous = chains[settlement.company_id.id]
-            record = self._get_cancellation_record(
+        rows = self._append_to_chains(
+            self.sorted("id"),
+            lambda settlement: self._get_cancellation_record(
                 {
                     "id": settlement.id,
                     "name": settlement.name,
                     "state": settlement.state,
                     "inalterable_hash": settlement.inalterable_hash,
                 }
-            )
+            ),
+        )
+        self._write_integrity(
+            [row[:3] for row in rows], ("cancel_sequence_number", "cancel_hash")
+        )
+
+    def _append_to_chains(self, ordered, record_of):
+        """[(settlement id, number, hash, text hashed)]: an entry of its
+        company's chain (locked until the transaction ends) for each of the
+        ``ordered`` settlements, whose text is ``record_of(settlement)``."""
+        chains = self._lock_integrity_chains(set(ordered.company_id.ids))
+        rows = []
+        for settlement in ordered:
+            seq, previous = chains[settlement.company_id.id]
+            record = record_of(settlement)
             entry = (seq + 1, _hash(previous, record))
             chains[settlement.company_id.id] = entry
-            rows.append((settlement.id, *entry))
-        self._write_integrity(rows, ("cancel_sequence_number", "cancel_hash"))
+            rows.append((settlement.id, *entry, record))
+        return rows
 
     def _write_integrity(self, rows, fnames):
         """Write ``fnames`` of ``rows`` ((settlement id, *values)) in one
