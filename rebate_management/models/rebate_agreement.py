@@ -295,6 +295,7 @@ class RebateAgreement(models.Model):
 
     @api.depends("company_id")
     def _compute_journal_id(self):
+        defaults = {}  # (company, journal type): looked up once
         for agreement in self:
             company = agreement.company_id
             journal = agreement.journal_id.sudo()
@@ -305,7 +306,11 @@ class RebateAgreement(models.Model):
                 and journal.type == journal_type
             ):
                 continue
-            agreement.journal_id = self._get_default_journal(company, journal_type)
+            if (company, journal_type) not in defaults:
+                defaults[company, journal_type] = self._get_default_journal(
+                    company, journal_type
+                )
+            agreement.journal_id = defaults[company, journal_type]
 
     @api.depends("product_ids", "product_categ_ids")
     def _compute_has_product_scope(self):
