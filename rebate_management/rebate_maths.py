@@ -62,6 +62,33 @@ def periods_until(date_start, date_end, months, date_to=None):
     return periods
 
 
+def prior_year_window(date_from, date_to):
+    """The same dates a year earlier: the start's day kept (or its month's
+    last day when shorter), and an end on its month's last day stays on
+    its month's last day (to 28 February 2029 gives to 29 February 2028)."""
+    end = add_months(date_to, -12)
+    if (date_to + timedelta(days=1)).month != date_to.month:
+        end = end.replace(day=calendar.monthrange(end.year, end.month)[1])
+    return add_months(date_from, -12), end
+
+
+def growth_tiers(prior, tiers):
+    """Growth tiers ((growth percent, value) pairs) as the bases that reach
+    them, over a ``prior`` base: a threshold of t % is prior * (1 + t / 100).
+    No prior base (none, or not above zero): no growth to measure, no tier."""
+    if not prior or prior <= 0:
+        return []
+    return [(prior + prior * threshold / 100.0, value) for threshold, value in tiers]
+
+
+def growth_percent(base, prior):
+    """The growth of ``base`` over ``prior`` in percent, or None without a
+    prior base (none, or not above zero)."""
+    if not prior or prior <= 0:
+        return None
+    return (base - prior) / prior * 100.0
+
+
 def round_base(base, basis, rounding):
     """A period's base rounded: to 6 digits on the quantity basis, else to
     the currency's ``rounding`` (e.g. 0.01)."""

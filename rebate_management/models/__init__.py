@@ -7,6 +7,7 @@ from . import rebate_grade
 from . import rebate_agreement
 from . import rebate_agreement_terms
 from . import rebate_agreement_tier
+from . import rebate_agreement_growth
 from . import rebate_agreement_lifecycle
 from . import rebate_agreement_reward
 from . import rebate_agreement_effect
@@ -35,6 +36,7 @@ from . import rebate_settlement_amounts
 from . import rebate_settlement_recompute
 from . import rebate_settlement_late
 from . import rebate_settlement_reward
+from . import rebate_settlement_growth
 from . import rebate_settlement_risk
 from . import rebate_settlement_alert
 from . import rebate_settlement_payout

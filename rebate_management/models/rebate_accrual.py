@@ -436,14 +436,24 @@ class RebateAccrual(models.Model):
             tiers.update(Agreement.browse(unread)._read_tiers())
         if terms is None:
             terms = agreements._read_accrual_terms()
+        groups = self._group_line_rows(rows, terms)
+        # growth rebates: each period's terms carry its prior base
+        period_terms = Agreement._get_period_terms(
+            {(key[0], *key[1]) for key in groups}, terms
+        )
         vals_list = []
-        for key, lines in self._group_line_rows(rows, terms).items():
+        for key, lines in groups.items():
             ag_id, (period_start, _period_end), _move_id = key
             before = bases_before.get((ag_id, period_start), 0.0)
             after = before + sum(line["base"] for line in lines)
             bases_before[ag_id, period_start] = after
             move_vals = self._prepare_move_accrual_vals(
-                key, lines, before, after, tiers[ag_id], terms[ag_id]
+                key,
+                lines,
+                before,
+                after,
+                tiers[ag_id],
+                period_terms[ag_id, period_start],
             )
             late = settled and self._get_late_settlement(
                 settled.get(ag_id), lines[0]["date"], key[1][1]

@@ -110,9 +110,10 @@ class RebateAgreement(models.Model):
                 sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
             bases = Lines._get_period_bases(elapsed, terms)
             tiers = measured._read_tiers()
-            for (ag_id, _start), base in bases.items():
+            period_terms = self._get_period_terms(elapsed, terms)
+            for (ag_id, start), base in bases.items():
                 rebates[ag_id] += self._get_period_rebate(
-                    base, tiers.get(ag_id, []), terms[ag_id]
+                    base, tiers.get(ag_id, []), period_terms[ag_id, start]
                 ).amount
         for agreement in self:
             key = agreement._origin.id

@@ -36,6 +36,7 @@ class RebateAgreementLifecycle(models.Model):
             "payment_grace_days",
             "basis",
             "tier_mode",
+            "growth_basis",
             "tier_ids",
             "product_ids",
             "product_categ_ids",

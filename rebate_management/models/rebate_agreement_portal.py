@@ -89,10 +89,15 @@ class RebateAgreementPortal(models.Model):
             agreement.id: agreement.company_id.rebate_near_tier_percent
             for agreement in self
         }
+        # growth rebates: thresholds as the bases that reach them
+        period_terms = self._get_period_terms(windows, terms, date)
         candidates = []
         for ag_id, start, end in windows:
             base = bases.get((ag_id, start), 0.0)
-            next_tier = self._get_next_tier(tiers.get(ag_id, []), base)
+            reachable = self._get_reachable_tiers(
+                tiers.get(ag_id, []), period_terms[ag_id, start]
+            )
+            next_tier = self._get_next_tier(reachable, base)
             if not next_tier:
                 continue
             threshold, rate = next_tier
@@ -244,14 +249,22 @@ class RebateAgreementPortal(models.Model):
         if date < terms.date_start:
             return None
         start, end = agreement._get_portal_period(terms, date)
+        # growth rebates: the terms carry the period's prior base
+        terms = agreement._get_period_terms(
+            [(agreement.id, start, end)], {agreement.id: terms}, date
+        )[agreement.id, start]
         is_final = date > end or agreement.state == "closed"
         base = agreement._get_portal_base(terms, start, end if is_final else date, date)
         tiers = agreement._get_tier_pairs()
         reached = agreement._get_period_rebate(base, tiers, terms)
         tier = tiers[reached.tier_index] if reached.tier_index is not None else None
-        next_tier = None if is_final else agreement._get_next_tier(tiers, base)
+        next_tier = None
+        if not is_final:
+            reachable = agreement._get_reachable_tiers(tiers, terms)
+            next_tier = agreement._get_next_tier(reachable, base)
         return {
             **agreement._get_portal_progress_labels(base, tier, next_tier),
+            **agreement._get_portal_growth(base, tiers, terms, is_final),
             "date_from": start,
             "date_to": end,
             "is_final": is_final,
@@ -323,6 +336,49 @@ class RebateAgreementPortal(models.Model):
                 next_rate_label=self._format_rate(env, next_tier[1]),
             )
         return labels
+
+    def _get_portal_growth(self, base, tiers, terms, is_final):
+        """A growth rebate's progress as the customer reads it: the base a
+        year earlier, the growth so far, and how many points of growth the
+        next tier is away ("You are 7.00 % above last year; 18.00 points to
+        the 3.00 % tier."); empty values for other agreements."""
+        self.ensure_one()
+        percent = self._get_growth_percent(base, terms)
+        growth = {
+            "base_prior": getattr(terms, "prior_base", None),
+            "growth_percent": percent,
+            "growth_label": "",
+        }
+        if getattr(terms, "growth_basis", "none") == "none":
+            return growth
+        env = self.env
+        if percent is None:
+            growth["growth_label"] = env._(
+                "No sales in the same period last year: there is no growth to "
+                "measure, and no growth rebate."
+            )
+            return growth
+        if percent >= 0:
+            said = env._(
+                "You are %(percent)s %% above last year (%(prior)s).",
+                percent=formatLang(env, percent, digits=2),
+                prior=self._format_base(env, terms.prior_base),
+            )
+        else:
+            said = env._(
+                "You are %(percent)s %% below last year (%(prior)s).",
+                percent=formatLang(env, -percent, digits=2),
+                prior=self._format_base(env, terms.prior_base),
+            )
+        next_tier = None if is_final else self._get_next_tier(tiers, percent)
+        if next_tier:
+            said += " " + env._(
+                "%(points)s points of growth to the %(rate)s tier.",
+                points=formatLang(env, next_tier[0] - percent, digits=2),
+                rate=self._format_rate(env, next_tier[1]),
+            )
+        growth["growth_label"] = said
+        return growth
 
     def _get_portal_penalty_clause(self):
         """The penalty clause as the customer reads it in the terms, in the

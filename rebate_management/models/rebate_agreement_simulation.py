@@ -251,8 +251,15 @@ class RebateAgreementSimulation(models.Model):
         start): value}, of the simulated ``periods``: read by the close's own
         queries (_read_window_bases, or per customer for a template's
         customers), the agreement taking its lines whatever the others
-        (rebate.line.query: Simulated)."""
+        (rebate.line.query: Simulated); a growth rebate's periods a year
+        earlier in the same read (_get_prior_window)."""
         windows = [(self.id, *period) for period in periods]
+        if terms.growth_basis != "none":
+            windows = sorted(
+                set(windows).union(
+                    (self.id, *self._get_prior_window(*period)) for period in periods
+                )
+            )
         result = defaultdict(lambda: ({}, {}))
         if not self.is_template:
             Settlement = self.env["rebate.settlement"].with_context(
@@ -322,16 +329,31 @@ class RebateAgreementSimulation(models.Model):
         today = fields.Date.context_today(self)
         rows = []
         for date_from, date_to in periods:
+            period_terms = terms
+            if terms.growth_basis != "none":
+                prior_from, _prior_to = self._get_prior_window(date_from, date_to)
+                period_terms = terms._replace(
+                    prior_base=bases.get((self.id, prior_from), 0.0)
+                )
             amounts = Settlement._get_period_amounts(
-                terms, tiers, (self.id, date_from, date_to), None, bases, counts, None
+                period_terms,
+                tiers,
+                (self.id, date_from, date_to),
+                None,
+                bases,
+                counts,
+                None,
             )
-            reached = self._get_period_rebate(amounts.base, tiers, terms).tier_index
+            reached = self._get_period_rebate(
+                amounts.base, tiers, period_terms
+            ).tier_index
             rows.append(
                 {
                     "date_from": fields.Date.to_string(date_from),
                     "date_to": fields.Date.to_string(date_to),
                     "partial": date_to >= today,
                     "base": amounts.base,
+                    "base_prior": amounts.base_prior,
                     "sales": sales.get((self.id, date_from), 0.0),
                     "rate": None if reached is None else tiers[reached][1],
                     "rebate": amounts.rebate,

@@ -28,7 +28,11 @@ class AccrualTerms(SimpleNamespace):
     ``penalty_value``: the penalty of a tier period short of the commitment;
     ``min_invoice_count``: the invoices a tier period needs to earn its rebate
     (see rebate.agreement.reward); ``amount_type``: ``fixed`` when the tiers
-    pay lump sums (their values are amounts), else ``rate``. A module adds
+    pay lump sums (their values are amounts), else ``rate``;
+    ``growth_basis``: ``none``, or how tiers on growth over the same period a
+    year earlier pay (``total``, ``increase``) and ``prior_base``: that
+    period's base, set per period (see _get_period_terms), None when not
+    read. A module adds
     its own terms by extending
     _get_accrual_term_fields and _prepare_accrual_terms."""
 
@@ -87,17 +91,20 @@ class RebateAgreementTerms(models.Model):
         agreement's dates, that holds ``date`` (see _cut_periods)."""
         return period_of(date_start, date_end, months, date)
 
-    def _get_rebate(self, base, tiers=None):
+    def _get_rebate(self, base, tiers=None, prior_base=None):
         """The rebate R(base) of this agreement for a period's base, rounded
         to the currency (see _get_period_rebate).
 
         :param tiers: (threshold, rate) pairs in threshold order; read from the
             agreement's tiers when not given
+        :param prior_base: growth rebates: the base of the same period a
+            year earlier
         """
         self.ensure_one()
         if tiers is None:
             tiers = self._get_tier_pairs()
-        return self._get_period_rebate(base, tiers, self._get_terms()).amount
+        terms = self._get_terms()._replace(prior_base=prior_base)
+        return self._get_period_rebate(base, tiers, terms).amount
 
     @api.model
     def _get_period_rebate(self, base, tiers, terms):
@@ -108,9 +115,11 @@ class RebateAgreementTerms(models.Model):
 
         :param base: the period's base (amount or quantity)
         :param tiers: (threshold, rate) pairs in threshold order
-        :param terms: the agreement's AccrualTerms
+        :param terms: the agreement's AccrualTerms (a growth rebate's with
+            the period's prior base: _get_period_terms)
         :return: PeriodRebate(amount rounded to the currency, tier index)
         """
+        base, tiers = self._get_rebated_base_tiers(base, tiers, terms)
         if getattr(terms, "amount_type", "rate") == "fixed":
             function = self._get_fixed_mode_function(terms.tier_mode)
             amount, tier_index = function(base, tiers)
@@ -228,6 +237,7 @@ class RebateAgreementTerms(models.Model):
             "penalty_value",
             "min_invoice_count",
             "tier_amount_type",
+            "growth_basis",
         ]
 
     @api.model
@@ -255,6 +265,8 @@ class RebateAgreementTerms(models.Model):
             penalty_value=values["penalty_value"] or 0.0,
             min_invoice_count=values["min_invoice_count"] or 0,
             amount_type=values.get("tier_amount_type") or "rate",
+            growth_basis=values.get("growth_basis") or "none",
+            prior_base=None,
         )
 
     @api.model

@@ -20,7 +20,9 @@ class RebateAgreementTier(models.Model):
     basis = fields.Selection(related="agreement_id.basis")
     threshold = fields.Float(
         digits="Product Price",
-        help="Lower bound of the tier, in basis units (amount or quantity).",
+        help="Lower bound of the tier, in basis units (amount or quantity); "
+        "on a growth rebate, the growth in percent over the same period a year "
+        "earlier.",
     )
     rate = fields.Float(
         digits=(16, 4),
@@ -85,8 +87,26 @@ class RebateAgreementTier(models.Model):
 
     @api.constrains("amount_type", "fixed_amount", "threshold", "agreement_id")
     def _check_amount_type(self):
+        self._check_fixed_tiers()
+        for agreement in self.agreement_id:
+            if len(set(agreement.tier_ids.mapped("amount_type"))) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "The tiers of agreement %(agreement)s pay a rate or a fixed "
+                        "amount, not both: make them all one or the other.",
+                        agreement=agreement.name,
+                    )
+                )
+            refusal = agreement._get_growth_refusal()
+            if refusal:
+                raise ValidationError(refusal)
+
+    def _check_fixed_tiers(self):
+        """A lump-sum tier pays a sum not below 0, from above 0 (a growth
+        rebate's thresholds: rebate.agreement._get_growth_refusal)."""
         for tier in self:
-            if tier.amount_type == "fixed" and tier.threshold <= 0:
+            growth = tier.agreement_id.growth_basis != "none"
+            if tier.amount_type == "fixed" and tier.threshold <= 0 and not growth:
                 raise ValidationError(
                     self.env._(
                         "A lump-sum tier starts above zero: from 0 it would be paid "
@@ -103,20 +123,12 @@ class RebateAgreementTier(models.Model):
                         agreement=tier.agreement_id.name,
                     )
                 )
-        for agreement in self.agreement_id:
-            if len(set(agreement.tier_ids.mapped("amount_type"))) > 1:
-                raise ValidationError(
-                    self.env._(
-                        "The tiers of agreement %(agreement)s pay a rate or a fixed "
-                        "amount, not both: make them all one or the other.",
-                        agreement=agreement.name,
-                    )
-                )
 
     @api.constrains("threshold", "rate")
     def _check_threshold_rate(self):
         for tier in self:
-            if tier.threshold < 0:
+            # (a growth rebate's thresholds: _check_growth_terms)
+            if tier.threshold < 0 and tier.agreement_id.growth_basis == "none":
                 raise ValidationError(
                     self.env._(
                         "The threshold of a rebate tier cannot be negative "
@@ -198,11 +210,15 @@ class RebateAgreementTier(models.Model):
         in the user's language."""
         self.ensure_one()
         agreement = self.agreement_id
-        threshold = (
-            formatLang(self.env, self.threshold, dp="Product Price")
-            if agreement.basis == "quantity"
-            else format_amount(self.env, self.threshold, agreement.currency_id)
-        )
+        if agreement.growth_basis != "none":
+            threshold = self.env._(
+                "%(percent)s %% growth",
+                percent=formatLang(self.env, self.threshold, digits=2),
+            )
+        elif agreement.basis == "quantity":
+            threshold = formatLang(self.env, self.threshold, dp="Product Price")
+        else:
+            threshold = format_amount(self.env, self.threshold, agreement.currency_id)
         if self.amount_type == "fixed":
             return self.env._(
                 "from %(threshold)s: %(amount)s",

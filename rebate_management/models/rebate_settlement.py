@@ -34,6 +34,7 @@ LOCKED_FIELDS = (
     "invoice_count",
     "rebate_withheld",
     "base_last_days",
+    "base_prior",
     "adjustment_total",
     "is_adjustment",
     "rebate_total",

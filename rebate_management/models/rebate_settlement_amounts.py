@@ -45,12 +45,16 @@ class RebateSettlement(models.Model):
             self._get_amount_windows(periods, parts, last_days), terms, date
         )
         settled = self._read_settled_rebates({ag_id for ag_id, _s in parts}, exclude)
+        # growth rebates: each period's terms carry its prior base
+        period_terms = self.env["rebate.agreement"]._get_period_terms(
+            periods, terms, date
+        )
         amounts = {}
         for period in sorted(periods):
             key = period[:2]
             interim = key in parts
             amounts[key] = self._get_period_amounts(
-                terms[period[0]],
+                period_terms[key],
                 tiers.get(period[0], []),
                 period,
                 parts[key] if interim else None,
@@ -107,7 +111,8 @@ class RebateSettlement(models.Model):
         of the windows (_get_settlement_amounts); rewards and penalties: see
         _get_invoice_count and _get_period_penalty.
 
-        :param terms: its agreement's AccrualTerms; ``tiers``: its tiers
+        :param terms: its agreement's AccrualTerms (a growth rebate's with
+            its prior base: _get_period_terms); ``tiers``: its tiers
         :param period: (agreement id, date from, date to)
         :param own: interim: the parts of its tier period to date, else None
         :param earlier: interim: {part start: rebate} settled before in the
@@ -140,6 +145,7 @@ class RebateSettlement(models.Model):
             invoice_count,
             withheld,
             base_last_days,
+            getattr(terms, "prior_base", None) or 0.0,
         )
 
     @api.model

@@ -27,12 +27,13 @@ SEQUENCE_CODE = "rebate.settlement"
 # tier period to date, when the agreement asks a minimum; ``withheld``: too
 # few of them, no rebate; ``base_last_days``: the base of the documents dated
 # in the period's last days, measured for the surge alert when its company
-# turned it on (rebate.settlement.risk).
+# turned it on (rebate.settlement.risk); ``base_prior``: growth rebates, the
+# base of the tier period a year earlier.
 SettlementAmounts = namedtuple(
     "SettlementAmounts",
     "base base_cumulative rebate_previous rebate base_forfeited "
-    "penalty invoice_count withheld base_last_days",
-    defaults=(0.0, 0.0, 0, False, 0.0),
+    "penalty invoice_count withheld base_last_days base_prior",
+    defaults=(0.0, 0.0, 0, False, 0.0, 0.0),
 )
 
 
@@ -339,6 +340,7 @@ class RebateSettlement(models.Model):
             "rebate_withheld": amounts.withheld,
             "rebate_total": amounts.rebate,
             "base_last_days": amounts.base_last_days,
+            "base_prior": amounts.base_prior,
             "adjustment_total": 0.0,
             "is_adjustment": False,
             "accrued_total": accrued,

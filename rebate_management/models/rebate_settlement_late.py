@@ -105,15 +105,18 @@ class RebateSettlementLate(models.Model):
         :param tiers: {agreement id: (threshold, rate) pairs}
         :return: [Adjustment] in agreement and period order
         """
+        late = [row for row in late if row.agreement_id in terms]
+        # growth rebates: each settled period's terms carry its prior base
+        period_terms = self.env["rebate.agreement"]._get_period_terms(
+            {(row.agreement_id, row.late_from, row.late_to) for row in late}, terms
+        )
         adjustments = []
         for (ag_id, late_id), by_carrier in self._group_late_accruals(late).items():
-            agreement_terms = terms.get(ag_id)
-            if agreement_terms is None:
-                continue
+            late_from = next(iter(by_carrier.values()))[0].late_from
             adjustments += self._get_period_adjustments(
                 (ag_id, late_id),
                 by_carrier,
-                agreement_terms,
+                period_terms[ag_id, late_from],
                 tiers.get(ag_id, []),
                 carriers,
             )

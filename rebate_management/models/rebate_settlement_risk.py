@@ -17,7 +17,7 @@ SettlementFacts = namedtuple(
     "SettlementFacts",
     "id agreement_id company_id currency_id date_from date_to base_total "
     "base_cumulative base_forfeited base_last_days rebate_total "
-    "adjustment_total is_adjustment",
+    "adjustment_total is_adjustment base_prior",
 )
 # A company's alert thresholds (0: the check is off).
 AlertSettings = namedtuple(
@@ -259,7 +259,7 @@ class RebateSettlementRisk(models.Model):
     def _falls_a_tier(self, fact, base, lower, terms, tiers):
         """Whether the settlement's tier is lower at the base ``lower``."""
         Agreement = self.env["rebate.agreement"]
-        ag_terms = terms[fact.agreement_id]
+        ag_terms = terms[fact.agreement_id]._replace(prior_base=fact.base_prior)
         ag_tiers = tiers.get(fact.agreement_id, [])
 
         def index(value):

@@ -237,7 +237,7 @@ class RebateSettlementStatement(models.Model):
         index = agreement._get_period_rebate(
             self.base_cumulative if self.is_interim else self.base_total,
             [(tier.threshold, tier._get_tier_value()) for tier in tiers],
-            agreement._get_terms(),
+            agreement._get_terms()._replace(prior_base=self.base_prior),
         ).tier_index
         return tiers[index] if index is not None else tiers.browse()
 

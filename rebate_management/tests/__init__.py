@@ -35,5 +35,6 @@ from . import test_rebate_vendor
 from . import test_rebate_simulation
 from . import test_rebate_simulation_tour
 from . import test_rebate_lump_sum
+from . import test_rebate_growth
 from . import test_rebate_integrity
 from . import test_rebate_journal

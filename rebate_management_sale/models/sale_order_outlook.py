@@ -89,6 +89,8 @@ class SaleOrder(models.Model):
         period_of = agreements._period_finder(terms)
         periods = [(ag.id, *period_of(ag.id, date)) for ag in agreements]
         bases = Lines._get_period_bases(periods, terms)
+        # growth rebates: each period's terms carry its prior base
+        period_terms = agreements.sudo()._get_period_terms(periods, terms)
         lines = self._get_rebate_outlook_lines()
         scoped = Lines._get_scoped_products(
             agreements, lines.product_id, (self.partner_id, self.company_id, date)
@@ -102,7 +104,7 @@ class SaleOrder(models.Model):
                     lambda line, ag_id=ag_id: line.product_id.id
                     in scoped.get(ag_id, ())
                 ),
-                terms[ag_id],
+                period_terms[ag_id, start],
                 tiers.get(ag_id, []),
             )
             for agreement, (ag_id, start, end) in zip(agreements, periods, strict=True)
@@ -125,7 +127,9 @@ class SaleOrder(models.Model):
             "rate": tiers[after.tier_index][1]
             if after.tier_index is not None
             else None,
-            "next_tier": agreement._get_next_tier(tiers, base + added),
+            "next_tier": agreement._get_next_tier(
+                agreement._get_reachable_tiers(tiers, terms), base + added
+            ),
             "terms": terms,
         }
 
