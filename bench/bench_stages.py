@@ -649,9 +649,11 @@ def expected_tiers(env, agreement_ids):
     return tiers
 
 
-def expected_bases(env, agreement_ids):
+def expected_bases(env, agreement_ids, years_back=0):
     """{(agreement id, quarter start): base}, in cents, recomputed in SQL
-    independently of the module (see expected_settlements)."""
+    independently of the module (see expected_settlements); with
+    ``years_back``, the base of the same quarter that many years earlier
+    (growth rebates), keyed by the agreement's quarter."""
     cr = env.cr
     cr.execute(
         """SELECT COUNT(*) FROM rebate_agreement_product_category_rel
@@ -678,12 +680,16 @@ def expected_bases(env, agreement_ids):
                AND m.rebate_settlement_id IS NULL
                AND l.display_type = 'product'
         )
-        SELECT a.id, date_trunc('quarter', d.invoice_date)::date, SUM(d.amount)
+        SELECT a.id,
+               (date_trunc('quarter', d.invoice_date) + w.back)::date,
+               SUM(d.amount)
           FROM rebate_agreement a
+          JOIN (SELECT make_interval(years => %s) AS back) w ON TRUE
           JOIN res_partner ap ON ap.id = a.partner_id
           JOIN doc_lines d ON d.customer = ap.commercial_partner_id
                           AND d.company_id = a.company_id
-                          AND d.invoice_date BETWEEN a.date_start AND a.date_end
+                          AND d.invoice_date BETWEEN a.date_start - w.back
+                                                 AND a.date_end - w.back
          WHERE a.id = ANY(%s)
            AND (NOT EXISTS (SELECT 1 FROM rebate_agreement_product_rel r
                              WHERE r.agreement_id = a.id)
@@ -692,7 +698,7 @@ def expected_bases(env, agreement_ids):
                               AND r.product_id = d.product_id))
       GROUP BY a.id, 2
         """,
-        [agreement_ids],
+        [years_back, agreement_ids],
     )
     return {
         (ag, quarter): Decimal(total).quantize(CENT, ROUND_HALF_UP)

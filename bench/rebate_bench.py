@@ -30,6 +30,7 @@ from bench_generate import (
     check_moves,
     generate,
 )
+from bench_growth import check_growth, growth_supported
 from bench_overlap import check_overlap
 from bench_stages import (
     check_interim,
@@ -149,6 +150,9 @@ def measure_all(registry, settings, results, generation):
             check_settlements(env, settlements, data.agreement_ids, results)
             log("checking interim settlements on copies of 20 agreements")
             check_interim(user_env, data.agreement_ids, results)
+            if growth_supported(user_env):
+                log("checking growth rebates on copies of 21 agreements")
+                check_growth(user_env, data.agreement_ids, results)
             log("stage 3: approval and credit notes")
             stage_credit_notes(
                 user_env, settings, settlements.with_env(user_env), results

@@ -762,6 +762,21 @@ class TestRebateHardening(RebateCommon):
             [{"base_total": 24000.0, "rebate_total": 480.0, "state": "draft"}],
         )
         agreements |= vendor
+        # the growth rebate: 7,500 against 6,000 a year earlier, 25 % at 3 %
+        growth = env.ref("rebate_management.demo_agreement_growth")
+        self.assertRecordValues(
+            growth.settlement_ids,
+            [
+                {
+                    "base_total": 7500.0,
+                    "base_prior": 6000.0,
+                    "growth_percent": 25.0,
+                    "rebate_total": 225.0,
+                    "state": "draft",
+                }
+            ],
+        )
+        agreements |= growth
         # the scheduled close has nothing to add until the current quarter ends
         today = fields.Date.context_today(env.user)
         self.assertFalse(
