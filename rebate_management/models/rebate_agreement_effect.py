@@ -108,13 +108,7 @@ class RebateAgreement(models.Model):
             terms = measured._read_accrual_terms()
             for ag_id, key, date, cur, amount in Lines._query_window_sales(windows):
                 sales[ag_id, key] += convert(terms[ag_id], cur, date, amount)
-            bases = Lines._get_period_bases(elapsed, terms)
-            tiers = measured._read_tiers()
-            period_terms = self._get_period_terms(elapsed, terms)
-            for (ag_id, start), base in bases.items():
-                rebates[ag_id] += self._get_period_rebate(
-                    base, tiers.get(ag_id, []), period_terms[ag_id, start]
-                ).amount
+            rebates = measured._get_effect_rebates(elapsed, terms)
         for agreement in self:
             key = agreement._origin.id
             currency = agreement.currency_id
@@ -130,6 +124,20 @@ class RebateAgreement(models.Model):
             agreement.effect_rebate = rebate
             agreement.effect_cost_pct = rebate / now * 100 if now else 0.0
             agreement.effect_rebate_per_extra = rebate / growth if growth > 0 else 0.0
+
+    def _get_effect_rebates(self, elapsed, terms):
+        """{agreement id: the rebate of its ``elapsed`` periods ((agreement
+        id, date from, date to))}, computed from the source documents (a
+        growth rebate's with each period's prior base)."""
+        bases = self.env["rebate.line.query"]._get_period_bases(elapsed, terms)
+        tiers = self._read_tiers()
+        period_terms = self._get_period_terms(elapsed, terms)
+        rebates = defaultdict(float)
+        for (ag_id, start), base in bases.items():
+            rebates[ag_id] += self._get_period_rebate(
+                base, tiers.get(ag_id, []), period_terms[ag_id, start]
+            ).amount
+        return rebates
 
     def _refresh_effect(self, force=False):
         """Measure the effect of these agreements (active or closed) again,

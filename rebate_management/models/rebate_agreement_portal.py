@@ -249,10 +249,7 @@ class RebateAgreementPortal(models.Model):
         if date < terms.date_start:
             return None
         start, end = agreement._get_portal_period(terms, date)
-        # growth rebates: the terms carry the period's prior base
-        terms = agreement._get_period_terms(
-            [(agreement.id, start, end)], {agreement.id: terms}, date
-        )[agreement.id, start]
+        terms = agreement._get_portal_period_terms(terms, start, end, date)
         is_final = date > end or agreement.state == "closed"
         base = agreement._get_portal_base(terms, start, end if is_final else date, date)
         tiers = agreement._get_tier_pairs()
@@ -260,8 +257,7 @@ class RebateAgreementPortal(models.Model):
         tier = tiers[reached.tier_index] if reached.tier_index is not None else None
         next_tier = None
         if not is_final:
-            reachable = agreement._get_reachable_tiers(tiers, terms)
-            next_tier = agreement._get_next_tier(reachable, base)
+            next_tier = agreement._get_portal_next_tier(tiers, terms, base)
         return {
             **agreement._get_portal_progress_labels(base, tier, next_tier),
             **agreement._get_portal_growth(base, tiers, terms, is_final),
@@ -278,6 +274,19 @@ class RebateAgreementPortal(models.Model):
                 terms, tiers, base, reached, (start, end), date, is_final
             ),
         }
+
+    def _get_portal_period_terms(self, terms, start, end, date):
+        """The terms of the tier period (``start``, ``end``) the portal shows:
+        a growth rebate's with its prior base (_get_period_terms)."""
+        self.ensure_one()
+        period = (self.id, start, end)
+        return self._get_period_terms([period], {self.id: terms}, date)[period[:2]]
+
+    def _get_portal_next_tier(self, tiers, terms, base):
+        """The (threshold, rate) above ``base`` the customer reaches next, its
+        threshold as a base (a growth rebate's over its prior base)."""
+        self.ensure_one()
+        return self._get_next_tier(self._get_reachable_tiers(tiers, terms), base)
 
     def _get_portal_outlook(self, terms, tiers, base, reached, period, date, is_final):
         """What the tier period ``period`` (start, end) comes to: while it

@@ -111,15 +111,13 @@ class RebateSettlement(models.Model):
         of the windows (_get_settlement_amounts); rewards and penalties: see
         _get_invoice_count and _get_period_penalty.
 
-        :param terms: its agreement's AccrualTerms (a growth rebate's with
-            its prior base: _get_period_terms); ``tiers``: its tiers
+        :param terms: its AccrualTerms (_get_period_terms); ``tiers``: its tiers
         :param period: (agreement id, date from, date to)
         :param own: interim: the parts of its tier period to date, else None
         :param earlier: interim: {part start: rebate} settled before in the
             agreement's tier periods, this period's rebate added; else None
         """
         ag_id, date_from, date_to = period
-        currency = terms.currency
         base = bases.get((ag_id, date_from), 0.0)
         cumulative, previous = base, 0.0
         if own:
@@ -131,7 +129,7 @@ class RebateSettlement(models.Model):
         rebate = 0.0
         if not withheld:
             rebate = Agreement._get_period_rebate(cumulative, tiers, terms).amount
-        rebate = currency.round(rebate - previous)
+        rebate = terms.currency.round(rebate - previous)
         if own:
             earlier[date_from] = rebate
         penalty = self._get_period_penalty(terms, date_to, cumulative)
@@ -139,7 +137,7 @@ class RebateSettlement(models.Model):
             base,
             cumulative,
             previous,
-            currency.round(rebate - penalty),
+            terms.currency.round(rebate - penalty),
             base_forfeited,
             penalty,
             invoice_count,
