@@ -51,7 +51,7 @@ class TestRebateGrowth(RebateCommon):
 
     def _sell(self, amount, date, move_type="out_invoice", partner=None):
         return self._create_invoice(
-            [(self.product_x, amount / 100.0, 100.0)],
+            [(self.product_x, 1, amount)],
             date=date,
             move_type=move_type,
             partner=partner,
@@ -225,6 +225,30 @@ class TestRebateGrowth(RebateCommon):
         self.assertEqual(
             agreement.tier_ids._describe(), "from 25.00 % growth: $\xa05,000.00"
         )
+
+    def test_settled_once_a_year(self):
+        self._sell(60000.0, "2024-03-10")
+        self._sell(40000.0, "2024-10-10")
+        agreement = self._growth(period="year")
+        self._sell(70000.0, "2025-04-10")
+        self._sell(59999.99, "2025-11-10")
+        # the year: 129,999.99 against 100,000, 30 % growth less a cent
+        self.assertAccrued(agreement, 3900.0)
+        settlement = self._close("2025-12-31", agreement)
+        self.assertRecordValues(
+            settlement,
+            [
+                {
+                    "date_from": D(2025, 1, 1),
+                    "date_to": D(2025, 12, 31),
+                    "base_total": 129999.99,
+                    "base_prior": 100000.0,
+                    "rebate_total": 3900.0,
+                    "state": "draft",
+                }
+            ],
+        )
+        self.assertEqual(agreement.state, "closed")
 
     def test_interim_parts_measure_the_year_against_last_year(self):
         for date in ("2024-02-10", "2024-05-10", "2024-08-10", "2024-11-10"):

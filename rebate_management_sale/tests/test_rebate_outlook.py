@@ -67,6 +67,38 @@ class TestRebateOutlook(RebateSaleCommon):
         self.assertEqual(row["next_tier"], (5000.0, 4.0))
         self.assertIn("next: 4.00 % from", str(order.rebate_outlook))
 
+    def test_a_growth_rebate_s_next_tier_as_a_base(self):
+        grower = self.env["res.partner"].create({"name": "Grower Supplies"})
+        self._create_invoice([(self.product_x, 30, 100.0)], "2025-10-05", grower)
+        self._create_invoice([(self.product_x, 30, 100.0)], "2026-10-05", grower)
+        # 3,000 last year's quarter, 3,000 so far: from 10 % growth at 2 %,
+        # from 25 % at 4 %
+        agreement = self._create_agreement(
+            [(10.0, 2.0), (25.0, 4.0)],
+            name="Growth",
+            partner_id=grower.id,
+            tier_mode="retroactive",
+            growth_basis="total",
+            date_start="2026-01-01",
+            date_end="2026-12-31",
+        )
+        order = self._create_order(
+            [(self.product_x, 2, 100.0)],
+            partner=grower,
+            date_order=fields.Datetime.now(),
+        )
+        [row] = order._get_rebate_outlook()
+        self.assertEqual(row["agreement"], agreement)
+        self.assertAlmostEqual(row["rebate_after"], 0.0)
+        # 10 % over 3,000: 3,300 reaches the 2 % tier
+        self.assertEqual(row["next_tier"], (3300.0, 2.0))
+        order.order_line.product_uom_qty = 10
+        [row] = order._get_rebate_outlook()
+        # 4,000: 33 % growth, 4 % of the whole base
+        self.assertAlmostEqual(row["rebate_after"], 160.0)
+        self.assertEqual(row["rate"], 4.0)
+        self.assertIsNone(row["next_tier"])
+
     def test_one_read_per_order_not_per_line(self):
         small = self._order([(self.product_x, 1, 100.0)])
         large = self._order(
