@@ -3,6 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import formatLang
 
 from ..rebate_maths import growth_percent, growth_tiers, prior_year_window
 
@@ -34,6 +35,13 @@ class RebateAgreementGrowth(models.Model):
         "the base above last year's. Without sales a year earlier there is "
         "no growth to measure, and no growth rebate.",
     )
+
+    @api.onchange("growth_basis")
+    def _onchange_growth_basis(self):
+        """A flat rate pays on the whole base whatever the growth: growth on
+        the whole base starts from retroactive tiers."""
+        if self.growth_basis == "total" and self.tier_mode == "flat":
+            self.tier_mode = "retroactive"
 
     @api.constrains("growth_basis", "tier_mode")
     def _check_growth_terms(self):
@@ -73,7 +81,7 @@ class RebateAgreementGrowth(models.Model):
             return self.env._(
                 "Growth thresholds are percentages over last year, from -100 "
                 "(no sales left): %(threshold)s on %(agreement)s is below.",
-                threshold=lowest,
+                threshold=formatLang(self.env, lowest, digits=2),
                 agreement=self.name,
             )
         if self.growth_basis == "increase" and lowest < 0.0:
@@ -81,7 +89,7 @@ class RebateAgreementGrowth(models.Model):
                 "On the increase only, a tier starts at a growth of 0 %% or "
                 "more: below, there is no increase to pay on (%(threshold)s on "
                 "%(agreement)s).",
-                threshold=lowest,
+                threshold=formatLang(self.env, lowest, digits=2),
                 agreement=self.name,
             )
         if fixed and lowest <= -100.0:

@@ -187,6 +187,16 @@ class RebateAgreementPortal(models.Model):
             return formatLang(env, value, currency_obj=self.currency_id)
         return env._("%(quantity)s units", quantity=formatLang(env, value))
 
+    def _format_threshold(self, env, threshold, basis=None, growth_basis=None):
+        """A tier's threshold as the reader says it: a base (_format_base),
+        or a growth rebate's growth in percent ("10.00 % growth")."""
+        if (growth_basis or self.growth_basis) not in (False, "none"):
+            return env._(
+                "%(percent)s %% growth",
+                percent=formatLang(env, threshold, digits=2),
+            )
+        return self._format_base(env, threshold, basis)
+
     def _format_rate(self, env, rate, basis=None, amount_type=None):
         """What a tier pays as the reader says it: its rate in percent or per
         unit, or a lump-sum tier's fixed amount (``basis`` and

@@ -373,8 +373,8 @@ class RebateAgreementSimulation(models.Model):
         for row in figures["periods"]:
             row["percent"] = self._get_simulation_percent(row["rebate"], row["sales"])
         totals = rows if rows is not None else figures["periods"]
-        for key in ("base", "sales"):
-            figures[key] = float_round(sum(row[key] for row in totals), 6)
+        for key in ("base", "sales", "base_prior"):
+            figures[key] = float_round(sum(row.get(key, 0.0) for row in totals), 6)
         for key in ("rebate", "penalty", "current_rebate"):
             figures[key] = currency.round(sum(row[key] for row in totals))
         figures["percent"] = self._get_simulation_percent(
@@ -398,6 +398,7 @@ class RebateAgreementSimulation(models.Model):
             "basis": terms.basis,
             "tier_mode": terms.tier_mode,
             "amount_type": getattr(terms, "amount_type", "rate"),
+            "growth_basis": getattr(terms, "growth_basis", "none"),
             "tiers": [list(pair) for pair in tiers],
         }
         if not self.is_template:
@@ -431,7 +432,7 @@ class RebateAgreementSimulation(models.Model):
     @api.model
     def _get_simulation_sums(self):
         """The figures of a period that add up over customers."""
-        return ("base", "sales", "rebate", "penalty", "current_rebate")
+        return ("base", "base_prior", "sales", "rebate", "penalty", "current_rebate")
 
     # Kept for the approver
 

@@ -72,7 +72,12 @@ class RebateAgreementSimulationDisplay(models.Model):
             self.env._(
                 "%(rate)s from %(threshold)s",
                 rate=self._format_simulation_rate(rate, simulation),
-                threshold=self._format_base(self.env, threshold, simulation["basis"]),
+                threshold=self._format_threshold(
+                    self.env,
+                    threshold,
+                    simulation["basis"],
+                    simulation.get("growth_basis"),
+                ),
             )
             for threshold, rate in simulation["tiers"]
         )

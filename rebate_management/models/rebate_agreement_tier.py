@@ -47,6 +47,12 @@ class RebateAgreementTier(models.Model):
         compute="_compute_value_label",
         help="What the tier pays, as the customer reads it.",
     )
+    threshold_label = fields.Char(
+        string="From",
+        compute="_compute_threshold_label",
+        help="Where the tier starts, as the customer reads it: a base, or a "
+        "growth in percent.",
+    )
     rate_unit = fields.Char(
         string="Unit",
         compute="_compute_rate_unit",
@@ -65,6 +71,18 @@ class RebateAgreementTier(models.Model):
         for tier in self:
             tier.value_label = tier.agreement_id._format_rate(
                 self.env, tier._get_tier_value()
+            )
+
+    @api.depends(
+        "threshold",
+        "agreement_id.basis",
+        "agreement_id.currency_id",
+        "agreement_id.growth_basis",
+    )
+    def _compute_threshold_label(self):
+        for tier in self:
+            tier.threshold_label = tier.agreement_id._format_threshold(
+                self.env, tier.threshold
             )
 
     @api.depends("agreement_id.basis", "agreement_id.currency_id")
@@ -211,10 +229,7 @@ class RebateAgreementTier(models.Model):
         self.ensure_one()
         agreement = self.agreement_id
         if agreement.growth_basis != "none":
-            threshold = self.env._(
-                "%(percent)s %% growth",
-                percent=formatLang(self.env, self.threshold, digits=2),
-            )
+            threshold = self.threshold_label
         elif agreement.basis == "quantity":
             threshold = formatLang(self.env, self.threshold, dp="Product Price")
         else:

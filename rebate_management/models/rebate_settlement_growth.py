@@ -83,5 +83,5 @@ class RebateSettlement(models.Model):
             percent=formatLang(self.env, percent, digits=2),
             date_from=format_date(self.env, date_from),
             date_to=format_date(self.env, date_to),
-            base=formatLang(self.env, self.base_prior),
+            base=self.agreement_id._format_base(self.env, self.base_prior),
         )

@@ -3,7 +3,7 @@ import datetime
 
 from odoo import Command
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .. import rebate_maths
 from .common import RebateCommon
@@ -143,7 +143,7 @@ class TestRebateGrowth(RebateCommon):
         self.assertEqual(
             q1.growth_note,
             "Growth of 30.00 % over the same period a year earlier "
-            "(01/01/2024 to 03/31/2024: 100,000.00).",
+            "(01/01/2024 to 03/31/2024: $\xa0100,000.00).",
         )
         # recomputed from the source documents, the same figures
         q1.action_recompute()
@@ -307,12 +307,25 @@ class TestRebateGrowth(RebateCommon):
         self.assertEqual(
             (progress["tier_label"], progress["rebate"]), ("3.00 %", 3810.0)
         )
+        # the terms as the customer reads them
+        self.assertEqual(
+            agreement.tier_ids.sorted("threshold").mapped("threshold_label"),
+            ["10.00 % growth", "25.00 % growth"],
+        )
         later = agreement._get_portal_progress(D(2025, 5, 15))
         self.assertEqual(
             later["growth_label"],
             "No sales in the same period last year: there is no growth to "
             "measure, and no growth rebate.",
         )
+        # no tier to reach: none reached, none next
+        self.assertEqual((later["tier"], later["next_threshold"]), (None, None))
+
+    def test_growth_on_the_whole_base_starts_from_retroactive_tiers(self):
+        form = Form(self.env["rebate.agreement"])
+        self.assertEqual(form.tier_mode, "flat")
+        form.growth_basis = "total"
+        self.assertEqual(form.tier_mode, "retroactive")
 
     def test_simulated_on_past_sales(self):
         self._sell(100000.0, "2023-02-10")
@@ -328,6 +341,9 @@ class TestRebateGrowth(RebateCommon):
             [(130000.0, 100000.0, 3900.0), (50000.0, 0.0, 0.0)],
         )
         self.assertEqual(result["rebate"], 3900.0)
+        html = str(draft._render_simulation(result))
+        self.assertIn("A Year Earlier", html)
+        self.assertIn("3.00 % from 25.00 % growth", html)
         increase = self._growth("increase", activate=False)
         self.assertEqual(increase.simulate("2024-01-01", "2024-06-30")["rebate"], 900.0)
 
