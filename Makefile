@@ -1,5 +1,5 @@
 # rebate_management: the project's commands (see README.md).
-.PHONY: setup run test lint bench clean backup restore restore-drill
+.PHONY: setup run test test-wheel wheel pytest i18n i18n-check lint bench clean backup restore restore-drill
 
 setup:
 	@scripts/setup.sh
@@ -9,6 +9,25 @@ run: setup
 
 test: setup
 	@scripts/test.sh
+
+# the addons' wheels into dist/, and the tests run from them installed
+wheel: setup
+	@scripts/wheel.sh
+
+test-wheel: setup
+	@scripts/test_wheel.sh
+
+# the tests under pytest-odoo, pytest's selection in ARGS (a file, -k ...)
+pytest: setup
+	@scripts/pytest.sh $(ARGS)
+
+# the translation templates and zh_CN regenerated; the check fails when
+# they were out of date or a term is untranslated
+i18n: setup
+	@scripts/i18n.sh
+
+i18n-check: setup
+	@I18N_CHECK=1 scripts/i18n.sh
 
 lint: setup
 	@scripts/lint.sh

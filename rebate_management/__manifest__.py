@@ -9,6 +9,7 @@
     "author": "rebate_management developers, Odoo Community Association (OCA)",
     "license": "LGPL-3",
     "depends": ["account", "portal"],
+    "external_dependencies": {"python": ["xlsxwriter"]},
     "data": [
         "security/rebate_management_groups.xml",
         "security/ir.model.access.csv",

@@ -32,6 +32,11 @@ PG_OS_USER="${PG_OS_USER:-rebatepg}"
 
 ODOO_DATA_DIR="$LOCAL/odoo-data"
 ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT"
+# the addons installed from their wheels (scripts/test_wheel.sh): Odoo finds
+# them in site-packages (odoo/addons), the checkout is left off the path
+if [ "${REBATE_ADDONS_FROM:-checkout}" = wheel ]; then
+    ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons"
+fi
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -9,6 +9,9 @@
 #
 #   scripts/i18n.sh                 # all languages listed in I18N_LANGS
 #   I18N_LANGS="zh_CN fr" scripts/i18n.sh
+#   I18N_CHECK=1 scripts/i18n.sh    # CI (make i18n-check): fails when a
+#                                   # template or translation was out of date
+#                                   # or a term lacks its translation
 #
 # The database ($I18N_DB, default rebate_i18n) is dropped when the script ends.
 set -uo pipefail
@@ -151,9 +154,19 @@ for lang in langs:
         f"{lang}.po: {len(po) - missing}/{len(po)} translated, {missing} missing, "
         f"{dropped} dropped{' (updated)' if changed else ', unchanged'}"
     )
+    if os.environ.get("I18N_CHECK") == "1" and missing:
+        problems += 1
+        print(f"  {lang}.po: {missing} term(s) without a translation")
 sys.exit(1 if problems else 0)
 PYTHON
 rc=$?
-[ "$rc" = 0 ] || die "placeholders of some translations of $MODULE do not match their msgid"
+[ "$rc" = 0 ] || die "translations of $MODULE: placeholders that differ, or terms untranslated"
 done
+if [ "${I18N_CHECK:-0}" = 1 ]; then
+    stale=$(cd "$ROOT" && git status --porcelain -- '*/i18n/*')
+    [ -z "$stale" ] || die "the translation files were out of date with the code (now regenerated; commit them):
+$stale"
+    say "Translations whole: every template up to date, every term translated"
+    exit 0
+fi
 say "Done; check with: $VENV/bin/oca-checks-po */i18n/*.po*"
