@@ -205,6 +205,23 @@ class TestRebateLumpSum(RebateCommon):
             "from $\xa0100,000.00: $\xa01,000.00",
         )
 
+    def test_the_effect_counts_the_lump_sum(self):
+        self._sell(100000.0, "2024-05-10")
+        agreement = self._lump_sum()
+        self._sell(250000.0, "2025-05-10")
+        agreement._refresh_effect(force=True)
+        self.assertRecordValues(
+            agreement,
+            [
+                {
+                    "effect_sales": 250000.0,
+                    "effect_sales_prior": 100000.0,
+                    "effect_rebate": 3000.0,
+                    "effect_cost_pct": 1.2,
+                }
+            ],
+        )
+
     def test_simulated(self):
         for date, amount in (("2024-03-10", 150000.0), ("2024-06-10", 60000.0)):
             self._sell(amount, date)
