@@ -19,6 +19,7 @@ from . import rebate_agreement_group
 from . import rebate_agreement_vendor
 from . import rebate_agreement_simulation
 from . import rebate_agreement_simulation_display
+from . import rebate_agreement_api
 from . import rebate_stacking_group
 from . import rebate_line_query
 from . import rebate_line_query_payment

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..tools import to_date
+from ..tools import integrator_api, to_date
 
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
@@ -58,6 +58,7 @@ class RebateAgreementLifecycle(models.Model):
 
     # Steps
 
+    @integrator_api
     def action_submit(self):
         """A salesperson proposes a draft agreement for approval."""
         self._check_not_template()
@@ -74,6 +75,7 @@ class RebateAgreementLifecycle(models.Model):
         self._schedule_approval()
         return True
 
+    @integrator_api
     def action_activate(self):
         """A manager approves the agreement: it starts accruing at once,
         posted invoices inside its dates included."""
@@ -127,6 +129,7 @@ class RebateAgreementLifecycle(models.Model):
         return True
 
     @api.returns("self")
+    @integrator_api
     def action_amend(self, date):
         """End this active agreement the day before ``date`` and return a new
         draft version, with the same terms, starting on ``date``."""
@@ -193,6 +196,7 @@ class RebateAgreementLifecycle(models.Model):
             "previous_version_id": self.id,
         }
 
+    @integrator_api
     def action_cancel(self):
         self._check_rebate_group(
             "group_rebate_manager", self.env._("cancel agreements")

@@ -9,7 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, float_round
 
-from ..tools import Simulated, to_date, values_table
+from ..tools import Simulated, integrator_api, to_date, values_table
 
 WINDOW_COLUMNS = (("date_from", "date"), ("date_to", "date"))
 
@@ -51,6 +51,7 @@ class RebateAgreementSimulation(models.Model):
 
     # The simulation
 
+    @integrator_api
     def simulate(self, date_from=None, date_to=None, terms=None, partner_ids=None):
         """What these terms would have paid from ``date_from`` to ``date_to``
         (by default the four complete periods before the start date), per

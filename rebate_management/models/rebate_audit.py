@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from ..reports.rebate_audit_xlsx import build_audit_workbook
-from ..tools import to_date
+from ..tools import integrator_api, to_date
 
 # A column of an audit sheet: the key of its value in the rows, its heading
 # and its kind: "text", "note" (wrapped), "date", "datetime", "number",
@@ -36,6 +36,7 @@ class RebateAudit(models.AbstractModel):
     _name = "rebate.audit"
     _description = "Rebate Audit Workbook"
 
+    @integrator_api
     @api.model
     def export_audit_xlsx(self, date_from, date_to):
         """The audit workbook of ``date_from`` to ``date_to`` (included), as

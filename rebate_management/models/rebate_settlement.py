@@ -5,7 +5,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date
 
-from ..tools import list_action, notification_action
+from ..tools import integrator_api, list_action, notification_action
 
 # A settlement's states, also those of the analysis report's settlements.
 SETTLEMENT_STATES = [
@@ -308,6 +308,7 @@ class RebateSettlement(models.Model):
                 self.env._("Only draft or cancelled settlements can be deleted.")
             )
 
+    @integrator_api
     def action_approve(self):
         self._check_accountant(self.env._("approve settlements"))
         four_eyes = self.filtered(
@@ -350,6 +351,7 @@ class RebateSettlement(models.Model):
         )
         return True
 
+    @integrator_api
     def action_recompute(self):
         self._check_accountant(self.env._("recompute settlements"))
         if any(s.state != "draft" for s in self):
@@ -357,6 +359,7 @@ class RebateSettlement(models.Model):
         self._recompute_totals()
         return True
 
+    @integrator_api
     def action_cancel(self):
         """Cancel settlements made by mistake, so that their periods close
         again: drafts, approved ones, and done ones without a document (a

@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
-from ..tools import insert_records, to_date
+from ..tools import insert_records, integrator_api, to_date
 
 _logger = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ class RebateSettlement(models.Model):
 
     @api.model
     @api.returns("self")
+    @integrator_api
     def close_periods(self, date, agreements=None):
         """Settle every period of every active agreement ended on or before
         date: the agreements to close, their periods due, the settlements'

@@ -7,6 +7,8 @@ from odoo import Command, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
+from ..tools import integrator_api
+
 
 class RebateSettlementPayout(models.Model):
     """How a settlement pays out (``rebate.settlement``): its
@@ -42,6 +44,7 @@ class RebateSettlementPayout(models.Model):
         "note.",
     )
 
+    @integrator_api
     def action_create_credit_note(self):
         """Pay the approved settlements out: a customer credit note for a
         rebate, a customer invoice for a negative one (claw-back), nothing

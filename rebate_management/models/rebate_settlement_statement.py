@@ -8,6 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
 from ..rebate_maths import split_amount
+from ..tools import integrator_api
 
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -20,6 +21,7 @@ class RebateSettlementStatement(models.Model):
 
     _inherit = "rebate.settlement"
 
+    @integrator_api
     def export_xlsx(self):
         """The rebate statement of these settlements as an .xlsx file, base64
         encoded (text, as XML-RPC and JSON-RPC carry it): one sheet per

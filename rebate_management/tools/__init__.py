@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Helpers of the engine, by concern: dates, bulk inserts, SQL tables of
 values, chatter rows in bulk, the actions buttons return, a simulation's
-customers. Imported by name from ``..tools``."""
+customers, the integrators' API mark. Imported by name from ``..tools``."""
 
 from .actions import (
     list_action,
@@ -10,6 +10,7 @@ from .actions import (
     wizard_action,
     xml_action,
 )
+from .api import integrator_api, is_integrator_api
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
 from .dates import to_date
@@ -20,6 +21,8 @@ __all__ = [
     "COPY_MIN_ROWS",
     "Simulated",
     "insert_records",
+    "integrator_api",
+    "is_integrator_api",
     "insert_rows",
     "list_action",
     "log_notes",
