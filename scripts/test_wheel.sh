@@ -28,10 +28,13 @@ for wheel in "$ROOT"/dist/*.whl; do
 done
 
 say "Testing the installed wheels (addons path without the checkout)"
+rm -f "$LOCAL"/test*.log
 rc=0
 VENV="$WHEEL_VENV" REBATE_ADDONS_FROM=wheel "$ROOT/scripts/test.sh" || rc=$?
-# the addons came from the wheels, never from the checkout
-paths="$(grep -m1 -h 'addons paths:' "$LOCAL"/test*.log || true)"
-[[ "$paths" == *"$site/odoo/addons"* ]] || die "Odoo did not look in the wheels' $site/odoo/addons"
-[[ "$paths" != *"'$ROOT'"* ]] || die "the checkout $ROOT was on the addons path"
+# the addons came from the wheels, never from the checkout (each run's log)
+for log in "$LOCAL"/test*.log; do
+    paths="$(grep -m1 'addons paths:' "$log" || true)"
+    [[ "$paths" == *"$site/odoo/addons"* ]] || die "$log: Odoo did not look in the wheels"
+    [[ "$paths" != *"'$ROOT'"* ]] || die "$log: the checkout $ROOT was on the addons path"
+done
 exit "$rc"

@@ -22,6 +22,20 @@ _logger = logging.getLogger(__name__)
 
 
 @tagged("post_install", "-at_install")
+def read_api_doc():
+    """The text of the repository's docs/api.md: beside the addon in a
+    checkout, or under the working directory (the repository's root) when
+    the addon runs from its installed wheel, which does not ship it."""
+    for root in (pathlib.Path(__file__).resolve().parents[2], pathlib.Path.cwd()):
+        path = root / "docs" / "api.md"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    raise AssertionError(
+        "docs/api.md not found beside the addon nor under the working "
+        "directory: run the tests from the repository's root"
+    )
+
+
 class RebateCommon(AccountTestInvoicingCommon):
     """Customers, products and helpers shared by the rebate tests.
 

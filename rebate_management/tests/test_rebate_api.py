@@ -2,16 +2,14 @@
 import base64
 import re
 from io import BytesIO
-from pathlib import Path
 
 from openpyxl import load_workbook
 
 from odoo.tests import HttpCase, tagged
 
 from ..tools import is_integrator_api
-from .common import RebateCommon, RebateHttpMixin
+from .common import RebateCommon, RebateHttpMixin, read_api_doc
 
-API_DOC = Path(__file__).parents[2] / "docs" / "api.md"
 # `model.method(` in the tables of docs/api.md
 DOCUMENTED_CALL = re.compile(r"`(rebate\.[a-z_.]+)\.([a-z_]+)\(")
 ORM_METHODS = {"create", "read", "search_read", "write"}
@@ -58,7 +56,7 @@ class TestRebateApi(RebateHttpMixin, RebateCommon, HttpCase):
         return agreement_id
 
     def test_every_documented_call_is_marked_for_integrators(self):
-        calls = set(DOCUMENTED_CALL.findall(API_DOC.read_text(encoding="utf-8")))
+        calls = set(DOCUMENTED_CALL.findall(read_api_doc()))
         self.assertGreaterEqual(len(calls), 14)
         for model, method in sorted(calls):
             if method in ORM_METHODS:

@@ -5,6 +5,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import formatLang
 
+from odoo.addons.rebate_management.tools import integrator_api
+
 
 class SaleOrder(models.Model):
     _inherit = "sale.order"
@@ -59,6 +61,7 @@ class SaleOrder(models.Model):
         )
         return -sum(deductions.mapped("price_subtotal"))
 
+    @integrator_api
     def action_apply_rebate_balance(self):
         """Pay part of each order with its customer's rebate balance: at
         most the balance, the caps and the order's eligible untaxed amount,

@@ -5,6 +5,8 @@ import math
 
 from odoo import Command, api, fields, models
 
+from odoo.addons.rebate_management.tools import integrator_api
+
 
 class SaleOrder(models.Model):
     """Goods rebates (货补): the customer's goods balance spent as free units
@@ -44,6 +46,7 @@ class SaleOrder(models.Model):
                 order._get_rebate_balance_spendable("goods") - order.rebate_goods_amount
             )
 
+    @integrator_api
     def action_apply_goods_rebate(self):
         """Take the order's goods of the customer's goods agreements free,
         as far as its goods balance goes, in whole units. Applying again

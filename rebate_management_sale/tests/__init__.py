@@ -8,3 +8,4 @@ from . import test_rebate_goods
 from . import test_rebate_balance_tours
 from . import test_rebate_loyalty
 from . import test_rebate_sale_group
+from . import test_rebate_sale_api
