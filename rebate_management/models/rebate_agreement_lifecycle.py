@@ -2,6 +2,8 @@
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
 
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
@@ -260,20 +262,24 @@ class RebateAgreementLifecycle(models.Model):
         """Note in the chatter the agreements this one overlaps when it starts:
         the same invoice lines accrue on each."""
         overlapping = self._get_overlapping()
-        for agreement in self:
-            overlaps = overlapping[agreement]
-            if overlaps:
-                agreement._message_log(
-                    body=self.env._(
-                        "Activated; it overlaps other agreements of the customer. "
-                        "%(agreements)s",
-                        agreements=" ".join(agreement.overlap_summary.splitlines()),
-                    )
-                )
+        bodies = {
+            agreement.id: self.env._(
+                "Activated; it overlaps other agreements of the customer. "
+                "%(agreements)s",
+                agreements=" ".join(agreement.overlap_summary.splitlines()),
+            )
+            for agreement in self
+            if overlapping[agreement]
+        }
+        if bodies:
+            # one insert for all of them
+            self.browse(bodies)._message_log_batch(bodies=bodies)
 
     def _get_overlapping(self, states=("to_approve", "active")):
         """{agreement: the agreements in ``states`` it overlaps}, with one
-        search for all."""
+        search for all, each agreement compared with the candidates sharing
+        one of its customers only (_index_by_customer): linear in the
+        agreements, not in their square."""
         dated = self.filtered(
             lambda a: a.commercial_partner_id and a.date_start and a.date_end
         )
@@ -287,20 +293,45 @@ class RebateAgreementLifecycle(models.Model):
                 ("state", "in", states),
             ]
         )
-        return {
-            agreement: candidates.filtered(
-                lambda other, agreement=agreement: agreement in dated
-                and other != agreement._origin
-                and other._get_group_customers() & customers[agreement]
-                and other.rebate_type == agreement.rebate_type
-                and other.vendor_basis == agreement.vendor_basis
-                and other.company_id == agreement.company_id
-                and other.date_start <= agreement.date_end
-                and other.date_end >= agreement.date_start
-                and agreement._scope_overlaps(other)
+        by_customer = candidates._index_by_customer()
+        # (in the search's order)
+        position = {other_id: index for index, other_id in enumerate(candidates.ids)}
+        overlapping = {}
+        for agreement in self:
+            near = {
+                other
+                for partner_id in customers.get(agreement, self.browse()).ids
+                for other in by_customer.get(partner_id, ())
+            }
+            overlapping[agreement] = self.browse(
+                other.id
+                for other in sorted(near, key=lambda other: position[other.id])
+                if agreement._overlaps(other)
             )
-            for agreement in self
-        }
+        return overlapping
+
+    def _index_by_customer(self):
+        """{customer id: [agreements of these whose lines it may count]}."""
+        index = defaultdict(list)
+        for agreement in self:
+            for partner_id in agreement._get_group_customers().ids:
+                index[partner_id].append(agreement)
+        return index
+
+    def _overlaps(self, other):
+        """Whether ``other``, sharing a customer with this agreement, may
+        count the same lines: another agreement of the same direction and
+        company, over common dates and products."""
+        self.ensure_one()
+        return (
+            other.id != self._origin.id
+            and other.rebate_type == self.rebate_type
+            and other.vendor_basis == self.vendor_basis
+            and other.company_id == self.company_id
+            and other.date_start <= self.date_end
+            and other.date_end >= self.date_start
+            and self._scope_overlaps(other)
+        )
 
     def _scope_overlaps(self, other):
         """Whether a product may count for both ``self`` and ``other``."""

@@ -67,11 +67,15 @@ class RebateAgreement(models.Model):
         "date_start",
     )
     def _compute_overlap_summary(self):
-        for agreement in self:
-            others = agreement.overlap_agreement_ids.sorted(
+        others_of = {
+            agreement: agreement.overlap_agreement_ids.sorted(
                 lambda o: (o.priority, o.date_start, o._origin.id)
             )
-            outranking = agreement._get_outranking_pairs({agreement: others})
+            for agreement in self
+        }
+        # who outranks whom, read once for all of them
+        outranking = self._get_outranking_pairs(others_of)
+        for agreement, others in others_of.items():
             agreement.overlap_summary = "\n".join(
                 agreement._describe_overlap(other, outranking) for other in others
             )

@@ -10,6 +10,7 @@ from . import test_rebate_tools
 from . import test_rebate_hardening
 from . import test_rebate_rpc
 from . import test_rebate_api
+from . import test_rebate_scale
 from . import test_rebate_roles
 from . import test_rebate_maths
 from . import test_rebate_extension
