@@ -472,4 +472,55 @@ class RebateSettlement(models.Model):
 
     @api.model
     def _cron_close_periods(self):
-        self.sudo().close_periods(fields.Date.context_today(self))
+        """The scheduled close, one batch of agreements per call
+        (_get_close_batch_size), each call its own transaction: Odoo's
+        scheduler commits after a call and calls again while the progress
+        it is told (ir.cron._notify_progress) says some remain. A long year
+        end spreads over calls; a crash loses at most the batch it was in,
+        which the next run settles, nothing twice (a settled period is not
+        due any more). close_periods, the button and RPC keep one
+        transaction for the agreements they are given."""
+        Settlement = self.sudo()
+        date = fields.Date.context_today(self)
+        pending = Settlement._get_agreements_pending_close(date)
+        batch = pending[: self._get_close_batch_size()]
+        if batch:
+            Settlement.close_periods(date, agreements=batch)
+        self.env["ir.cron"]._notify_progress(
+            done=len(batch), remaining=len(pending) - len(batch)
+        )
+
+    @api.model
+    def _get_close_batch_size(self):
+        """How many agreements one call of the scheduled close settles: the
+        system parameter rebate_management.close_batch_size (500 by
+        default)."""
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("rebate_management.close_batch_size", "500")
+        )
+        try:
+            return max(int(value), 1)
+        except ValueError:
+            return 500
+
+    @api.model
+    def _get_agreements_pending_close(self, date):
+        """The ids, in order, of the agreements a close on ``date`` would
+        settle something for: a period ended and due, or, closed, late
+        documents of their own to settle."""
+        late = self._read_late_accruals(None)
+        agreements = self._get_agreements_to_close(date, None, late)
+        if not agreements:
+            return []
+        due = self._get_periods_due(agreements, agreements._read_accrual_terms(), date)
+        closed = set(agreements.filtered(lambda a: a.state == "closed").ids)
+        return sorted(
+            {ag_id for ag_id, _from, _to in due}
+            | {
+                row.agreement_id
+                for row in late
+                if row.agreement_id in closed and not row.carrier_id
+            }
+        )
