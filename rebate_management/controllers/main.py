@@ -33,6 +33,7 @@ class RebateStatementController(http.Controller):
         type="http",
         auth="user",
         methods=["GET"],
+        readonly=True,
     )
     def download_statement(self, ids=None, **kwargs):
         """The rebate statement workbook of the settlements ``ids``.

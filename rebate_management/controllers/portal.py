@@ -51,6 +51,7 @@ class RebatePortal(CustomerPortal):
         type="http",
         auth="user",
         website=True,
+        readonly=True,
     )
     def portal_my_rebates(self, page=1, **kwargs):
         Agreement = request.env["rebate.agreement"]
@@ -77,7 +78,11 @@ class RebatePortal(CustomerPortal):
         return request.render("rebate_management.portal_my_rebates", values)
 
     @http.route(
-        "/my/rebates/<int:agreement_id>", type="http", auth="user", website=True
+        "/my/rebates/<int:agreement_id>",
+        type="http",
+        auth="user",
+        website=True,
+        readonly=True,
     )
     def portal_my_rebate(self, agreement_id, **kwargs):
         agreement = self._get_portal_agreement(agreement_id)

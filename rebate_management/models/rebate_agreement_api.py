@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
-from odoo import fields, models
+from odoo import api, fields, models
 
 from ..tools import integrator_api, to_date
 
@@ -13,6 +13,7 @@ class RebateAgreementApi(models.Model):
     _inherit = "rebate.agreement"
 
     @integrator_api
+    @api.readonly
     def get_progress(self, date=None):
         """Where the customer of each agreement stands on ``date`` (today by
         default; a date or an ISO date text) in the tier period holding it,

@@ -37,6 +37,7 @@ class RebateAudit(models.AbstractModel):
     _description = "Rebate Audit Workbook"
 
     @integrator_api
+    @api.readonly
     @api.model
     def export_audit_xlsx(self, date_from, date_to):
         """The audit workbook of ``date_from`` to ``date_to`` (included), as

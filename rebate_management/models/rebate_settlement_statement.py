@@ -3,7 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 import base64
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import format_date
 
@@ -22,6 +22,7 @@ class RebateSettlementStatement(models.Model):
     _inherit = "rebate.settlement"
 
     @integrator_api
+    @api.readonly
     def export_xlsx(self):
         """The rebate statement of these settlements as an .xlsx file, base64
         encoded (text, as XML-RPC and JSON-RPC carry it): one sheet per

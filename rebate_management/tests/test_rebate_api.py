@@ -4,8 +4,11 @@ import re
 from io import BytesIO
 
 from openpyxl import load_workbook
+from psycopg2.errors import ReadOnlySqlTransaction
 
+from odoo import api
 from odoo.tests import HttpCase, tagged
+from odoo.tools import mute_logger
 
 from ..tools import is_integrator_api
 from .common import RebateCommon, RebateHttpMixin, read_api_doc
@@ -312,3 +315,49 @@ class TestRebateApi(RebateHttpMixin, RebateCommon, HttpCase):
         self.assertEqual(
             self.env["rebate.agreement"].browse(agreement_id).state, "to_approve"
         )
+
+    def test_reads_run_on_a_read_only_cursor(self):
+        """Downloads and the progress are read-only (api.readonly, routes
+        readonly=True): a deployment with a read replica serves them from it
+        (#31, part 8). Each runs on a read-only cursor, where a write
+        fails."""
+        agreement_id = self._create_documented_agreement()
+        self._call(self.manager, "rebate.agreement", "action_activate", [agreement_id])
+        self._create_invoice([(self.product_x, 12, 1000.0)], date="2025-02-10")
+        ids = self._call(
+            self.accountant,
+            "rebate.settlement",
+            "close_periods",
+            "2025-03-31",
+            agreements=[agreement_id],
+        )
+        for model, method in (
+            ("rebate.settlement", "export_xlsx"),
+            ("rebate.audit", "export_audit_xlsx"),
+            ("rebate.agreement", "get_progress"),
+        ):
+            self.assertTrue(getattr(type(self.env[model]), method)._readonly)
+        self.assertTrue(self.registry.test_readonly_enabled)
+        with self.registry.cursor(readonly=True) as cr:
+            env = api.Environment(cr, self.accountant.id, {})
+            self.assertTrue(env["rebate.settlement"].browse(ids).export_xlsx())
+            self.assertTrue(
+                env["rebate.audit"].export_audit_xlsx("2025-01-01", "2025-12-31")
+            )
+            [progress] = (
+                env["rebate.agreement"].browse(agreement_id).get_progress("2025-02-15")
+            )
+            self.assertEqual(progress["rebate"], 360.0)
+            # (the cursor is read-only indeed)
+            with self.assertRaises(ReadOnlySqlTransaction), mute_logger("odoo.sql_db"):
+                cr.execute(
+                    "UPDATE rebate_agreement SET name = 'Renamed' WHERE id = %s",
+                    [agreement_id],
+                )
+            cr.rollback()
+        # the portal pages, read-only routes
+        self.authenticate(self.portal_user.login, f"{self.portal_user.login}-pass")
+        for url in ("/my/rebates", f"/my/rebates/{agreement_id}"):
+            response = self.url_open(url)
+            self.assertEqual(response.status_code, 200, url)
+            self.assertIn("API 2025", response.text)
