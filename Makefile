@@ -1,5 +1,5 @@
 # rebate_management: the project's commands (see README.md).
-.PHONY: setup run test test-wheel wheel pytest i18n i18n-check lint bench clean backup restore restore-drill
+.PHONY: setup run test test-wheel wheel pytest i18n i18n-check close-drill lint bench clean backup restore restore-drill
 
 setup:
 	@scripts/setup.sh
@@ -44,6 +44,10 @@ restore: setup
 
 restore-drill: setup
 	@scripts/restore_drill.sh
+
+# the scheduled close killed in a batch, run again: nothing lost or doubled
+close-drill: setup
+	@scripts/close_crash_drill.sh
 
 clean:
 	@scripts/clean.sh
