@@ -237,7 +237,7 @@ class RebateAgreementReward(models.Model):
         if not self.grade_id:
             return Partner
         graded = Partner.search([("rebate_grade_id", "=", self.grade_id.id)])
-        covered = (
+        covered = set(
             self.sudo()
             .search(
                 [
@@ -247,9 +247,10 @@ class RebateAgreementReward(models.Model):
                     ("date_end", ">=", date_start),
                 ]
             )
-            .commercial_partner_id
+            .commercial_partner_id.ids
         )
-        return graded.filtered(lambda p: p.commercial_partner_id not in covered)
+        # (a set: each customer looked up once, not against every other)
+        return graded.filtered(lambda p: p.commercial_partner_id.id not in covered)
 
     def _prepare_generated_agreement_vals(self, partner, date_start, date_end):
         """The values of the agreement generated from this template for
