@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..tools import to_date
+from ..tools import returns_records, to_date
 
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
@@ -126,7 +126,7 @@ class RebateAgreementLifecycle(models.Model):
         self.activity_unlink([APPROVAL_ACTIVITY])
         return True
 
-    @api.returns("self")
+    @returns_records
     def action_amend(self, date):
         """End this active agreement the day before ``date`` and return a new
         draft version, with the same terms, starting on ``date``."""

@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Helpers of the engine, by concern: dates, bulk inserts, SQL tables of
 values, chatter rows in bulk, the actions buttons return, a simulation's
-customers. Imported by name from ``..tools``."""
+customers, what differs between Odoo 18 and 19 (compat). Imported by name
+from ``..tools``."""
 
 from .actions import (
     list_action,
@@ -12,18 +13,21 @@ from .actions import (
 )
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
+from .compat import ODOO_19, returns_records
 from .dates import to_date
 from .simulation import Simulated
 from .sql import values_table
 
 __all__ = [
     "COPY_MIN_ROWS",
+    "ODOO_19",
     "Simulated",
     "insert_records",
     "insert_rows",
     "list_action",
     "log_notes",
     "notification_action",
+    "returns_records",
     "soft_reload_action",
     "to_date",
     "values_table",
