@@ -13,8 +13,10 @@ Odoo 19 change it follows (docs/odoo19.md lists them):
                      routes -> "jsonrpc"
 - group_privileges   res.groups hang off a res.groups.privilege, no longer
                      straight off an ir.module.category
-- group_ids          the groups_id fields (res.users, actions, menus, views)
-                     are named group_ids
+- renamed_fields     fields Odoo 19 renamed: groups_id -> group_ids (users,
+                     actions, menus, views); on sale.order.line (only the
+                     sale addon reads it) tax_id -> tax_ids, product_uom ->
+                     product_uom_id, and _compute_tax_id -> _compute_tax_ids
 
 Run with Odoo 19's Python (it imports Odoo 19's upgraders):
     python odoo19/build.py ODOO19_SRC OUT_DIR ADDON_DIR...
@@ -87,10 +89,26 @@ def _privilege_record(tree, category):
     return record
 
 
-def group_ids(addon):
-    for path in sorted([*addon.glob("**/*.py"), *addon.glob("**/*.xml")]):
+# field names Odoo 19 renamed, as whole words: in every addon, and in the
+# addons that use the model only
+RENAMES = {"groups_id": "group_ids"}
+RENAMES_BY_ADDON = {
+    "rebate_management_sale": {
+        "tax_id": "tax_ids",
+        "_compute_tax_id": "_compute_tax_ids",
+        "product_uom": "product_uom_id",
+    },
+}
+
+
+def renamed_fields(addon):
+    renames = {**RENAMES, **RENAMES_BY_ADDON.get(addon.name, {})}
+    pattern = re.compile(r"\b(%s)\b" % "|".join(map(re.escape, renames)))
+    for path in sorted(addon.glob("**/*")):
+        if path.suffix not in (".py", ".xml", ".js"):
+            continue
         text = path.read_text()
-        new = re.sub(r"\bgroups_id\b", "group_ids", text)
+        new = pattern.sub(lambda match: renames[match[1]], text)
         if new != text:
             path.write_text(new)
 
@@ -108,7 +126,7 @@ def main(odoo_src, out_dir, *addon_dirs):
     for addon in addons:
         manifest_version(addon)
         group_privileges(addon)
-        group_ids(addon)
+        renamed_fields(addon)
     upgrade_code(odoo_src, out_dir)
 
 
