@@ -11,7 +11,7 @@ if [ "$ODOO_SERIES" = 19 ]; then
     # Odoo 19 source: $ODOO19_SRC, else /opt/odoo/19.0.
     ODOO_SRC="${ODOO19_SRC:-/opt/odoo/19.0}"
     VENV="${VENV19:-$ROOT/.venv19}"
-    ADDONS_DIR="$LOCAL/odoo19/addons"
+    ADDONS_DIR="${ODOO19_BUILD_DIR:-$LOCAL/odoo19/addons}"
 else
     # Odoo 18 source: $ODOO_SRC, else /opt/odoo/18.0.
     ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"

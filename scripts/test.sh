@@ -7,9 +7,9 @@
 #   TEST_ADDONS   the addons to test (default: every addon, the core first)
 #   TEST_TAGS     Odoo test tags, e.g. /rebate_management:TestRebateSettlement;
 #                 only the addon the tags name is then tested
-#   TEST_DB       the core's database (default rebate_test, rebate_test19 on
-#                 Odoo 19; an addon's is <TEST_DB>_<addon without
-#                 rebate_management_>)
+#   TEST_DB       the core's database (default rebate_test; an addon's is
+#                 <TEST_DB>_<addon without rebate_management_>); on Odoo 19
+#                 the same names with 19 after them (rebate_test19, ...)
 #   ODOO_SERIES   19 runs the same tests on Odoo 19 (`make test-19`), on the
 #                 addons odoo19/build.py rewrites for it, with their demo data
 #                 (Odoo 19 no longer loads it unless asked)
@@ -20,7 +20,7 @@ demo=(); series=""
 if [ "$ODOO_SERIES" = 19 ]; then
     demo=(--with-demo); series=19
 fi
-BASE_DB="${TEST_DB:-rebate_test$series}"
+BASE_DB="${TEST_DB:-rebate_test}$series"
 if [ -n "${TEST_TAGS:-}" ] && [ -z "${TEST_ADDONS:-}" ]; then
     TEST_ADDONS=$(echo "$TEST_TAGS" | sed -E 's#^[-/]*([a-z_0-9]+).*#\1#')
 fi

@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..tools import returns_records, to_date
+from ..tools import group_users, returns_records, to_date
 
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
@@ -235,14 +235,12 @@ class RebateAgreementLifecycle(models.Model):
         """The users who approve this agreement: the active sales managers of
         its company, but the one submitting it (unless no other)."""
         self.ensure_one()
-        managers = (
-            self.env.ref("rebate_management.group_rebate_manager")
-            .sudo()
-            .users.filtered(
-                lambda user: user.active
-                and not user.share
-                and self.company_id in user.company_ids
-            )
+        managers = group_users(
+            self.env.ref("rebate_management.group_rebate_manager").sudo()
+        ).filtered(
+            lambda user: user.active
+            and not user.share
+            and self.company_id in user.company_ids
         )
         return (managers - self.env.user) or managers
 

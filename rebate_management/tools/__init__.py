@@ -13,7 +13,14 @@ from .actions import (
 )
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
-from .compat import ODOO_19, returns_records
+from .compat import (
+    ODOO_19,
+    group_users,
+    note_author,
+    returns_records,
+    tracking_change,
+    uom_ratio,
+)
 from .dates import to_date
 from .simulation import Simulated
 from .sql import values_table
@@ -22,14 +29,18 @@ __all__ = [
     "COPY_MIN_ROWS",
     "ODOO_19",
     "Simulated",
+    "group_users",
     "insert_records",
     "insert_rows",
     "list_action",
     "log_notes",
+    "note_author",
     "notification_action",
     "returns_records",
     "soft_reload_action",
     "to_date",
+    "tracking_change",
+    "uom_ratio",
     "values_table",
     "wizard_action",
     "write_tracked",

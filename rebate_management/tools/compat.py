@@ -33,3 +33,36 @@ def note_author(records):
         author_id, email_from = records._message_compute_author(raise_on_email=False)
         reply_to = env["mail.thread"]._notify_get_reply_to(default=email_from)
     return author_id, email_from, reply_to[False]
+
+
+def tracking_change(formatted):
+    """(field label, old value, new value) of one tracking value as
+    mail.tracking.value's _tracking_value_format gives it: Odoo 19 moved the
+    label under fieldInfo and gives the values themselves."""
+    if ODOO_19:
+        return (
+            formatted["fieldInfo"]["changedField"],
+            formatted["oldValue"],
+            formatted["newValue"],
+        )
+    return (
+        formatted["changedField"],
+        formatted["oldValue"]["value"],
+        formatted["newValue"]["value"],
+    )
+
+
+def uom_ratio(line_factor, product_factor):
+    """SQL: how many of the product's unit one of the line's unit makes, from
+    the two units' uom_uom.factor (SQL expressions). Odoo 18's factor is the
+    unit's count per reference unit (a dozen: 1/12); Odoo 19's is the
+    reference units in one of the unit (a dozen: 12)."""
+    if ODOO_19:
+        return f"{line_factor} / NULLIF({product_factor}, 0)"
+    return f"{product_factor} / NULLIF({line_factor}, 0)"
+
+
+def group_users(group):
+    """The users of ``group``, those who have it through another group
+    included (Odoo 18's ``users``, Odoo 19's ``all_user_ids``)."""
+    return group.all_user_ids if ODOO_19 else group.users
