@@ -13,6 +13,8 @@ Odoo 19 change it follows (docs/odoo19.md lists them):
                      routes -> "jsonrpc"
 - group_privileges   res.groups hang off a res.groups.privilege, no longer
                      straight off an ir.module.category
+- search_groups      a search view's <group> takes no expand nor string
+                     (kept on 18, where "Group By" is a translated term)
 - renamed_fields     fields Odoo 19 renamed: groups_id -> group_ids (users,
                      actions, menus, views); on sale.order.line (only the
                      sale addon reads it) tax_id -> tax_ids, product_uom ->
@@ -89,6 +91,15 @@ def _privilege_record(tree, category):
     return record
 
 
+def search_groups(addon):
+    """<group expand="0" string="Group By"> in a search view becomes <group>."""
+    for path in sorted(addon.glob("**/*.xml")):
+        text = path.read_text()
+        new = re.sub(r'<group expand="[01]" string="[^"]*">', "<group>", text)
+        if new != text:
+            path.write_text(new)
+
+
 # field names Odoo 19 renamed, as whole words: in every addon, and in the
 # addons that use the model only
 RENAMES = {"groups_id": "group_ids"}
@@ -126,6 +137,7 @@ def main(odoo_src, out_dir, *addon_dirs):
     for addon in addons:
         manifest_version(addon)
         group_privileges(addon)
+        search_groups(addon)
         renamed_fields(addon)
     upgrade_code(odoo_src, out_dir)
 
