@@ -1,5 +1,5 @@
 # rebate_management: the project's commands (see README.md).
-.PHONY: setup run test test-wheel wheel pytest i18n i18n-check close-drill lint bench clean backup restore restore-drill
+.PHONY: setup setup-19 run test test-19 test-wheel wheel pytest i18n i18n-check close-drill lint bench clean backup restore restore-drill
 
 setup:
 	@scripts/setup.sh
@@ -9,6 +9,14 @@ run: setup
 
 test: setup
 	@scripts/test.sh
+
+# the same tests on Odoo 19 ($$ODOO19_SRC, else /opt/odoo/19.0): its own venv
+# (.venv19) and databases (rebate_test19*); docs/odoo19.md
+setup-19:
+	@ODOO_SERIES=19 scripts/setup.sh
+
+test-19: setup-19
+	@ODOO_SERIES=19 scripts/test.sh
 
 # the addons' wheels into dist/, and the tests run from them installed
 wheel: setup

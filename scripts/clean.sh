@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops the private PostgreSQL cluster and removes everything setup created
-# under the project directory (.venv, .local).
+# under the project directory (.venv, .venv19, .local).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 if [ "$OWN_CLUSTER" = 1 ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
@@ -10,4 +10,4 @@ if [ "$OWN_CLUSTER" = 1 ] && [ -f "$PGDATA_DIR/postmaster.pid" ]; then
         "$PG_BIN/pg_ctl" -D "$PGDATA_DIR" -m fast stop || true
     fi
 fi
-rm -rf "$VENV" "$LOCAL"
+rm -rf "$VENV" "$ROOT/.venv19" "$LOCAL"

@@ -1,12 +1,24 @@
 # Shared settings for the project's scripts; sourced, never run.
 # Everything the scripts create lives under the project directory.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="${VENV:-$ROOT/.venv}"
 LOCAL="$ROOT/.local"
-PY="$VENV/bin/python"
 
-# Odoo 18 source: $ODOO_SRC, else /opt/odoo/18.0.
-ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"
+# The Odoo series: 18 (the default, what the repository is written for) or 19
+# (`make test-19`: Odoo 19's source, its own venv, and the addons as
+# odoo19/build.py rewrites them into .local/odoo19/addons; docs/odoo19.md).
+ODOO_SERIES="${ODOO_SERIES:-18}"
+if [ "$ODOO_SERIES" = 19 ]; then
+    # Odoo 19 source: $ODOO19_SRC, else /opt/odoo/19.0.
+    ODOO_SRC="${ODOO19_SRC:-/opt/odoo/19.0}"
+    VENV="${VENV19:-$ROOT/.venv19}"
+    ADDONS_DIR="${ODOO19_BUILD_DIR:-$LOCAL/odoo19/addons}"
+else
+    # Odoo 18 source: $ODOO_SRC, else /opt/odoo/18.0.
+    ODOO_SRC="${ODOO_SRC:-/opt/odoo/18.0}"
+    VENV="${VENV:-$ROOT/.venv}"
+    ADDONS_DIR="$ROOT"
+fi
+PY="$VENV/bin/python"
 ODOO_BIN="$ODOO_SRC/odoo-bin"
 
 # PostgreSQL: the usual PG* variables select an existing server; without
@@ -31,12 +43,20 @@ PGDATA_DIR="$LOCAL/pg/data"
 PG_OS_USER="${PG_OS_USER:-rebatepg}"
 
 ODOO_DATA_DIR="$LOCAL/odoo-data"
-ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ROOT"
+ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons,$ADDONS_DIR"
 # the addons installed from their wheels (scripts/test_wheel.sh): Odoo finds
 # them in site-packages (odoo/addons), the checkout is left off the path
 if [ "${REBATE_ADDONS_FROM:-checkout}" = wheel ]; then
     ADDONS_PATH="$ODOO_SRC/addons,$ODOO_SRC/odoo/addons"
 fi
+
+build_addons() {
+    # Odoo 19 only: the repository's addons rewritten for it (odoo19/build.py).
+    [ "$ODOO_SERIES" = 19 ] || return 0
+    say "Building the addons for Odoo 19 into $ADDONS_DIR"
+    "$PY" "$ROOT/odoo19/build.py" "$ODOO_SRC" "$ADDONS_DIR" \
+        "$ROOT"/rebate_management "$ROOT"/rebate_management_sale >/dev/null
+}
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

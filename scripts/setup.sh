@@ -2,21 +2,24 @@
 # Everything `make run`, `make test`, `make lint` and `make bench` need: a
 # virtual environment with Odoo 18's requirements and the project's tools, the
 # Odoo source, and a running PostgreSQL. Quick when already done.
+# ODOO_SERIES=19 (`make test-19`) does the same for Odoo 19: its source
+# ($ODOO19_SRC, else /opt/odoo/19.0) and its own venv, .venv19.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-# 1. Odoo source.
+# 1. Odoo source (Odoo 19's with ODOO_SERIES=19: $ODOO19_SRC, /opt/odoo/19.0).
 if [ ! -f "$ODOO_BIN" ]; then
-    if [ -n "${ODOO_GIT_URL:-}" ] || git ls-remote --exit-code https://github.com/odoo/odoo.git 18.0 >/dev/null 2>&1; then
-        say "Cloning Odoo 18.0 into $ODOO_SRC"
+    branch="$ODOO_SERIES.0"
+    if [ -n "${ODOO_GIT_URL:-}" ] || git ls-remote --exit-code https://github.com/odoo/odoo.git "$branch" >/dev/null 2>&1; then
+        say "Cloning Odoo $branch into $ODOO_SRC"
         mkdir -p "$(dirname "$ODOO_SRC")"
-        git clone --depth 1 --branch 18.0 "${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}" "$ODOO_SRC"
+        git clone --depth 1 --branch "$branch" "${ODOO_GIT_URL:-https://github.com/odoo/odoo.git}" "$ODOO_SRC"
     else
-        die "Odoo 18 source not found. Put Odoo 18.0 (Community) at /opt/odoo/18.0 or point ODOO_SRC at it; the official source could not be reached either."
+        die "Odoo $ODOO_SERIES source not found. Put Odoo $branch (Community) at $ODOO_SRC (ODOO_SRC for 18, ODOO19_SRC for 19); the official source could not be reached either."
     fi
 fi
-grep -q "version_info = (18, 0" "$ODOO_SRC/odoo/release.py" \
-    || die "$ODOO_SRC is not Odoo 18.0."
+grep -q "version_info = ($ODOO_SERIES, 0" "$ODOO_SRC/odoo/release.py" \
+    || die "$ODOO_SRC is not Odoo $ODOO_SERIES.0."
 
 # 2. System libraries python-ldap and psycopg2 build against (Debian).
 if ! [ -f /usr/include/ldap.h ] || ! [ -f /usr/include/sasl/sasl.h ] || ! command -v pg_config >/dev/null; then
@@ -50,7 +53,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     say "Creating the virtual environment in $VENV"
     [ -x "$PY" ] || python3 -m venv "$VENV"
     "$PY" -m pip install -q --upgrade "pip>=25.3" wheel
-    # cbor2 5.4.2 (pinned by Odoo 18 on Python 3.11) does not build with setuptools 81+.
+    # cbor2 5.4.2 (pinned by Odoo 18 on Python 3.11; 5.4.6 by Odoo 19) does
+    # not build with setuptools 81+.
     bc="$(mktemp)"
     echo "setuptools<81" >"$bc"
     "$PY" -m pip install -q --build-constraint "$bc" -r "$ODOO_SRC/requirements.txt"

@@ -8,24 +8,33 @@
 #   TEST_TAGS     Odoo test tags, e.g. /rebate_management:TestRebateSettlement;
 #                 only the addon the tags name is then tested
 #   TEST_DB       the core's database (default rebate_test; an addon's is
-#                 <TEST_DB>_<addon without rebate_management_>)
+#                 <TEST_DB>_<addon without rebate_management_>); on Odoo 19
+#                 the same names with 19 after them (rebate_test19, ...)
+#   ODOO_SERIES   19 runs the same tests on Odoo 19 (`make test-19`), on the
+#                 addons odoo19/build.py rewrites for it, with their demo data
+#                 (Odoo 19 no longer loads it unless asked)
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-BASE_DB="${TEST_DB:-rebate_test}"
+demo=(); series=""
+if [ "$ODOO_SERIES" = 19 ]; then
+    demo=(--with-demo); series=19
+fi
+BASE_DB="${TEST_DB:-rebate_test}$series"
 if [ -n "${TEST_TAGS:-}" ] && [ -z "${TEST_ADDONS:-}" ]; then
     TEST_ADDONS=$(echo "$TEST_TAGS" | sed -E 's#^[-/]*([a-z_0-9]+).*#\1#')
 fi
 ADDONS="${TEST_ADDONS:-rebate_management rebate_management_sale}"
 mkdir -p "$LOCAL"
+build_addons
 
 grand_total=0; grand_bad=0; status=0
 for ADDON in $ADDONS; do
     [ -f "$ROOT/$ADDON/__manifest__.py" ] || die "no addon $ADDON in $ROOT"
     if [ "$ADDON" = rebate_management ]; then
-        DB="$BASE_DB"; LOG="$LOCAL/test.log"
+        DB="$BASE_DB"; LOG="$LOCAL/test$series.log"
     else
-        DB="${BASE_DB}_${ADDON#rebate_management_}"; LOG="$LOCAL/test-$ADDON.log"
+        DB="${BASE_DB}_${ADDON#rebate_management_}"; LOG="$LOCAL/test$series-$ADDON.log"
     fi
     TAGS="${TEST_TAGS:-/$ADDON}"
     say "Fresh database $DB"
@@ -34,7 +43,7 @@ for ADDON in $ADDONS; do
 
     say "Installing $ADDON and running its tests (log: $LOG)"
     start=$(date +%s)
-    odoo_cmd -d "$DB" -i "$ADDON" \
+    odoo_cmd -d "$DB" -i "$ADDON" "${demo[@]}" \
         --test-enable --test-tags "$TAGS" \
         --stop-after-init --log-level=test \
         --http-port="${TEST_HTTP_PORT:-18069}" --http-interface=127.0.0.1 \

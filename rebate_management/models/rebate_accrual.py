@@ -4,12 +4,14 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.query import Query
 
 from ..rebate_maths import split_amount
 from ..tools import insert_records, to_date
+
+# the domain term that matches nothing
+FALSE_LEAF = (0, "=", 1)
 
 # The statement of _lock_agreements (its docstring says why): the agreements
 # marked in id order, then per agreement and period start the base accrued
@@ -257,21 +259,18 @@ class RebateAccrual(models.Model):
             ]
         else:
             ids = [v.id if isinstance(v, models.BaseModel) else v for v in value]
-            domain = expression.FALSE_DOMAIN
+            # one term each, in prefix notation (no odoo.osv: deprecated in 19)
+            domain = [FALSE_LEAF]
             if any(ids):
                 settled = _settled_accruals(
                     SQL("a.id"), SQL("s.id = ANY(%s)", [i for i in ids if i])
                 )
                 domain = [("id", "in", SQL("(%s)", settled))]
             if not all(ids):
-                domain = expression.OR(
-                    [
-                        domain,
-                        [("id", "not in", SQL("(%s)", _settled_accruals(SQL("a.id"))))],
-                    ]
-                )
+                unsettled = _settled_accruals(SQL("a.id"))
+                domain = ["|", *domain, ("id", "not in", SQL("(%s)", unsettled))]
         if operator == "not in":
-            domain = ["!", *expression.normalize_domain(domain)]
+            domain = ["!", *domain]
         return domain
 
     def init(self):

@@ -10,7 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
-from ..tools import integrator_api, to_date
+from ..tools import group_users, integrator_api, returns_records, to_date
 
 APPROVAL_ACTIVITY = "rebate_management.mail_activity_type_agreement_approval"
 
@@ -130,7 +130,7 @@ class RebateAgreementLifecycle(models.Model):
         self.activity_unlink([APPROVAL_ACTIVITY])
         return True
 
-    @api.returns("self")
+    @returns_records
     @integrator_api
     def action_amend(self, date):
         """End this active agreement the day before ``date`` and return a new
@@ -241,14 +241,12 @@ class RebateAgreementLifecycle(models.Model):
         """The users who approve this agreement: the active sales managers of
         its company, but the one submitting it (unless no other)."""
         self.ensure_one()
-        managers = (
-            self.env.ref("rebate_management.group_rebate_manager")
-            .sudo()
-            .users.filtered(
-                lambda user: user.active
-                and not user.share
-                and self.company_id in user.company_ids
-            )
+        managers = group_users(
+            self.env.ref("rebate_management.group_rebate_manager").sudo()
+        ).filtered(
+            lambda user: user.active
+            and not user.share
+            and self.company_id in user.company_ids
         )
         return (managers - self.env.user) or managers
 

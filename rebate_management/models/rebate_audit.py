@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
 from ..reports.rebate_audit_xlsx import build_audit_workbook
-from ..tools import integrator_api, to_date
+from ..tools import integrator_api, to_date, tracking_change
 
 # A column of an audit sheet: the key of its value in the rows, its heading
 # and its kind: "text", "note" (wrapped), "date", "datetime", "number",
@@ -310,12 +310,13 @@ class RebateAudit(models.AbstractModel):
                 if tracking.id in formatted
             ]
             for tracking in own:
+                field, old, new = tracking_change(tracking)
                 rows.append(
                     dict(
                         common,
-                        field=tracking["changedField"],
-                        old=self._format_tracked(tracking["oldValue"]["value"]),
-                        new=self._format_tracked(tracking["newValue"]["value"]),
+                        field=field,
+                        old=self._format_tracked(old),
+                        new=self._format_tracked(new),
                         note=note,
                     )
                 )

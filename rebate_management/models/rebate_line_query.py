@@ -5,7 +5,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from ..rebate_maths import round_base
-from ..tools import values_table
+from ..tools import uom_ratio, values_table
 
 # Lines of posted customer invoices and refunds that count for an agreement:
 # its customer (commercial entity), its company, its dates and its products.
@@ -66,7 +66,7 @@ _PRODUCT_FILTER = """
                   JOIN product_category sub
                     ON starts_with(sub.parent_path, cc.parent_path)))
 """
-_FACTOR = "COALESCE(pu.factor / NULLIF(lu.factor, 0), 1)"
+_FACTOR = f"COALESCE({uom_ratio('lu.factor', 'pu.factor')}, 1)"
 # For the lines of a few invoices (posting), each line looks its product, unit
 # and scope up by index: the planner then orders a handful of tables, where
 # ordering a dozen took 7 ms, ten times the query's own time.
@@ -94,10 +94,9 @@ _PRODUCT_FILTER_PER_LINE = (
     + """))
 """
 )
-_FACTOR_PER_LINE = (
-    "COALESCE((SELECT factor FROM uom_uom WHERE id = "
-    + _TEMPLATE_OF_LINE % "uom_id"
-    + ") / NULLIF((SELECT factor FROM uom_uom WHERE id = aml.product_uom_id), 0), 1)"
+_FACTOR_PER_LINE = "COALESCE(%s, 1)" % uom_ratio(
+    "(SELECT factor FROM uom_uom WHERE id = aml.product_uom_id)",
+    "(SELECT factor FROM uom_uom WHERE id = %s)" % (_TEMPLATE_OF_LINE % "uom_id"),
 )
 # The sums of _query_plain_bases (its docstring says what they are).
 _PLAIN_BASES = """

@@ -11,7 +11,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
-from ..tools import insert_records, integrator_api, to_date
+from ..tools import insert_records, integrator_api, returns_records, to_date
 
 _logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class RebateSettlement(models.Model):
     _inherit = "rebate.settlement"
 
     @api.model
-    @api.returns("self")
+    @returns_records
     @integrator_api
     def close_periods(self, date, agreements=None):
         """Settle every period of every active agreement ended on or before

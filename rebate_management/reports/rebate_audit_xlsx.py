@@ -4,7 +4,7 @@ then one table per sheet (a heading row, filters, the first row frozen)."""
 
 import io
 
-from odoo.tools.misc import xlsxwriter
+import xlsxwriter
 
 from .xlsx_sheet import (
     DATE_FORMAT,

@@ -9,9 +9,10 @@ as a formula or a link), so customer and product names go through untouched.
 
 import io
 
+import xlsxwriter
+
 from odoo import api, models
 from odoo.tools import float_compare
-from odoo.tools.misc import xlsxwriter
 
 # make_sheet_name, money_format and statement_filename are imported from here
 from .xlsx_sheet import (  # noqa: F401

@@ -8,7 +8,7 @@ import re
 import unicodedata
 from collections import defaultdict, namedtuple
 
-from odoo.tools.misc import xlsxwriter
+import xlsxwriter
 
 xl_range = xlsxwriter.utility.xl_range
 

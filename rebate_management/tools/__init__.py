@@ -1,7 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Helpers of the engine, by concern: dates, bulk inserts, SQL tables of
 values, chatter rows in bulk, the actions buttons return, a simulation's
-customers, the integrators' API mark. Imported by name from ``..tools``."""
+customers, the integrators' API mark, what differs between Odoo 18 and 19
+(compat). Imported by name from ``..tools``."""
 
 from .actions import (
     list_action,
@@ -13,22 +14,36 @@ from .actions import (
 from .api import integrator_api, is_integrator_api
 from .bulk_insert import COPY_MIN_ROWS, insert_records, insert_rows
 from .chatter import log_notes, write_tracked
+from .compat import (
+    ODOO_19,
+    group_users,
+    note_author,
+    returns_records,
+    tracking_change,
+    uom_ratio,
+)
 from .dates import to_date
 from .simulation import Simulated
 from .sql import values_table
 
 __all__ = [
     "COPY_MIN_ROWS",
+    "ODOO_19",
     "Simulated",
+    "group_users",
     "insert_records",
     "integrator_api",
     "is_integrator_api",
     "insert_rows",
     "list_action",
     "log_notes",
+    "note_author",
     "notification_action",
+    "returns_records",
     "soft_reload_action",
     "to_date",
+    "tracking_change",
+    "uom_ratio",
     "values_table",
     "wizard_action",
     "write_tracked",

@@ -9,6 +9,7 @@ from odoo.tools import SQL
 from odoo.tools.mail import generate_tracking_message_id
 
 from .bulk_insert import insert_rows
+from .compat import note_author
 
 MESSAGE_COLUMNS = (
     "model",
@@ -30,14 +31,14 @@ def _note_values(records):
     """The values of a note logged on ``records`` by the current user, as
     mail.thread's _message_log writes them, but the record, body and id."""
     env = records.env
-    author_id, email_from = records._message_compute_author(raise_on_email=False)
+    author_id, email_from, reply_to = note_author(records)
     return {
         "model": records._name,
         "message_type": "notification",
         "subtype_id": env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
         "author_id": author_id,
         "email_from": email_from,
-        "reply_to": env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
+        "reply_to": reply_to,
         "body": "",
         "is_internal": True,
         "email_add_signature": False,

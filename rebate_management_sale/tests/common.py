@@ -13,6 +13,13 @@ class RebateSaleCommon(RebateCommon):
     account (a current liability) in the test company."""
 
     @classmethod
+    def get_default_groups(cls):
+        """The test user's groups, with a sales manager's: Odoo 18's had them
+        by default, Odoo 19's has the accounting ones only."""
+        sales_manager = cls.env.ref("sales_team.group_sale_manager")
+        return super().get_default_groups() | sales_manager
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
         cls.balance_account = cls.env["account.account"].create(

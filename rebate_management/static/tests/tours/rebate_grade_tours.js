@@ -46,7 +46,8 @@ registry.category("web_tour.tours").add("rebate_grade_set_tour", {
             run: "edit A",
         },
         {
-            trigger: ".modal .o-autocomplete--dropdown-item a:contains(A)",
+            // (not Odoo 19's "Loading..." line, shown while it searches)
+            trigger: ".modal .o-autocomplete--dropdown-item a:not(.o_loading):contains(A)",
             run: "click",
         },
         {

@@ -3,6 +3,34 @@
 
 import { registry } from "@web/core/registry";
 
+/**
+ * A selection field's value chosen as a user does: Odoo 18 shows the field as
+ * a <select>, Odoo 19 as a menu that its input opens.
+ */
+function selectionSteps(field, label) {
+    return [
+        {
+            content: `Choose ${label}`,
+            trigger: `.o_field_widget[name=${field}] :is(select, input)`,
+            run(helpers) {
+                if (helpers.anchor.tagName === "SELECT") {
+                    return helpers.selectByLabel(label);
+                }
+                return helpers.click();
+            },
+        },
+        {
+            content: `${label} chosen`,
+            trigger: `.o_select_menu_item:contains(${label}), .o_field_widget[name=${field}] select`,
+            run(helpers) {
+                if (helpers.anchor.tagName !== "SELECT") {
+                    return helpers.click();
+                }
+            },
+        },
+    ];
+}
+
 registry.category("web_tour.tours").add("rebate_manager_agreement_tour", {
     url: "/odoo/action-rebate_management.rebate_agreement_action",
     steps: () => [
@@ -35,11 +63,7 @@ registry.category("web_tour.tours").add("rebate_manager_agreement_tour", {
             trigger: ".o_field_widget[name=date_end] input",
             run: "edit 12/31/2025 && press Enter",
         },
-        {
-            content: "Retroactive tiers",
-            trigger: ".o_field_widget[name=tier_mode] select",
-            run: "selectByLabel Retroactive tiers",
-        },
+        ...selectionSteps("tier_mode", "Retroactive tiers"),
         ...[
             ["0", "1"],
             ["10000", "2"],
@@ -123,6 +147,7 @@ registry.category("web_tour.tours").add("rebate_portal_tour", {
             content: "Open the agreement",
             trigger: "a:contains(Tour Annual Rebate)",
             run: "click",
+            expectUnloadPage: true,
         },
         {
             content: "Its terms and where the customer stands",
