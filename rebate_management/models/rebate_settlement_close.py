@@ -11,7 +11,13 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date, mute_logger
 
-from ..tools import insert_records, integrator_api, returns_records, to_date
+from ..tools import (
+    insert_records,
+    integrator_api,
+    notify_cron_progress,
+    returns_records,
+    to_date,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -475,7 +481,7 @@ class RebateSettlement(models.Model):
         """The scheduled close, one batch of agreements per call
         (_get_close_batch_size), each call its own transaction: Odoo's
         scheduler commits after a call and calls again while the progress
-        it is told (ir.cron._notify_progress) says some remain. A long year
+        it is told (tools.notify_cron_progress) says some remain. A long year
         end spreads over calls; a crash loses at most the batch it was in,
         which the next run settles, nothing twice (a settled period is not
         due any more). close_periods, the button and RPC keep one
@@ -486,8 +492,8 @@ class RebateSettlement(models.Model):
         batch = pending[: self._get_close_batch_size()]
         if batch:
             Settlement.close_periods(date, agreements=batch)
-        self.env["ir.cron"]._notify_progress(
-            done=len(batch), remaining=len(pending) - len(batch)
+        notify_cron_progress(
+            self.env, done=len(batch), remaining=len(pending) - len(batch)
         )
 
     @api.model

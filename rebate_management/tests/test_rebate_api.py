@@ -337,7 +337,7 @@ class TestRebateApi(RebateHttpMixin, RebateCommon, HttpCase):
             ("rebate.agreement", "get_progress"),
         ):
             self.assertTrue(getattr(type(self.env[model]), method)._readonly)
-        self.assertTrue(self.registry.test_readonly_enabled)
+        self.assertTrue(self._readonly_cursors_enabled())
         with self.registry.cursor(readonly=True) as cr:
             env = api.Environment(cr, self.accountant.id, {})
             self.assertTrue(env["rebate.settlement"].browse(ids).export_xlsx())

@@ -39,8 +39,9 @@ class TestRebateCloseBatches(RebateCommon):
         progress = self.env["ir.cron.progress"].create(
             {"cron_id": self.cron.id, "done": 0, "remaining": 0}
         )
+        # (the context Odoo's scheduler gives the call)
         self.env["rebate.settlement"].with_context(
-            ir_cron_progress_id=progress.id
+            ir_cron_progress_id=progress.id, cron_id=self.cron.id
         )._cron_close_periods()
         return progress.done, progress.remaining
 

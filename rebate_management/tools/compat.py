@@ -66,3 +66,20 @@ def group_users(group):
     """The users of ``group``, those who have it through another group
     included (Odoo 18's ``users``, Odoo 19's ``all_user_ids``)."""
     return group.all_user_ids if ODOO_19 else group.users
+
+
+def notify_cron_progress(env, *, done, remaining):
+    """Tell Odoo's scheduler how far a call of a scheduled action went (its
+    ir.cron.progress of the call: the scheduler calls again while some
+    remain), without committing: the scheduler commits after the call.
+    Odoo 18's ``ir.cron._notify_progress``; Odoo 19 deprecates it for
+    ``_commit_progress``, which commits itself: its progress record is
+    written as 18 writes it. Outside a scheduled call, nothing."""
+    if not ODOO_19:
+        env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        return
+    progress_id = env.context.get("ir_cron_progress_id")
+    if progress_id:
+        env["ir.cron.progress"].sudo().browse(progress_id).write(
+            {"done": done, "remaining": remaining}
+        )

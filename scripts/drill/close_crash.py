@@ -9,7 +9,7 @@ cron = env.ref("rebate_management.ir_cron_rebate_close_periods")
 for batch in (1, 2):
     progress = env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
     env["rebate.settlement"].with_context(
-        ir_cron_progress_id=progress.id
+        ir_cron_progress_id=progress.id, cron_id=cron.id
     )._cron_close_periods()
     env.flush_all()
     if batch == 1:

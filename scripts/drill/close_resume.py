@@ -6,7 +6,7 @@ cron = env.ref("rebate_management.ir_cron_rebate_close_periods")
 for call in range(20):
     progress = env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
     env["rebate.settlement"].with_context(
-        ir_cron_progress_id=progress.id
+        ir_cron_progress_id=progress.id, cron_id=cron.id
     )._cron_close_periods()
     env.cr.commit()
     print("RUN", call + 1, "done", progress.done, "remaining", progress.remaining)
