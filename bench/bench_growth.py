@@ -8,7 +8,7 @@ import time
 from decimal import ROUND_HALF_UP, Decimal
 
 from bench_common import CENT, CLOSE_DATE, YEAR
-from bench_stages import expected_bases
+from bench_stages import expected_bases, report_check
 
 from odoo import Command
 
@@ -145,26 +145,17 @@ def check_growth(env, agreement_ids, results, count=21):
     finally:
         savepoint.close(rollback=True)
         env.invalidate_all(flush=False)
-    results.row(
+    return report_check(
+        results,
+        "growth",
         "check: growth rebates vs SQL recomputation",
-        time.perf_counter() - started,
-        None,
+        started,
         f"{checked} settlements of {count} growth rebates ({YEAR - 1} and {YEAR}"
-        f" sales; close {close_s:.3f} s), {checked and paying} paying, "
-        f"{len(mismatches)} mismatches",
-        "0 mismatches",
-        not mismatches,
-        mismatches=mismatches[:50],
+        f" sales; close {close_s:.3f} s), {checked and paying} paying",
+        checked,
+        mismatches,
+        close_s=close_s,
     )
-    results.doc["checks"]["growth"] = {
-        "checked": checked,
-        "mismatches": len(mismatches),
-        "close_s": close_s,
-    }
-    if mismatches:
-        results.failed = True
-        print("\nFIRST GROWTH MISMATCHES:", *mismatches[:20], sep="\n  ")
-    return not mismatches
 
 
 def growth_supported(env):

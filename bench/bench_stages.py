@@ -772,23 +772,38 @@ def check_interim(env, agreement_ids, results, count=20):
     finally:
         savepoint.close(rollback=True)
         env.invalidate_all(flush=False)
-    results.row(
+    return report_check(
+        results,
+        "interim",
         "check: interim settlements vs SQL recomputation",
+        started,
+        f"{checked} settlements of {count} yearly agreements paid quarterly",
+        checked,
+        mismatches,
+    )
+
+
+def report_check(results, key, label, started, what, checked, mismatches, **figures):
+    """A check's row, ``label`` (``what`` was compared, ``started`` when), its
+    figures in the JSON under ``key`` (``figures`` added), and the run
+    marked failed with the first mismatches printed when there are any."""
+    results.row(
+        label,
         time.perf_counter() - started,
         None,
-        f"{checked} settlements of {count} yearly agreements paid quarterly, "
-        f"{len(mismatches)} mismatches",
+        f"{what}, {len(mismatches)} mismatches",
         "0 mismatches",
         not mismatches,
         mismatches=mismatches[:50],
     )
-    results.doc["checks"]["interim"] = {
+    results.doc["checks"][key] = {
         "checked": checked,
         "mismatches": len(mismatches),
+        **figures,
     }
     if mismatches:
         results.failed = True
-        print("\nFIRST INTERIM MISMATCHES:", *mismatches[:20], sep="\n  ")
+        print(f"\nFIRST {key.upper()} MISMATCHES:", *mismatches[:20], sep="\n  ")
     return not mismatches
 
 
