@@ -78,6 +78,7 @@ class RebateSettlement(models.Model):
         due = self._get_periods_due(agreements, terms, date)
         if not due and not late:
             return self
+        self._lock_agreements_to_close(due, late, terms)
         vals_list, adjustments = self._prepare_settlement_vals_list(
             due, terms, late, date
         )
@@ -176,6 +177,36 @@ class RebateSettlement(models.Model):
         if agreements is not None:
             domain.append(("id", "in", list(agreements)))
         return Agreement.search(domain)
+
+    @api.model
+    def _lock_agreements_to_close(self, due, late, terms):
+        """Mark, until the transaction ends, the agreements this close settles
+        something for (its periods ``due``, its LateAccrual rows ``late``
+        among the agreements of ``terms``), as posting and approving mark
+        theirs (rebate.accrual._lock_agreements).
+
+        Without it, a document posted in a period while the close settles
+        it, in a transaction neither sees, is neither in the settlement nor
+        late for it (a period settled at zero is done at once): its rebate
+        is never settled. Marked, the close and the postings, approvals and
+        other closes of the same agreements follow one another: whichever
+        comes second waits, then fails to serialize (Odoo's repeatable-read
+        transactions) and runs again on a fresh snapshot (Odoo's retry of an
+        RPC request or a queued job; the scheduler's next call), which sees
+        the first's work: the document is in the settlement or late for it,
+        a period another close settled is no longer due. A lock without the
+        write would not do: the one waiting would go on with its old
+        snapshot. The agreements with nothing to settle are left alone, so
+        their postings never wait for a close. The unique index on a live
+        period (_create_once) stays the last guard.
+
+        The inheritable method: a module whose close writes what other
+        transactions read locks it here.
+        """
+        ag_ids = {period[0] for period in due}
+        ag_ids.update(row.agreement_id for row in late if row.agreement_id in terms)
+        agreements = self.env["rebate.agreement"].browse(sorted(ag_ids))
+        self.env["rebate.accrual"]._lock_agreements(agreements)
 
     @api.model
     def _get_periods_due(self, agreements, terms, date):
