@@ -23,6 +23,19 @@ _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "rebate.settlement"
 
+# The mark of _lock_agreements_to_close: the agreements' rows updated, not
+# only locked (its docstring says why), in id order so that concurrent marks
+# do not deadlock; the mark a posting makes (rebate.accrual._lock_agreements),
+# without the reads that come with it there.
+_MARK_AGREEMENTS = """
+    UPDATE rebate_agreement
+       SET write_date = write_date
+     WHERE id IN (SELECT id FROM rebate_agreement
+                   WHERE id = ANY(%s)
+                ORDER BY id
+                     FOR NO KEY UPDATE)
+"""
+
 # What a settlement settles: its own base, the base of its tier period to
 # date and what was settled before in it (interim settlements; else the base
 # and 0.0), and its rebate.
@@ -183,7 +196,7 @@ class RebateSettlement(models.Model):
         """Mark, until the transaction ends, the agreements this close settles
         something for (its periods ``due``, its LateAccrual rows ``late``
         among the agreements of ``terms``), as posting and approving mark
-        theirs (rebate.accrual._lock_agreements).
+        theirs (rebate.accrual._lock_agreements), in one statement.
 
         Without it, a document posted in a period while the close settles
         it, in a transaction neither sees, is neither in the settlement nor
@@ -205,8 +218,7 @@ class RebateSettlement(models.Model):
         """
         ag_ids = {period[0] for period in due}
         ag_ids.update(row.agreement_id for row in late if row.agreement_id in terms)
-        agreements = self.env["rebate.agreement"].browse(sorted(ag_ids))
-        self.env["rebate.accrual"]._lock_agreements(agreements)
+        self.env.cr.execute(SQL(_MARK_AGREEMENTS, sorted(ag_ids)))
 
     @api.model
     def _get_periods_due(self, agreements, terms, date):
@@ -516,7 +528,14 @@ class RebateSettlement(models.Model):
         end spreads over calls; a crash loses at most the batch it was in,
         which the next run settles, nothing twice (a settled period is not
         due any more). close_periods, the button and RPC keep one
-        transaction for the agreements they are given."""
+        transaction for the agreements they are given.
+
+        Odoo runs one call of a scheduled action at a time. A close of the
+        same agreements at once (the button, RPC, a queued job) makes the
+        one that comes second wait and fail to serialize
+        (_lock_agreements_to_close): Odoo retries a request, not a
+        scheduled call, which is rolled back and settled by the other close
+        or the next call."""
         Settlement = self.sudo()
         date = fields.Date.context_today(self)
         pending = Settlement._get_agreements_pending_close(date)
