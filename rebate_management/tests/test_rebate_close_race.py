@@ -129,8 +129,9 @@ class TestRebateCloseRace(RebateTransactionsMixin, BaseCase):
 
     def _hold(self):
         """Keep the calling transaction open until another one waits for a
-        lock (True), or for 3 seconds (False: nothing waited)."""
-        for _poll in range(60):
+        lock (True), or for 10 seconds (False: nothing waited; a busy
+        machine may take seconds to get the other one there)."""
+        for _poll in range(200):
             if self._waiting_for_a_lock():
                 return True
             threading.Event().wait(0.05)
