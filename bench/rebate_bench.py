@@ -207,6 +207,9 @@ def main():
             None,
             f"{dup['moves']} moves, {dup['lines']} lines",
         )
+    if settings.generate_only:
+        print(json.dumps(generation, indent=2, default=str))
+        return 0
 
     started = time.perf_counter()
     vacuum(database, VACUUMED)
