@@ -19,7 +19,9 @@ else, so its peak resident memory (RSS) is the close's:
    the SQL recomputation (bench_stages.check_settlements).
 
 The results are added to the bench's JSON (BENCH_JSON) under
-``close_process`` and printed.
+``close_process`` and printed. BENCH_CLOSE_BATCH_SIZE sets the batch size
+(the system parameter rebate_management.close_batch_size, 500 by default)
+in the copy.
 """
 
 import gc
@@ -107,6 +109,11 @@ def close_scheduled(registry, settings):
     """The scheduled close's calls until none remains."""
     with registry.cursor() as cr:
         env = api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if os.environ.get("BENCH_CLOSE_BATCH_SIZE"):
+            env["ir.config_parameter"].set_param(
+                "rebate_management.close_batch_size",
+                os.environ["BENCH_CLOSE_BATCH_SIZE"],
+            )
         batch_size = env["rebate.settlement"]._get_close_batch_size()
     calls = []
     started = time.perf_counter()

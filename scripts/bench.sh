@@ -39,7 +39,9 @@
 #                                        (bench/close_batches.py): in one call, and
 #                                        as the scheduler runs it, batch after
 #                                        batch committed, on a copy of the database
-#                                        (dropped after); peak RSS of each
+#                                        (dropped after); peak RSS of each;
+#                                        BENCH_CLOSE_BATCH_SIZE: agreements per
+#                                        call (the system parameter's 500)
 #   --oca DIR        BENCH_OCA_ADDONS   OCA's agreement_rebate and its dependencies
 #                                        (bench/get-oca-addons.sh): installed in a
 #                                        database of its own (name + _oca) and its
