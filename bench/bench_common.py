@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
 
+import psycopg2
+
 import odoo
 from odoo import sql_db
 
@@ -391,6 +393,32 @@ def median(values):
 
 # ---------------------------------------------------------------------------
 # Data generation
+
+
+VACUUMED = [
+    "account_move",
+    "account_move_line",
+    "rebate_accrual",
+    "rebate_settlement",
+    "rebate_settlement_alert",
+    "rebate_agreement",
+    "mail_message",
+    "mail_tracking_value",
+    "mail_followers",
+]
+
+
+def vacuum(database, tables):
+    """VACUUM ANALYZE, on a connection of its own (it cannot run in a
+    transaction): what a rolled-back run left behind is not scanned again."""
+    _name, params = sql_db.connection_info_for(database)
+    connection = psycopg2.connect(**params)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+    finally:
+        connection.close()
 
 
 def get_param(env, key):
