@@ -9,6 +9,7 @@ import os
 import platform
 import pstats
 import re
+import resource
 import statistics
 import sys
 import time
@@ -16,6 +17,8 @@ from collections import defaultdict
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from decimal import Decimal
+
+import psycopg2
 
 import odoo
 from odoo import sql_db
@@ -60,6 +63,8 @@ class Settings:
         self.profile = os.environ.get("BENCH_PROFILE", "0") == "1"
         self.lines_check = os.environ.get("BENCH_LINES_CHECK", "1") == "1"
         self.recompute = os.environ.get("BENCH_RECOMPUTE", "0") == "1"
+        # build (or find) the database and stop: nothing measured
+        self.generate_only = os.environ.get("BENCH_GENERATE_ONLY", "0") == "1"
         # the overlap case (issue #26), after the measured stages
         self.overlap = os.environ.get("BENCH_OVERLAP", "0") == "1"
         # the vendor case (issue #27), after the measured stages
@@ -228,6 +233,50 @@ class Measure:
         return "\n".join(lines)
 
 
+class PeakRSS:
+    """The peak resident memory (RSS) of this process over a block, in MB.
+
+    On Linux the peak (VmHWM) is reset at the start (``clear_refs`` 5), so
+    the peak is that of the block, the memory the process already held
+    included; elsewhere it is the process's peak since it started
+    (``ru_maxrss``), which can only overstate the block's. ``start_mb`` is
+    the resident memory when the block began."""
+
+    def __init__(self):
+        self.start_mb = self.peak_mb = 0.0
+        self.reset = False
+
+    @staticmethod
+    def _status(key):
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1]) / 1024.0
+        raise OSError(key)
+
+    @contextmanager
+    def run(self):
+        try:
+            with open("/proc/self/clear_refs", "w", encoding="ascii") as handle:
+                handle.write("5")
+            self.start_mb = self._status("VmRSS")
+            self.reset = True
+        except OSError:
+            self.reset = False
+        try:
+            yield self
+        finally:
+            if self.reset:
+                self.peak_mb = self._status("VmHWM")
+            else:
+                # kilobytes on Linux
+                self.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    def describe(self):
+        since = "" if self.reset else " (process peak since start)"
+        return f"peak RSS {self.peak_mb:.0f} MB{since}, {self.start_mb:.0f} MB at start"
+
+
 class MethodTimer:
     """Times the calls of model methods, wrapped on their registry classes
     for as long as the timer is active (``with MethodTimer(...)``)."""
@@ -356,6 +405,32 @@ def median(values):
 
 # ---------------------------------------------------------------------------
 # Data generation
+
+
+VACUUMED = [
+    "account_move",
+    "account_move_line",
+    "rebate_accrual",
+    "rebate_settlement",
+    "rebate_settlement_alert",
+    "rebate_agreement",
+    "mail_message",
+    "mail_tracking_value",
+    "mail_followers",
+]
+
+
+def vacuum(database, tables):
+    """VACUUM ANALYZE, on a connection of its own (it cannot run in a
+    transaction): what a rolled-back run left behind is not scanned again."""
+    _name, params = sql_db.connection_info_for(database)
+    connection = psycopg2.connect(**params)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
+    finally:
+        connection.close()
 
 
 def get_param(env, key):

@@ -19,6 +19,7 @@ from bench_common import (
     YEAR_START,
     Measure,
     MethodTimer,
+    PeakRSS,
     log,
     median,
 )
@@ -425,8 +426,9 @@ def stage_close(env, settings, results, floor):
         # now, the close is timed on its own work (as timeit does)
         gc.collect()
         measure = Measure(settings, name, shapes=shapes)
+        measure.rss = PeakRSS()
         with MethodTimer(env, CLOSE_STEPS if steps is not None else []) as timer:
-            with measure.run(env):
+            with measure.rss.run(), measure.run(env):
                 settlements = Settlement.close_periods(CLOSE_DATE)
         if steps is not None:
             steps.update(
@@ -495,13 +497,15 @@ def stage_close(env, settings, results, floor):
         measure.queries,
         f"{count} settlements, {measure.wall / max(count, 1) * 1000:.2f} ms and "
         f"{measure.queries / max(count, 1):.2f} q each; "
-        f"{measure.wall / floor:.0f}x floor",
+        f"{measure.wall / floor:.0f}x floor; {measure.rss.describe()}",
         "<= 1 s, <= 10x floor",
         time_met and floor_met,
         settlements=count,
         states=states,
         cpu_s=measure.cpu,
         floor_ratio=measure.wall / floor,
+        peak_rss_mb=measure.rss.peak_mb,
+        rss_at_start_mb=measure.rss.start_mb,
     )
     results.target("close_periods <= 1 s", time_met, value_s=measure.wall)
     results.target(

@@ -14,16 +14,17 @@ import sys
 import time
 from datetime import datetime, timezone
 
-import psycopg2
 from bench_common import (
     GENERATION_KEY,
     SHAPES,
     STATE_KEY,
+    VACUUMED,
     Measure,
     Results,
     Settings,
     get_param,
     log,
+    vacuum,
 )
 from bench_generate import (
     BenchData,
@@ -45,33 +46,9 @@ from bench_stages import (
 from bench_vendor import check_vendor
 
 import odoo
-from odoo import api, sql_db
+from odoo import api
 from odoo.modules.registry import Registry
 from odoo.tools import config
-
-VACUUMED = [
-    "account_move",
-    "account_move_line",
-    "rebate_accrual",
-    "rebate_settlement",
-    "rebate_agreement",
-    "mail_message",
-    "mail_tracking_value",
-    "mail_followers",
-]
-
-
-def vacuum(database, tables):
-    """VACUUM ANALYZE, on a connection of its own (it cannot run in a
-    transaction): what a rolled-back run left behind is not scanned again."""
-    _name, params = sql_db.connection_info_for(database)
-    connection = psycopg2.connect(**params)
-    try:
-        connection.autocommit = True
-        with connection.cursor() as cursor:
-            cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
-    finally:
-        connection.close()
 
 
 def retime_recompute(registry, settings, generation):
@@ -208,6 +185,9 @@ def main():
             None,
             f"{dup['moves']} moves, {dup['lines']} lines",
         )
+    if settings.generate_only:
+        print(json.dumps(generation, indent=2, default=str))
+        return 0
 
     started = time.perf_counter()
     vacuum(database, VACUUMED)

@@ -36,6 +36,19 @@
 #                                        BENCH_LOAD_SECONDS (20), then while the close
 #                                        runs; port BENCH_LOAD_PORT (18269)
 #   --x4-agreements / --x4-lines        the growth runs (agreements or invoices x4)
+#   --x10-agreements / --x10-lines      the same x10 (12,000 agreements; 100,000
+#                                        invoices, 2,000,000 lines)
+#   --x10            10,000 customers, 10,000 agreements, 100,000 invoices x 20
+#                    lines (2,000,000 lines): ten times the default customers,
+#                    each with the default's year of invoices (bench/README.md)
+#   --generate-only  BENCH_GENERATE_ONLY=1  build (or find) the database, measure nothing
+#   --batches        BENCH_BATCHES=1    then the close in a process of its own
+#                                        (bench/close_batches.py): in one call, and
+#                                        as the scheduler runs it, batch after
+#                                        batch committed, on a copy of the database
+#                                        (dropped after); peak RSS of each;
+#                                        BENCH_CLOSE_BATCH_SIZE: agreements per
+#                                        call (the system parameter's 500)
 #   --oca DIR        BENCH_OCA_ADDONS   OCA's agreement_rebate and its dependencies
 #                                        (bench/get-oca-addons.sh): installed in a
 #                                        database of its own (name + _oca) and its
@@ -66,6 +79,11 @@ while [ $# -gt 0 ]; do
         --load) export BENCH_LOAD=1 ;;
         --x4-agreements) BENCH_AGREEMENTS=$(( 4 * ${BENCH_AGREEMENTS:-1200} )) ;;
         --x4-lines) BENCH_INVOICES=$(( 4 * ${BENCH_INVOICES:-10000} )) ;;
+        --x10-agreements) BENCH_AGREEMENTS=$(( 10 * ${BENCH_AGREEMENTS:-1200} )) ;;
+        --x10-lines) BENCH_INVOICES=$(( 10 * ${BENCH_INVOICES:-10000} )) ;;
+        --x10) BENCH_CUSTOMERS=10000; BENCH_AGREEMENTS=10000; BENCH_INVOICES=100000 ;;
+        --generate-only) export BENCH_GENERATE_ONLY=1 ;;
+        --batches) BENCH_BATCHES=1 ;;
         --oca) BENCH_OCA_ADDONS="$2"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown option: $1" ;;
@@ -175,9 +193,27 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
 changes=$(git -C "$ROOT" status --porcelain -- rebate_management 2>/dev/null | wc -l)
 export BENCH_CODE="commit $commit, $changes uncommitted change(s) in rebate_management, addon hash $addon_hash"
 
+bench_py() {
+    # bench/$1 on the database $2, with Odoo's command line
+    PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$ROOT/bench/$1" \
+        --addons-path="$ADDONS_PATH" --data-dir="$ODOO_DATA_DIR" \
+        --db_host="$PGHOST" --db_port="$PGPORT" \
+        --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
+        -d "$2" --log-level=warn
+}
+
 say "Running the benchmark on $BENCH_DB"
-PYTHONPATH="$ODOO_SRC${PYTHONPATH:+:$PYTHONPATH}" exec "$PY" "$ROOT/bench/rebate_bench.py" \
-    --addons-path="$ADDONS_PATH" --data-dir="$ODOO_DATA_DIR" \
-    --db_host="$PGHOST" --db_port="$PGPORT" \
-    --db_user="$PGUSER" --db_password="${PGPASSWORD:-}" \
-    -d "$BENCH_DB" --log-level=warn
+[ "${BENCH_BATCHES:-0}" = 1 ] || { bench_py rebate_bench.py "$BENCH_DB"; exit; }
+status=0
+bench_py rebate_bench.py "$BENCH_DB" || status=$?
+
+# --batches: the close in a process of its own, in one call and as the
+# scheduler runs it; its batches commit, so on a copy of the database
+copy="${BENCH_DB}_batches"
+say "Copying $BENCH_DB to $copy for the scheduled close (its batches commit)"
+dropdb --if-exists "$copy"
+trap 'dropdb --if-exists "$copy"' EXIT
+createdb -T "$BENCH_DB" "$copy" || die "cannot copy $BENCH_DB (is someone connected to it?)"
+say "The close in a process of its own on $copy"
+bench_py close_batches.py "$copy" || status=$?
+exit "$status"

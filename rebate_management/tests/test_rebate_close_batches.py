@@ -100,6 +100,45 @@ class TestRebateCloseBatches(RebateCommon):
             pass
         self.assertSettledOnce(agreements)
 
+    def test_a_closed_agreement_with_a_late_document_is_pending(self):
+        """A closed agreement whose approved year gets a late refund is
+        pending for the scheduled close, which settles the refund in an
+        adjustment; a closed one without is not."""
+        Settlement = self.env["rebate.settlement"]
+        partners = self.env["res.partner"].create(
+            [{"name": "Late customer"}, {"name": "Quiet customer"}]
+        )
+        agreements = self.env["rebate.agreement"]
+        for partner in partners:
+            agreements |= self._create_agreement(
+                [(0.0, 2.0)], name=partner.name, partner_id=partner.id, period="year"
+            )
+            self._create_invoice([(self.product_x, 10, 100.0)], partner=partner)
+        Settlement.close_periods("2025-12-31", agreements=agreements).action_approve()
+        self.assertEqual(agreements.mapped("state"), ["closed", "closed"])
+        late, quiet = agreements
+        today = fields.Date.context_today(self.env.user)
+        pending = Settlement._get_agreements_pending_close(today)
+        self.assertFalse(set(agreements.ids) & set(pending))
+        self._create_invoice(
+            [(self.product_x, 5, 100.0)],
+            partner=late.partner_id,
+            move_type="out_refund",
+            date="2025-11-15",
+        )
+        pending = Settlement._get_agreements_pending_close(today)
+        self.assertIn(late.id, pending)
+        self.assertNotIn(quiet.id, pending)
+        while self._run() != (0, 0):
+            pass
+        # R(500) - R(1,000) at 2 %
+        self.assertRecordValues(
+            late.settlement_ids.filtered("is_adjustment"),
+            [{"base_total": -500.0, "rebate_total": -10.0}],
+        )
+        self.assertFalse(quiet.settlement_ids.filtered("is_adjustment"))
+        self.assertNotIn(late.id, Settlement._get_agreements_pending_close(today))
+
     def test_a_batch_size_that_is_not_a_number_falls_back(self):
         param = self.env["ir.config_parameter"].sudo()
         for value, size in (("abc", 500), ("0", 1), ("-3", 1), ("750", 750)):
