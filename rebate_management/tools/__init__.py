@@ -25,10 +25,11 @@ from .compat import (
 )
 from .dates import to_date
 from .simulation import Simulated
-from .sql import values_table
+from .sql import array_literal, values_table
 
 __all__ = [
     "COPY_MIN_ROWS",
+    "array_literal",
     "ODOO_19",
     "Simulated",
     "group_users",
