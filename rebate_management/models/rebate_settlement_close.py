@@ -300,9 +300,9 @@ class RebateSettlement(models.Model):
     def _add_adjustments(self, vals, adjustments, terms):
         """Include the late documents' ``adjustments`` in a settlement's
         values."""
-        total = terms.currency.round(sum(adj.amount for adj in adjustments))
+        total = terms.round(sum(adj.amount for adj in adjustments))
         vals["adjustment_total"] = total
-        vals["rebate_total"] = terms.currency.round(vals["rebate_total"] + total)
+        vals["rebate_total"] = terms.round(vals["rebate_total"] + total)
         vals["state"] = "draft" if vals["rebate_total"] else "done"
 
     @api.model
