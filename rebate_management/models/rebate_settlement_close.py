@@ -104,9 +104,14 @@ class RebateSettlement(models.Model):
             }
         )
         if alerts:
+            # (each with its settlement's company, the alert's related
+            # field, as create would have written it)
             self._create_alerts(
                 {
-                    settlement_id: alerts[vals["agreement_id"], vals["date_from"]]
+                    settlement_id: [
+                        dict(alert, company_id=vals["company_id"])
+                        for alert in alerts[vals["agreement_id"], vals["date_from"]]
+                    ]
                     for settlement_id, vals in created.items()
                     if vals.get("has_alerts")
                 }

@@ -323,6 +323,8 @@ class RebateSettlement(models.Model):
             return
         self.flush_recordset()
         figures = self._read_integrity_figures()
+        # (the fields the order and the chains read, not every field)
+        self.fetch(["approved_date", "company_id"])
         rows = self._append_to_chains(
             self.sorted(lambda s: (s.approved_date or datetime.min, s.id)),
             lambda settlement: self._get_integrity_record(figures[settlement.id]),

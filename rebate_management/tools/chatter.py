@@ -154,6 +154,8 @@ def write_tracked(records, vals):
     records -= by_odoo
     if not records:
         return
+    # (the tracked fields alone read, not every field of thousands of records)
+    records.fetch(tracked)
     initial = {
         record.id: {fname: record[fname] for fname in tracked} for record in records
     }
