@@ -20,7 +20,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import values_table
+from ..tools import values_table, without_jit
 from .rebate_settlement import LOCKED_FIELDS
 
 # The figures of a settlement's accrual lines its hash covers: their number,
@@ -257,32 +257,35 @@ class RebateSettlement(models.Model):
         fnames = self._get_integrity_hash_fields()
         max_ids = max_ids or {}
         rows = [(sid, max_ids.get(sid)) for sid in self.ids]
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT s.id, %(columns)s, lines.*
-                  FROM %(ids)s
-                  JOIN rebate_settlement s ON s.id = t.id
-                 CROSS JOIN LATERAL (%(lines)s) AS lines
-                """,
-                columns=SQL(", ").join(
-                    SQL("s.%s", SQL.identifier(fname)) for fname in fnames
-                ),
-                ids=values_table("t", [("id", "int"), ("max_id", "int")], rows),
-                lines=SQL(
-                    _ACCRUAL_LINES,
+        # (one lookup of the lines per settlement: estimated above the cost
+        # from which PostgreSQL compiles a query, which costs more than it)
+        with without_jit(self.env.cr):
+            fetched = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT s.id, %(columns)s, lines.*
+                      FROM %(ids)s
+                      JOIN rebate_settlement s ON s.id = t.id
+                     CROSS JOIN LATERAL (%(lines)s) AS lines
+                    """,
                     columns=SQL(", ").join(
-                        # (float8: one text per number, 10 as 10.00 or 10)
-                        SQL("a.%s::float8", SQL.identifier(fname))
-                        for fname in self._get_integrity_accrual_fields()
+                        SQL("s.%s", SQL.identifier(fname)) for fname in fnames
                     ),
-                ),
+                    ids=values_table("t", [("id", "int"), ("max_id", "int")], rows),
+                    lines=SQL(
+                        _ACCRUAL_LINES,
+                        columns=SQL(", ").join(
+                            # (float8: one text per number, 10 as 10.00 or 10)
+                            SQL("a.%s::float8", SQL.identifier(fname))
+                            for fname in self._get_integrity_accrual_fields()
+                        ),
+                    ),
+                )
             )
-        )
         keys = [*fnames, *ACCRUAL_KEYS]
         return {
             row[0]: dict(zip(keys, map(_as_text, row[1:]), strict=True))
-            for row in self.env.cr.fetchall()
+            for row in fetched
         }
 
     @api.model

@@ -25,7 +25,7 @@ from .compat import (
 )
 from .dates import to_date
 from .simulation import Simulated
-from .sql import array_literal, values_table
+from .sql import array_literal, values_table, without_jit
 
 __all__ = [
     "COPY_MIN_ROWS",
@@ -48,6 +48,7 @@ __all__ = [
     "tracking_change",
     "uom_ratio",
     "values_table",
+    "without_jit",
     "wizard_action",
     "write_tracked",
     "xml_action",
