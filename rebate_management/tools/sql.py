@@ -1,10 +1,14 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from contextlib import contextmanager
+from datetime import date
 
 from odoo.tools import SQL
 
 # (written without quotes in an array's text)
 _PLAIN_ELEMENT_TYPES = (int, float)
+# (the types whose values all print without quotes: an exact type, not a
+# subclass such as bool or datetime)
+_BARE_ELEMENT_TYPES = frozenset({int, float, date})
 
 
 def values_table(alias, columns, rows):
@@ -33,6 +37,9 @@ def array_literal(values):
     type where it is used (``'{1,NULL,"it''s"}'::varchar[]``): None is NULL,
     booleans ``t`` and ``f``, numbers as they print, anything else (text,
     dates) its ``str`` quoted."""
+    if set(map(type, values)) <= _BARE_ELEMENT_TYPES:
+        # (most columns: ids and dates, written as they print, in one map)
+        return "{%s}" % ",".join(map(str, values))
     return "{%s}" % ",".join(map(_array_element, values))
 
 
