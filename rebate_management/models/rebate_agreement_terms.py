@@ -32,9 +32,9 @@ class AccrualTerms(SimpleNamespace):
     ``growth_basis``: ``none``, or how tiers on growth over the same period a
     year earlier pay (``total``, ``increase``) and ``prior_base``: that
     period's base, set per period (see _get_period_terms), None when not
-    read; ``rounding``: the currency's, read once (``round``). A module adds
-    its own terms by extending
-    _get_accrual_term_fields and _prepare_accrual_terms."""
+    read; ``rounding``: the currency's, read once (see ``round``). A module
+    adds its own terms by extending _get_accrual_term_fields and
+    _prepare_accrual_terms."""
 
     def _replace(self, **changes):
         """A copy with ``changes``, as a namedtuple's _replace."""

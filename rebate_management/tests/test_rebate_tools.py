@@ -9,7 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..rebate_maths import periods_until
-from ..tools import COPY_MIN_ROWS, insert_rows, values_table
+from ..tools import COPY_MIN_ROWS, insert_rows, values_table, without_jit
 
 COLUMNS = (
     "model",
@@ -158,6 +158,16 @@ class TestRebateTools(TransactionCase):
             ),
             [],
         )
+
+    def test_without_jit_sets_it_back(self):
+        cr = self.env.cr
+        for setting in ("on", "off"):
+            cr.execute("SELECT set_config('jit', %s, true)", [setting])
+            with without_jit(cr):
+                cr.execute("SHOW jit")
+                self.assertEqual(cr.fetchone()[0], "off")
+            cr.execute("SHOW jit")
+            self.assertEqual(cr.fetchone()[0], setting)
 
     def test_periods_follow_the_calendar(self):
         """Period n starts n periods after the agreement's start, day kept or

@@ -161,11 +161,7 @@ def write_tracked(records, vals):
     records -= by_odoo
     if not records:
         return
-    # (the tracked fields alone read, not every field of thousands of records)
-    records.fetch(tracked)
-    initial = {
-        record.id: {fname: record[fname] for fname in tracked} for record in records
-    }
+    initial = _read_initial(records, tracked)
     records.with_context(tracking_disable=True).write(vals)
     # changes with a subtype: posted by Odoo, as its tracking would
     with_subtype = _with_subtype(records, initial)
@@ -175,6 +171,16 @@ def write_tracked(records, vals):
             record._message_track_post_template(changes.get(record.id, (None, None))[0])
         records -= with_subtype
     _insert_tracking(records, tracked, initial)
+
+
+def _read_initial(records, tracked):
+    """{record id: {field: value}}: the ``tracked`` fields of ``records``
+    before the write, those fields alone read (not every field of thousands
+    of records)."""
+    records.fetch(tracked)
+    return {
+        record.id: {fname: record[fname] for fname in tracked} for record in records
+    }
 
 
 def _insert_tracking(records, tracked, initial):
