@@ -362,8 +362,8 @@ class RebateSettlement(models.Model):
 
     def _log_negative(self, created):
         """Say on each negative settlement what approving it does."""
-        for settlement in self:
-            vals = created[settlement.id]
+        for settlement_id in self.ids:
+            vals = created[settlement_id]
             if vals["state"] != "draft" or vals["rebate_total"] >= 0:
                 continue
             if vals.get("penalty_total"):
@@ -378,7 +378,7 @@ class RebateSettlement(models.Model):
                     "was settled before. Approved, it is paid back by a "
                     "customer invoice (claw-back)."
                 )
-            settlement._message_log(body=body)
+            self.browse(settlement_id)._message_log(body=body)
 
     @api.model
     def _close_finished_agreements(self, created, terms):
