@@ -64,6 +64,14 @@ class Settings:
         self.overlap = os.environ.get("BENCH_OVERLAP", "0") == "1"
         # the vendor case (issue #27), after the measured stages
         self.vendor = os.environ.get("BENCH_VENDOR", "0") == "1"
+        # the load stage (issue #31, part 7), after the others: a server with
+        # workers on a copy of the database, clients posting over XML-RPC
+        self.load = os.environ.get("BENCH_LOAD", "0") == "1"
+        self.load_seconds = number("LOAD_SECONDS", 20)
+        self.load_clients = number("LOAD_CLIENTS", 8)
+        self.load_workers = number("LOAD_WORKERS", 4)
+        self.load_port = number("LOAD_PORT", 18269)
+        self.load_keep = os.environ.get("BENCH_LOAD_KEEP", "0") == "1"
         # 0: every settlement gets its credit note; N: the first N only
         self.credit_notes = number("CREDIT_NOTES", 0)
         self.json_path = os.environ.get("BENCH_JSON", "bench-results.json")
@@ -111,6 +119,10 @@ class Settings:
                 "credit_notes",
                 "overlap",
                 "vendor",
+                "load",
+                "load_seconds",
+                "load_clients",
+                "load_workers",
             )
         }
 

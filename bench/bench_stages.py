@@ -807,8 +807,11 @@ def report_check(results, key, label, started, what, checked, mismatches, **figu
     return not mismatches
 
 
-def check_settlements(env, settlements, agreement_ids, results):
-    """Every settlement against the independent recomputation; its accruals too."""
+def check_settlements(env, settlements, agreement_ids, results, key="settlements"):
+    """Every settlement against the independent recomputation; its accruals
+    too. ``key``: where the figures go in the JSON, and the rows' label
+    (another than the default for a check of another database)."""
+    check = "check" if key == "settlements" else f"check ({key})"
     cr = env.cr
     env.cr.flush()
     started = time.perf_counter()
@@ -864,7 +867,7 @@ def check_settlements(env, settlements, agreement_ids, results):
     elapsed = time.perf_counter() - started
     ok = not mismatches
     results.row(
-        "check: every settlement vs SQL recomputation",
+        f"{check}: every settlement vs SQL recomputation",
         elapsed,
         None,
         f"{len(found)} settlements, {len(mismatches)} mismatches",
@@ -875,7 +878,7 @@ def check_settlements(env, settlements, agreement_ids, results):
         mismatches=mismatches[:50],
     )
     results.row(
-        "check: accruals add up to each rebate",
+        f"{check}: accruals add up to each rebate",
         None,
         None,
         f"{len(found) - len(accrual_mismatches)}/{len(found)} agree",
@@ -883,7 +886,7 @@ def check_settlements(env, settlements, agreement_ids, results):
         not accrual_mismatches,
         mismatches=accrual_mismatches[:50],
     )
-    results.doc["checks"]["settlements"] = {
+    results.doc["checks"][key] = {
         "checked": len(found),
         "mismatches": len(mismatches),
         "accrual_mismatches": len(accrual_mismatches),

@@ -31,6 +31,7 @@ from bench_generate import (
     generate,
 )
 from bench_growth import check_growth, growth_supported
+from bench_load import stage_load
 from bench_overlap import check_overlap
 from bench_stages import (
     check_interim,
@@ -222,6 +223,9 @@ def main():
     if settings.vendor:
         log("vendor case (issue #27), in a transaction of its own")
         check_vendor(registry, settings, results)
+    if settings.load:
+        log("load stage (issue #31): a server with workers on a copy of the database")
+        stage_load(database, settings, results)
 
     results.doc["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     results.doc["machine"]["load_average_end"] = os.getloadavg()

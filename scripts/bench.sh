@@ -28,6 +28,13 @@
 #   --vendor         BENCH_VENDOR=1     the vendor case (issue #27) after the measured
 #                                        stages, rolled back (BENCH_OVERLAP=1: the
 #                                        overlap case, issue #26)
+#   --load           BENCH_LOAD=1       the load stage (issue #31) after the others: a
+#                                        server with BENCH_LOAD_WORKERS (4) workers on a
+#                                        copy of the database (dropped after;
+#                                        BENCH_LOAD_KEEP=1 keeps it), BENCH_LOAD_CLIENTS
+#                                        (8) XML-RPC clients posting for
+#                                        BENCH_LOAD_SECONDS (20), then while the close
+#                                        runs; port BENCH_LOAD_PORT (18269)
 #   --x4-agreements / --x4-lines        the growth runs (agreements or invoices x4)
 #   --oca DIR        BENCH_OCA_ADDONS   OCA's agreement_rebate and its dependencies
 #                                        (bench/get-oca-addons.sh): installed in a
@@ -56,6 +63,7 @@ while [ $# -gt 0 ]; do
         --profile) BENCH_PROFILE=1 ;;
         --skip-lines-check) BENCH_LINES_CHECK=0 ;;
         --vendor) export BENCH_VENDOR=1 ;;
+        --load) export BENCH_LOAD=1 ;;
         --x4-agreements) BENCH_AGREEMENTS=$(( 4 * ${BENCH_AGREEMENTS:-1200} )) ;;
         --x4-lines) BENCH_INVOICES=$(( 4 * ${BENCH_INVOICES:-10000} )) ;;
         --oca) BENCH_OCA_ADDONS="$2"; shift ;;

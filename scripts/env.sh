@@ -21,6 +21,20 @@ fi
 PY="$VENV/bin/python"
 ODOO_BIN="$ODOO_SRC/odoo-bin"
 
+# The repository's addons, the core first: rebate_management, then the
+# optional addons that extend it.
+ADDONS_ALL="rebate_management rebate_management_sale rebate_management_queue"
+
+# OCA's queue_job, which rebate_management_queue depends on: its PyPI wheel
+# of the series, and on Odoo 19 openupgradelib (an external dependency of its
+# manifest there) with its one requirement Odoo's lack, cssselect
+# (scripts/setup.sh, scripts/test_wheel.sh).
+if [ "$ODOO_SERIES" = 19 ]; then
+    QUEUE_JOB_REQS="odoo-addon-queue_job==19.0.2.4.0.1 openupgradelib==3.13.7 cssselect==1.6.0"
+else
+    QUEUE_JOB_REQS="odoo-addon-queue_job==18.0.4.1.2.2"
+fi
+
 # PostgreSQL: the usual PG* variables select an existing server; without
 # PGHOST the project runs its own cluster under .local/pg.
 if [ -z "${REBATE_PG_MODE:-}" ]; then
@@ -54,8 +68,32 @@ build_addons() {
     # Odoo 19 only: the repository's addons rewritten for it (odoo19/build.py).
     [ "$ODOO_SERIES" = 19 ] || return 0
     say "Building the addons for Odoo 19 into $ADDONS_DIR"
-    "$PY" "$ROOT/odoo19/build.py" "$ODOO_SRC" "$ADDONS_DIR" \
-        "$ROOT"/rebate_management "$ROOT"/rebate_management_sale >/dev/null
+    local addon dirs=()
+    for addon in $ADDONS_ALL; do dirs+=("$ROOT/$addon"); done
+    "$PY" "$ROOT/odoo19/build.py" "$ODOO_SRC" "$ADDONS_DIR" "${dirs[@]}" >/dev/null
+}
+
+install_queue_job() {
+    # OCA's queue_job ($QUEUE_JOB_REQS) into the environment of the Python
+    # $1 (default: the project's), unless there already: with
+    # `pip install --no-deps` (queue_job's requirement on odoo is the source
+    # checkout; requests is in Odoo's requirements). --ignore-installed:
+    # into that environment's own site-packages, even when it sees another's
+    # (the wheel test environment).
+    local python="${1:-$PY}" site req missing=()
+    site="$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
+    for req in $QUEUE_JOB_REQS; do
+        # pip's name of the installed distribution: name_version.dist-info
+        [ -d "$site/${req%%==*}-${req#*==}.dist-info" ] \
+            || [ -d "$site/$(echo "${req%%==*}" | tr - _)-${req#*==}.dist-info" ] \
+            || missing+=("$req")
+    done
+    [ "${#missing[@]}" -gt 0 ] || return 0
+    say "Installing ${missing[*]} (OCA's queue_job, for rebate_management_queue)"
+    "$PY" -m pip --python "$python" install --quiet --no-deps --ignore-installed \
+        "${missing[@]}" 2> >(grep -v '^WARNING: Location' >&2)
+    [ -f "$site/odoo/addons/queue_job/__manifest__.py" ] \
+        || die "queue_job is not in $site after installing $QUEUE_JOB_REQS"
 }
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates each addon's i18n/<addon>.pot (rebate_management,
-# rebate_management_sale) with Odoo's own exporter, from a throw-away database
+# rebate_management_sale, rebate_management_queue) with Odoo's own exporter, from a throw-away database
 # where the addons are installed without demo data, then merges the template into each translation (zh_CN.po by
 # default): existing translations are kept, new terms come in untranslated,
 # terms gone from the code are dropped. The files are written in the layout
@@ -17,7 +17,7 @@
 set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
-MODULES="${I18N_MODULES:-rebate_management rebate_management_sale}"
+MODULES="${I18N_MODULES:-$ADDONS_ALL}"
 DB="${I18N_DB:-rebate_i18n}"
 LANGS="${I18N_LANGS:-zh_CN}"
 LOG="$LOCAL/i18n.log"

@@ -12,7 +12,7 @@ set -uo pipefail
 source "$(dirname "$0")/env.sh"
 
 # the addons of the repository
-MODULES=(rebate_management rebate_management_sale)
+read -ra MODULES <<<"$ADDONS_ALL"
 cd "$ROOT" || die "cannot enter $ROOT"
 
 for tool in ruff pylint oca-checks-odoo-module oca-checks-po; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Generates each addon's README.rst (rebate_management,
-# rebate_management_sale) from its OCA readme fragments (<addon>/readme/*.md)
+# rebate_management_sale, rebate_management_queue) from its OCA readme fragments (<addon>/readme/*.md)
 # and its manifest, as OCA does: with
 # oca-gen-addon-readme from OCA's maintainer-tools, which converts the
 # Markdown fragments with pandoc and assembles them in OCA's order.
@@ -18,7 +18,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-ADDONS=(rebate_management rebate_management_sale)
+read -ra ADDONS <<<"$ADDONS_ALL"
 # The OCA repository the addon is proposed to (as the manifest's website).
 ORG=OCA
 REPO=account-invoicing

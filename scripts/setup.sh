@@ -63,5 +63,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "$want" >"$stamp"
 fi
 
+# 3b. OCA's queue_job, which rebate_management_queue depends on: its PyPI
+# wheel of the series (QUEUE_JOB_REQ, scripts/env.sh), without dependencies.
+install_queue_job
+
 # 4. PostgreSQL.
 "$ROOT/scripts/pg.sh"

@@ -4,7 +4,9 @@
 # rebate_management, alone in its database, so that it is tested without the
 # addons that extend it. Fails on any failed test, and on any ERROR, CRITICAL
 # or WARNING logged while installing or testing.
-#   TEST_ADDONS   the addons to test (default: every addon, the core first)
+#   TEST_ADDONS   the addons to test (default: every addon, the core first;
+#                 rebate_management_queue needs OCA's queue_job, which
+#                 scripts/setup.sh installs)
 #   TEST_TAGS     Odoo test tags, e.g. /rebate_management:TestRebateSettlement;
 #                 only the addon the tags name is then tested
 #   TEST_DB       the core's database (default rebate_test; an addon's is
@@ -24,7 +26,7 @@ BASE_DB="${TEST_DB:-rebate_test}$series"
 if [ -n "${TEST_TAGS:-}" ] && [ -z "${TEST_ADDONS:-}" ]; then
     TEST_ADDONS=$(echo "$TEST_TAGS" | sed -E 's#^[-/]*([a-z_0-9]+).*#\1#')
 fi
-ADDONS="${TEST_ADDONS:-rebate_management rebate_management_sale}"
+ADDONS="${TEST_ADDONS:-$ADDONS_ALL}"
 mkdir -p "$LOCAL"
 build_addons
 

@@ -5,7 +5,9 @@
 # site-packages, the project venv's libraries underneath), and
 # scripts/test.sh run with that Python and an addons path without the
 # checkout, so Odoo finds each addon only in the installed wheel. A file the
-# wheel lacks fails the install or the tests.
+# wheel lacks fails the install or the tests. OCA's queue_job, which
+# rebate_management_queue depends on, is installed there from its PyPI wheel
+# too, as a company installs it.
 #   the same variables as scripts/test.sh (TEST_ADDONS, TEST_TAGS, TEST_DB)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
@@ -22,6 +24,7 @@ base="$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
 "$PY" -c 'import sys; print(sys.argv[1])' "$base" >"$site/project-venv.pth"
 "$PY" -m pip --python "$WHEEL_VENV/bin/python" install --quiet --no-deps --no-index \
     "$ROOT"/dist/*.whl 2> >(grep -v '^WARNING: Location' >&2)
+install_queue_job "$WHEEL_VENV/bin/python"
 for wheel in "$ROOT"/dist/*.whl; do
     addon="$(basename "$wheel" | sed -E 's/^odoo_addon_(.+)-[0-9.]+-py3-none-any\.whl$/\1/')"
     [ -f "$site/odoo/addons/$addon/__manifest__.py" ] || die "$addon is not in the installed wheel"

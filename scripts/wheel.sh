@@ -8,7 +8,7 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 
-ADDONS="${WHEEL_ADDONS:-rebate_management rebate_management_sale}"
+ADDONS="${WHEEL_ADDONS:-$ADDONS_ALL}"
 DIST="$ROOT/dist"
 rm -rf "$DIST"
 mkdir -p "$DIST"

@@ -23,6 +23,19 @@ _logger = logging.getLogger(__name__)
 
 SEQUENCE_CODE = "rebate.settlement"
 
+# The mark of _lock_agreements_to_close: the agreements' rows updated, not
+# only locked (its docstring says why), in id order so that concurrent marks
+# do not deadlock; the mark a posting makes (rebate.accrual._lock_agreements),
+# without the reads that come with it there.
+_MARK_AGREEMENTS = """
+    UPDATE rebate_agreement
+       SET write_date = write_date
+     WHERE id IN (SELECT id FROM rebate_agreement
+                   WHERE id = ANY(%s)
+                ORDER BY id
+                     FOR NO KEY UPDATE)
+"""
+
 # What a settlement settles: its own base, the base of its tier period to
 # date and what was settled before in it (interim settlements; else the base
 # and 0.0), and its rebate.
@@ -78,6 +91,7 @@ class RebateSettlement(models.Model):
         due = self._get_periods_due(agreements, terms, date)
         if not due and not late:
             return self
+        self._lock_agreements_to_close(due, late, terms)
         vals_list, adjustments = self._prepare_settlement_vals_list(
             due, terms, late, date
         )
@@ -181,6 +195,35 @@ class RebateSettlement(models.Model):
         if agreements is not None:
             domain.append(("id", "in", list(agreements)))
         return Agreement.search(domain)
+
+    @api.model
+    def _lock_agreements_to_close(self, due, late, terms):
+        """Mark, until the transaction ends, the agreements this close settles
+        something for (its periods ``due``, its LateAccrual rows ``late``
+        among the agreements of ``terms``), as posting and approving mark
+        theirs (rebate.accrual._lock_agreements), in one statement.
+
+        Without it, a document posted in a period while the close settles
+        it, in a transaction neither sees, is neither in the settlement nor
+        late for it (a period settled at zero is done at once): its rebate
+        is never settled. Marked, the close and the postings, approvals and
+        other closes of the same agreements follow one another: whichever
+        comes second waits, then fails to serialize (Odoo's repeatable-read
+        transactions) and runs again on a fresh snapshot (Odoo's retry of an
+        RPC request or a queued job; the scheduler's next call), which sees
+        the first's work: the document is in the settlement or late for it,
+        a period another close settled is no longer due. A lock without the
+        write would not do: the one waiting would go on with its old
+        snapshot. The agreements with nothing to settle are left alone, so
+        their postings never wait for a close. The unique index on a live
+        period (_create_once) stays the last guard.
+
+        The inheritable method: a module whose close writes what other
+        transactions read locks it here.
+        """
+        ag_ids = {period[0] for period in due}
+        ag_ids.update(row.agreement_id for row in late if row.agreement_id in terms)
+        self.env.cr.execute(SQL(_MARK_AGREEMENTS, sorted(ag_ids)))
 
     @api.model
     def _get_periods_due(self, agreements, terms, date):
@@ -490,7 +533,14 @@ class RebateSettlement(models.Model):
         end spreads over calls; a crash loses at most the batch it was in,
         which the next run settles, nothing twice (a settled period is not
         due any more). close_periods, the button and RPC keep one
-        transaction for the agreements they are given."""
+        transaction for the agreements they are given.
+
+        Odoo runs one call of a scheduled action at a time. A close of the
+        same agreements at once (the button, RPC, a queued job) makes the
+        one that comes second wait and fail to serialize
+        (_lock_agreements_to_close): Odoo retries a request, not a
+        scheduled call, which is rolled back and settled by the other close
+        or the next call."""
         Settlement = self.sudo()
         date = fields.Date.context_today(self)
         pending = Settlement._get_agreements_pending_close(date)

@@ -13,6 +13,7 @@ from . import test_rebate_api
 from . import test_rebate_scale
 from . import test_rebate_close_batches
 from . import test_rebate_load
+from . import test_rebate_close_race
 from . import test_rebate_roles
 from . import test_rebate_maths
 from . import test_rebate_extension

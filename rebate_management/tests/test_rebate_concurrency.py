@@ -11,6 +11,7 @@ import threading
 from psycopg2.errors import SerializationFailure
 
 from odoo import Command
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, tagged
 from odoo.tools import mute_logger
 
@@ -188,20 +189,32 @@ class TestRebateConcurrency(RebateTransactionsMixin, BaseCase):
             threading.Event().wait(0.5)
             env.cr.commit()
 
+        attempts = []
+
         def close_second(env):
             first_created.wait(timeout=10)
             second_started.set()
-            agreement = env["rebate.agreement"].browse(self.agreement_id)
-            created["second"] = (
-                env["rebate.settlement"]
-                .close_periods("2024-06-30", agreements=agreement)
-                .ids
-            )
-            env.cr.commit()
 
-        self._run_in_threads(close_first, close_second)
+            def close():
+                attempts.append(len(attempts) + 1)
+                agreement = env["rebate.agreement"].browse(self.agreement_id)
+                created["second"] = (
+                    env["rebate.settlement"]
+                    .close_periods("2024-06-30", agreements=agreement)
+                    .ids
+                )
+
+            # as an RPC request runs it: Odoo's retry
+            retrying(close, env)
+
+        with mute_logger("odoo.sql_db"):
+            self._run_in_threads(close_first, close_second)
 
         self.assertEqual(len(created["first"]), 2)
+        # the second close waited for the first's lock on the agreement
+        # (rebate.settlement._lock_agreements_to_close), failed to serialize,
+        # and its retry found nothing due
+        self.assertEqual(attempts, [1, 2])
         self.assertEqual(created["second"], [])
         with self.registry.cursor() as cr:
             env = self._env(cr)
