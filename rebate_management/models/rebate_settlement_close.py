@@ -463,6 +463,7 @@ class RebateSettlement(models.Model):
         self.check_access("create")
         for vals, name in zip(vals_list, self._next_names(len(vals_list)), strict=True):
             vals.update(name=name, computed_by_id=self.env.uid)
+        self._complete_settlement_vals(vals_list)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 ids = insert_records(self, vals_list).ids
@@ -479,6 +480,13 @@ class RebateSettlement(models.Model):
                     continue
         self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return created
+
+    @api.model
+    def _complete_settlement_vals(self, vals_list):
+        """The last step of a close's values, numbered, before the rows are
+        written (_create_once): the inheritable method where a module adds
+        what the whole row decides (integrity: the chain's entries)."""
+        return vals_list
 
     @api.model
     def _next_names(self, count):
