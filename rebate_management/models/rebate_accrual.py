@@ -524,9 +524,7 @@ class RebateAccrual(models.Model):
         ag_id, (period_start, period_end), move_id = key
         rebate = self.env["rebate.agreement"]._get_period_rebate
         delta = rebate(after, tiers, terms).amount - rebate(before, tiers, terms).amount
-        amounts = split_amount(
-            delta, [line["base"] for line in lines], terms.currency.rounding
-        )
+        amounts = split_amount(delta, [line["base"] for line in lines], terms.rounding)
         return [
             {
                 **line,

@@ -293,5 +293,5 @@ class RebateAgreementReward(models.Model):
         if terms.penalty_type == "none" or shortfall <= 0:
             return 0.0
         if terms.penalty_type == "fixed":
-            return terms.currency.round(terms.penalty_value)
-        return terms.currency.round(shortfall * terms.penalty_value / 100.0)
+            return terms.round(terms.penalty_value)
+        return terms.round(shortfall * terms.penalty_value / 100.0)

@@ -361,7 +361,7 @@ class RebateAgreementSimulation(models.Model):
                     "penalty": amounts.penalty,
                     "withheld": amounts.withheld,
                     "invoice_count": amounts.invoice_count,
-                    "current_rebate": terms.currency.round(current.get(date_from, 0.0)),
+                    "current_rebate": terms.round(current.get(date_from, 0.0)),
                 }
             )
         return self._add_simulation_totals({"periods": rows}, terms)

@@ -5,7 +5,7 @@ from collections import defaultdict, namedtuple
 from types import SimpleNamespace
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from .. import rebate_maths
 from ..rebate_maths import period_of, periods_until
@@ -32,13 +32,21 @@ class AccrualTerms(SimpleNamespace):
     ``growth_basis``: ``none``, or how tiers on growth over the same period a
     year earlier pay (``total``, ``increase``) and ``prior_base``: that
     period's base, set per period (see _get_period_terms), None when not
-    read. A module adds
-    its own terms by extending
-    _get_accrual_term_fields and _prepare_accrual_terms."""
+    read; ``rounding``: the currency's, read once (see ``round``). A module
+    adds its own terms by extending _get_accrual_term_fields and
+    _prepare_accrual_terms."""
 
     def _replace(self, **changes):
         """A copy with ``changes``, as a namedtuple's _replace."""
+        if "currency" in changes and "rounding" not in changes:
+            changes["rounding"] = changes["currency"].rounding
         return type(self)(**{**vars(self), **changes})
+
+    def round(self, amount):
+        """``amount`` rounded to the agreement's currency, as currency.round
+        rounds it: a close rounds tens of thousands of amounts, and reading
+        the currency's rounding each time cost more than the rounding."""
+        return float_round(amount, precision_rounding=self.rounding)
 
 
 # A period's rebate: the amount rounded to the agreement currency, and the
@@ -127,7 +135,7 @@ class RebateAgreementTerms(models.Model):
             function = self._get_tier_mode_function(terms.tier_mode)
             factor = self._get_rate_factor(terms.basis)
             amount, tier_index = function(base, tiers, factor)
-        return PeriodRebate(terms.currency.round(amount), tier_index)
+        return PeriodRebate(terms.round(amount), tier_index)
 
     # Deprecated names (until 19.0): the rebate methods were called
     # _compute_rebate and _compute_period_rebate, names Odoo keeps for field
@@ -245,11 +253,13 @@ class RebateAgreementTerms(models.Model):
         """The inheritable method: an agreement's AccrualTerms from the values
         of its _get_accrual_term_fields (many2one as ids), the one place
         terms are built (a module adding a term sets it here)."""
+        currency = self.env["res.currency"].browse(values["currency_id"])
         return AccrualTerms(
             date_start=values["date_start"],
             date_end=values["date_end"],
             months=self._get_period_months(values["period"]),
-            currency=self.env["res.currency"].browse(values["currency_id"]),
+            currency=currency,
+            rounding=currency.rounding,
             basis=values["basis"],
             tier_mode=values["tier_mode"],
             partner_id=values["partner_id"] or False,

@@ -3,6 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
 
 
 class RebateAgreementVendor(models.Model):
@@ -34,6 +35,35 @@ class RebateAgreementVendor(models.Model):
         "agreement's products, whoever the customer: the supplier pays on "
         "what the company sold of them.",
     )
+
+    def init(self):
+        res = super().init()
+        self._create_reading_statistics()
+        return res
+
+    @api.model
+    def _create_reading_statistics(self):
+        """Statistics of what each agreement reads (customer documents,
+        supplier's, sell-through: rebate.line.query._get_agreement_reading),
+        which every line query joins on. Without them PostgreSQL guesses that
+        a fiftieth of the agreements read customer documents, and plans the
+        close's query of the returns after each period (the alerts) as a loop
+        over the windows, each reading every document of its dates: 0.1 s on
+        the default bench instead of 0.02 s. Made again, and the table
+        analyzed, at each update, so that they follow an override of the
+        reading (PostgreSQL 14 or later; skipped before)."""
+        if self.env.cr._cnx.server_version < 140000:
+            return
+        name = SQL.identifier("rebate_agreement_reading_stats")
+        self.env.cr.execute(SQL("DROP STATISTICS IF EXISTS %s", name))
+        self.env.cr.execute(
+            SQL(
+                "CREATE STATISTICS %s ON (%s) FROM rebate_agreement",
+                name,
+                self.env["rebate.line.query"]._get_agreement_reading(self._table),
+            )
+        )
+        self.env.cr.execute("ANALYZE rebate_agreement")
 
     @api.model_create_multi
     def create(self, vals_list):

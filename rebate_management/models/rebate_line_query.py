@@ -539,9 +539,7 @@ class RebateLineQuery(models.AbstractModel):
         """``bases`` ({(agreement id, period start): base}) rounded as their
         agreement's basis is (round_base)."""
         return {
-            (ag_id, start): round_base(
-                base, terms[ag_id].basis, terms[ag_id].currency.rounding
-            )
+            (ag_id, start): round_base(base, terms[ag_id].basis, terms[ag_id].rounding)
             for (ag_id, start), base in bases.items()
         }
 
@@ -589,6 +587,6 @@ class RebateLineQuery(models.AbstractModel):
                         date,
                     )
                 amount *= rates[key]
-            return currency.round(amount)
+            return terms.round(amount)
 
         return convert

@@ -176,6 +176,6 @@ class RebateLineQuery(models.AbstractModel):
         result = defaultdict(dict)
         for (ag_id, start, customer), base in bases.items():
             result[ag_id, start][customer] = round_base(
-                base, terms[ag_id].basis, terms[ag_id].currency.rounding
+                base, terms[ag_id].basis, terms[ag_id].rounding
             )
         return dict(result)

@@ -1,6 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 # One concern of the model, in a file of its own (docs/layout.md).
 # pylint: disable=consider-merging-classes-inherited
+from bisect import bisect_left
 from collections import defaultdict
 
 from odoo import api, models
@@ -75,14 +76,16 @@ class RebateLineQuery(models.AbstractModel):
             )
         ):
             days[partner_id, company_id].append(day)
+        for customer_days in days.values():
+            customer_days.sort()
 
         def has_refund(window):
             customer = terms[window[0]]
-            return any(
-                window[1] <= day <= window[2]
-                for day in days.get(
-                    (customer.commercial_partner_id, customer.company_id), ()
-                )
+            # (the customer's first refund day on or after the window's start)
+            customer_days = days.get(
+                (customer.commercial_partner_id, customer.company_id), ()
             )
+            index = bisect_left(customer_days, window[1])
+            return index < len(customer_days) and customer_days[index] <= window[2]
 
         return [window for window in windows if has_refund(window)]

@@ -129,7 +129,7 @@ class RebateSettlement(models.Model):
         rebate = 0.0
         if not withheld:
             rebate = Agreement._get_period_rebate(cumulative, tiers, terms).amount
-        rebate = terms.currency.round(rebate - previous)
+        rebate = terms.round(rebate - previous)
         if own:
             earlier[date_from] = rebate
         penalty = self._get_period_penalty(terms, date_to, cumulative)
@@ -137,7 +137,7 @@ class RebateSettlement(models.Model):
             base,
             cumulative,
             previous,
-            terms.currency.round(rebate - penalty),
+            terms.round(rebate - penalty),
             base_forfeited,
             penalty,
             invoice_count,
@@ -155,9 +155,9 @@ class RebateSettlement(models.Model):
         cumulative = round_base(
             sum(bases.get((ag_id, start), 0.0) for start, _end in own),
             terms.basis,
-            terms.currency.rounding,
+            terms.rounding,
         )
-        previous = terms.currency.round(
+        previous = terms.round(
             sum(
                 rebate
                 for start, rebate in earlier.items()

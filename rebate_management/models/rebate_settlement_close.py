@@ -118,9 +118,14 @@ class RebateSettlement(models.Model):
             }
         )
         if alerts:
+            # (each with its settlement's company, the alert's related
+            # field, as create would have written it)
             self._create_alerts(
                 {
-                    settlement_id: alerts[vals["agreement_id"], vals["date_from"]]
+                    settlement_id: [
+                        dict(alert, company_id=vals["company_id"])
+                        for alert in alerts[vals["agreement_id"], vals["date_from"]]
+                    ]
                     for settlement_id, vals in created.items()
                     if vals.get("has_alerts")
                 }
@@ -343,9 +348,9 @@ class RebateSettlement(models.Model):
     def _add_adjustments(self, vals, adjustments, terms):
         """Include the late documents' ``adjustments`` in a settlement's
         values."""
-        total = terms.currency.round(sum(adj.amount for adj in adjustments))
+        total = terms.round(sum(adj.amount for adj in adjustments))
         vals["adjustment_total"] = total
-        vals["rebate_total"] = terms.currency.round(vals["rebate_total"] + total)
+        vals["rebate_total"] = terms.round(vals["rebate_total"] + total)
         vals["state"] = "draft" if vals["rebate_total"] else "done"
 
     @api.model
@@ -400,8 +405,8 @@ class RebateSettlement(models.Model):
 
     def _log_negative(self, created):
         """Say on each negative settlement what approving it does."""
-        for settlement in self:
-            vals = created[settlement.id]
+        for settlement_id in self.ids:
+            vals = created[settlement_id]
             if vals["state"] != "draft" or vals["rebate_total"] >= 0:
                 continue
             if vals.get("penalty_total"):
@@ -416,7 +421,7 @@ class RebateSettlement(models.Model):
                     "was settled before. Approved, it is paid back by a "
                     "customer invoice (claw-back)."
                 )
-            settlement._message_log(body=body)
+            self.browse(settlement_id)._message_log(body=body)
 
     @api.model
     def _close_finished_agreements(self, created, terms):
@@ -458,6 +463,7 @@ class RebateSettlement(models.Model):
         self.check_access("create")
         for vals, name in zip(vals_list, self._next_names(len(vals_list)), strict=True):
             vals.update(name=name, computed_by_id=self.env.uid)
+        self._complete_settlement_vals(vals_list)
         try:
             with mute_logger("odoo.sql_db"), self.env.cr.savepoint():
                 ids = insert_records(self, vals_list).ids
@@ -474,6 +480,13 @@ class RebateSettlement(models.Model):
                     continue
         self.env["rebate.accrual"].invalidate_model(["settlement_id"])
         return created
+
+    @api.model
+    def _complete_settlement_vals(self, vals_list):
+        """The last step of a close's values, numbered, before the rows are
+        written (_create_once): the inheritable method where a module adds
+        what the whole row decides (integrity: the chain's entries)."""
+        return vals_list
 
     @api.model
     def _next_names(self, count):

@@ -20,7 +20,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import values_table
+from ..tools import values_table, without_jit
 from .rebate_settlement import LOCKED_FIELDS
 
 # The figures of a settlement's accrual lines its hash covers: their number,
@@ -46,6 +46,18 @@ _ACCRUAL_LINES = """
                 AND a.late_settlement_id IS NULL))
 """
 ACCRUAL_KEYS = ("accrual_count", "accrual_amount", "accrual_max_id", "accrual_digest")
+# The periods of settlements not yet written, read as a settlement ``s`` by
+# _ACCRUAL_LINES (no id: no late line is theirs).
+_PERIOD_COLUMNS = (
+    ("n", "int"),
+    ("id", "int"),
+    ("agreement_id", "int"),
+    ("date_from", "date"),
+    ("date_to", "date"),
+    ("is_adjustment", "bool"),
+)
+# (those the values give)
+_PERIOD_COLUMNS_GIVEN = ("agreement_id", "date_from", "date_to", "is_adjustment")
 
 # Who locks a company's chain: the approvals and cancellations of its
 # secured settlements, in company id order. The row is updated, not only
@@ -178,13 +190,35 @@ class RebateSettlement(models.Model):
         secured._secure_cancellations()
         return res
 
+    # A period closed at zero is done at once, without an approval: it is
+    # secured as it is settled, its chain entry computed from its values and
+    # written with its row (_complete_settlement_vals), or, when the hash
+    # covers what only the row knows, after it (_create_once).
+
+    @api.model
+    def _complete_settlement_vals(self, vals_list):
+        vals_list = super()._complete_settlement_vals(vals_list)
+        done = [vals for vals in vals_list if vals.get("state") == "done"]
+        if done and self._can_secure_vals(done):
+            self._secure_vals(done)
+        return vals_list
+
     @api.model
     def _create_once(self, vals_list):
         created = super()._create_once(vals_list)
-        # a period closed at zero is done at once, without an approval: it
-        # is secured as it is settled
-        self.browse(
+        written = {id(vals) for vals in created.values()}
+        done = self.browse(
             [sid for sid, vals in created.items() if vals.get("state") == "done"]
+        )
+        if any(
+            vals.get("inalterable_hash") and id(vals) not in written
+            for vals in vals_list
+        ):
+            # periods settled concurrently were skipped, their entries with
+            # them: the chain is made again, without the gap
+            done._unsecure_created(created)
+        done.filtered(
+            lambda settlement: not created[settlement.id].get("inalterable_hash")
         )._secure_approvals()
         return created
 
@@ -257,33 +291,73 @@ class RebateSettlement(models.Model):
         fnames = self._get_integrity_hash_fields()
         max_ids = max_ids or {}
         rows = [(sid, max_ids.get(sid)) for sid in self.ids]
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT s.id, %(columns)s, lines.*
-                  FROM %(ids)s
-                  JOIN rebate_settlement s ON s.id = t.id
-                 CROSS JOIN LATERAL (%(lines)s) AS lines
-                """,
-                columns=SQL(", ").join(
-                    SQL("s.%s", SQL.identifier(fname)) for fname in fnames
-                ),
-                ids=values_table("t", [("id", "int"), ("max_id", "int")], rows),
-                lines=SQL(
-                    _ACCRUAL_LINES,
+        # (one lookup of the lines per settlement: estimated above the cost
+        # from which PostgreSQL compiles a query, which costs more than it)
+        with without_jit(self.env.cr):
+            fetched = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT s.id, %(columns)s, lines.*
+                      FROM %(ids)s
+                      JOIN rebate_settlement s ON s.id = t.id
+                     CROSS JOIN LATERAL (%(lines)s) AS lines
+                    """,
                     columns=SQL(", ").join(
-                        # (float8: one text per number, 10 as 10.00 or 10)
-                        SQL("a.%s::float8", SQL.identifier(fname))
-                        for fname in self._get_integrity_accrual_fields()
+                        SQL("s.%s", SQL.identifier(fname)) for fname in fnames
                     ),
-                ),
+                    ids=values_table("t", [("id", "int"), ("max_id", "int")], rows),
+                    lines=self._get_accrual_lines_query(),
+                )
             )
-        )
         keys = [*fnames, *ACCRUAL_KEYS]
         return {
             row[0]: dict(zip(keys, map(_as_text, row[1:]), strict=True))
-            for row in self.env.cr.fetchall()
+            for row in fetched
         }
+
+    @api.model
+    def _get_accrual_lines_query(self):
+        """SQL: the figures of the accrual lines of settlement ``s`` (a
+        relation with its id, agreement, dates and is_adjustment) that the
+        hash covers, those up to ``t.max_id`` (or all)."""
+        return SQL(
+            _ACCRUAL_LINES,
+            columns=SQL(", ").join(
+                # (float8: one text per number, 10 as 10.00 or 10)
+                SQL("a.%s::float8", SQL.identifier(fname))
+                for fname in self._get_integrity_accrual_fields()
+            ),
+        )
+
+    @api.model
+    def _read_vals_integrity_figures(self, vals_list):
+        """[{key: text}]: the figures _read_integrity_figures reads of the
+        settlements of ``vals_list`` once written (_can_secure_vals), from
+        their values and their accrual lines (their period's: no late line
+        is theirs yet), in one query."""
+        periods = [
+            (n, None, *map(vals.get, _PERIOD_COLUMNS_GIVEN))
+            for n, vals in enumerate(vals_list)
+        ]
+        with without_jit(self.env.cr):
+            lines = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT lines.* FROM %(periods)s
+                     CROSS JOIN (SELECT NULL::int AS max_id) t
+                     CROSS JOIN LATERAL (%(lines)s) AS lines
+                     ORDER BY s.n
+                    """,
+                    periods=values_table("s", _PERIOD_COLUMNS, periods),
+                    lines=self._get_accrual_lines_query(),
+                )
+            )
+        fnames = self._get_integrity_hash_fields()
+        return [
+            {fname: _as_text(vals.get(fname)) for fname in fnames}
+            | dict(zip(ACCRUAL_KEYS, map(_as_text, row), strict=True))
+            for vals, row in zip(vals_list, lines, strict=True)
+        ]
 
     @api.model
     def _get_integrity_record(self, figures):
@@ -323,6 +397,8 @@ class RebateSettlement(models.Model):
             return
         self.flush_recordset()
         figures = self._read_integrity_figures()
+        # (the fields the order and the chains read, not every field)
+        self.fetch(["approved_date", "company_id"])
         rows = self._append_to_chains(
             self.sorted(lambda s: (s.approved_date or datetime.min, s.id)),
             lambda settlement: self._get_integrity_record(figures[settlement.id]),
@@ -356,15 +432,67 @@ class RebateSettlement(models.Model):
         """[(settlement id, number, hash, text hashed)]: an entry of its
         company's chain (locked until the transaction ends) for each of the
         ``ordered`` settlements, whose text is ``record_of(settlement)``."""
-        chains = self._lock_integrity_chains(set(ordered.company_id.ids))
+        return self._chain_entries(
+            [
+                (settlement.id, settlement.company_id.id, record_of(settlement))
+                for settlement in ordered
+            ]
+        )
+
+    @api.model
+    def _chain_entries(self, entries):
+        """[(key, number, hash, text hashed)]: an entry of its company's chain
+        (locked until the transaction ends) for each of ``entries`` ((key,
+        company id, text hashed)), in their order."""
+        chains = self._lock_integrity_chains({entry[1] for entry in entries})
         rows = []
-        for settlement in ordered:
-            seq, previous = chains[settlement.company_id.id]
-            record = record_of(settlement)
+        for key, company_id, record in entries:
+            seq, previous = chains[company_id]
             entry = (seq + 1, _hash(previous, record))
-            chains[settlement.company_id.id] = entry
-            rows.append((settlement.id, *entry, record))
+            chains[company_id] = entry
+            rows.append((key, *entry, record))
         return rows
+
+    @api.model
+    def _can_secure_vals(self, vals_list):
+        """Whether the entries of settlements about to be written can be
+        computed from ``vals_list``: each field the hash covers is in the
+        values or left empty by them (no default, no compute), as in a
+        close; else they are secured once written."""
+        fnames = self._get_integrity_hash_fields()
+        missing = [f for f in fnames if any(f not in vals for vals in vals_list)]
+        if any(self._fields[fname].compute for fname in missing):
+            return False
+        return not self.default_get(missing)
+
+    @api.model
+    def _secure_vals(self, vals_list):
+        """Secure settlements about to be written (done at once): their chain
+        entries computed from ``vals_list``, in their order (that of their
+        ids to come), and set in the values."""
+        figures = self._read_vals_integrity_figures(vals_list)
+        rows = self._chain_entries(
+            [
+                (index, vals["company_id"], self._get_integrity_record(figures[index]))
+                for index, vals in enumerate(vals_list)
+            ]
+        )
+        for index, seq, entry_hash, record in rows:
+            vals_list[index].update(
+                secure_sequence_number=seq,
+                inalterable_hash=entry_hash,
+                integrity_record=record,
+            )
+
+    def _unsecure_created(self, created):
+        """Take out of the chain these settlements, just written with their
+        entries, before they are secured again: ``created`` ({id: values})
+        their values, the entries taken out of them too."""
+        fnames = ("secure_sequence_number", "inalterable_hash", "integrity_record")
+        self._write_integrity([(sid, None, None, None) for sid in self.ids], fnames)
+        for sid in self.ids:
+            for fname in fnames:
+                created[sid].pop(fname, None)
 
     def _write_integrity(self, rows, fnames):
         """Write ``fnames`` of ``rows`` ((settlement id, *values)) in one

@@ -149,7 +149,7 @@ class RebateSettlementLate(models.Model):
             base = sum(row.base for row in rows)
             carrier_id = carrier and carrier[1]
             if carrier is None or carrier_id in carriers:
-                amount = terms.currency.round(
+                amount = terms.round(
                     self._get_base_rebate(settled + base, tiers, terms)
                     - self._get_base_rebate(settled, tiers, terms)
                 )
@@ -169,7 +169,7 @@ class RebateSettlementLate(models.Model):
     def _get_base_rebate(self, base, tiers, terms):
         """The rebate of a period's ``base``, rounded as its basis is, on the
         agreement's ``tiers``."""
-        base = round_base(base, terms.basis, terms.currency.rounding)
+        base = round_base(base, terms.basis, terms.rounding)
         return (
             self.env["rebate.agreement"]._get_period_rebate(base, tiers, terms).amount
         )

@@ -3,6 +3,7 @@
 # pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict, namedtuple
 from datetime import timedelta
+from operator import itemgetter
 
 from markupsafe import Markup
 
@@ -114,12 +115,9 @@ class RebateSettlementRisk(models.Model):
         settings = self._read_alert_settings({vals["company_id"] for vals in vals_list})
         if not any(any(rule) for rule in settings.values()):
             return {}
-        names = SettlementFacts._fields[1:]
+        values_of = itemgetter(*SettlementFacts._fields[1:])
         facts = [
-            SettlementFacts(
-                (vals["agreement_id"], vals["date_from"]),
-                *(vals[name] for name in names),
-            )
+            SettlementFacts((vals["agreement_id"], vals["date_from"]), *values_of(vals))
             for vals in vals_list
             if not vals["is_adjustment"]
         ]

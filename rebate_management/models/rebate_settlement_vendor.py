@@ -71,10 +71,18 @@ class RebateSettlementVendor(models.Model):
 
     @api.model
     def _get_alerts(self, facts, terms=None):
-        agreements = self.env["rebate.agreement"].browse(
-            {fact.agreement_id for fact in facts}
-        )
-        vendor = set(agreements.filtered(lambda a: a.rebate_type == "vendor").ids)
+        # (the terms say the direction: no agreement browsed for it)
+        if terms is None:
+            terms = (
+                self.env["rebate.agreement"]
+                .browse({fact.agreement_id for fact in facts})
+                ._read_accrual_terms()
+            )
         return super()._get_alerts(
-            [fact for fact in facts if fact.agreement_id not in vendor], terms
+            [
+                fact
+                for fact in facts
+                if terms[fact.agreement_id].rebate_type != "vendor"
+            ],
+            terms,
         )

@@ -242,6 +242,31 @@ class TestRebateEngineGuarantees(RebateCommon):
             self.assertEqual(prefix, f"RBS/{fields.Date.today().year}/")
         self.assertTrue(sequence.date_range_ids)
 
+    def test_terms_round_as_their_currency(self):
+        """The close rounds with the rounding its terms read once: what the
+        currency's own round gives, for another currency too."""
+        agreement = self._create_agreement([(0.0, 2.0)])
+        terms = agreement._read_accrual_terms()[agreement.id]
+        other = self.env.ref("base.JPY")
+        for amount in (0.005, 1.005, 2.675, -2.675, 1234.5649999, 1e-07, 0.0):
+            self.assertEqual(terms.round(amount), terms.currency.round(amount))
+            self.assertEqual(
+                terms._replace(currency=other).round(amount), other.round(amount)
+            )
+
+    def test_statistics_of_what_agreements_read(self):
+        """The line queries' planner knows what each agreement reads (the
+        statistics follow the reading's one definition)."""
+        if self.env.cr._cnx.server_version < 140000:
+            self.skipTest("expression statistics need PostgreSQL 14")
+        self.env.cr.execute(
+            "SELECT pg_get_statisticsobjdef(oid) FROM pg_statistic_ext"
+            " WHERE stxname = 'rebate_agreement_reading_stats'"
+        )
+        (definition,) = self.env.cr.fetchone()
+        self.assertIn("'sell_through'", definition)
+        self.assertIn("rebate_type", definition)
+
     @freeze_time("2025-04-10")
     def test_document_link_written_through_the_orm(self):
         agreement = self._create_agreement([(0.0, 2.0)])

@@ -2,6 +2,7 @@
 import json
 import threading
 from hashlib import sha256
+from unittest.mock import patch
 
 from freezegun import freeze_time
 from psycopg2.errors import SerializationFailure
@@ -11,6 +12,7 @@ from odoo.exceptions import UserError
 from odoo.tests import BaseCase, Form, tagged
 from odoo.tools import mute_logger
 
+from ..models.rebate_settlement_close import SettlementAmounts
 from .common import RebateCommon, RebateTransactionsMixin
 
 
@@ -313,6 +315,93 @@ class TestRebateIntegrity(RebateCommon):
         report = self._report()
         self.assertEqual(report["corrupted_ids"], [])
         self.assertEqual(report["first_id"], settlement.id)
+
+    def _close_at_zero(self, count):
+        """``count`` agreements without sales closed for Q1: done at once."""
+        agreements = self.env["rebate.agreement"]
+        for index in range(count):
+            customer = self.env["res.partner"].create(
+                {"name": f"Zero {index}", "is_company": True}
+            )
+            agreements |= self._create_agreement(
+                [(0.0, 1.0)], partner_id=customer.id, name=f"Zero {index}"
+            )
+        return self.Settlement.close_periods("2025-03-31", agreements=agreements)
+
+    def test_done_at_close_secured_with_their_rows(self):
+        """Periods closed at zero are secured as their rows are written: the
+        entries computed from their values (no update after), the figures
+        kept those the check reads back."""
+        Settlement = type(self.Settlement)
+        updates = []
+        write_integrity = Settlement._write_integrity
+
+        def _write_integrity(records, rows, fnames):
+            updates.append(fnames)
+            return write_integrity(records, rows, fnames)
+
+        with patch.object(Settlement, "_write_integrity", _write_integrity):
+            settlements = self._close_at_zero(3).sorted("id")
+        self.assertEqual(updates, [])
+        self.assertEqual(settlements.mapped("state"), ["done"] * 3)
+        self.assertEqual(settlements.mapped("secure_sequence_number"), [1, 2, 3])
+        figures = settlements._read_integrity_figures()
+        for settlement in settlements:
+            self.assertEqual(
+                json.loads(settlement.integrity_record), figures[settlement.id]
+            )
+        self.assertEqual(self._report()["corrupted_ids"], [])
+
+    def test_done_at_close_skipped_leaves_no_gap(self):
+        """A period a concurrent close settled meanwhile is skipped, its entry
+        with it: the others are secured again, the chain without a gap."""
+        first = self._close_at_zero(1)
+        others = self.env["rebate.agreement"]
+        for index in range(2):
+            customer = self.env["res.partner"].create({"name": f"Late {index}"})
+            others |= self._create_agreement([(0.0, 1.0)], partner_id=customer.id)
+        ordered = [others[0], first.agreement_id, others[1]]
+        terms = first.agreement_id._read_accrual_terms()
+        terms.update(others._read_accrual_terms())
+        vals_list = [
+            self.Settlement._prepare_settlement_vals(
+                terms[agreement.id],
+                (agreement.id, first.date_from, first.date_to),
+                SettlementAmounts(0.0, 0.0, 0.0, 0.0),
+                0.0,
+            )
+            for agreement in ordered
+        ]
+        created = self.Settlement.browse(self.Settlement._create_once(vals_list))
+        self.assertEqual(created.agreement_id, others)
+        self.assertEqual(created.sorted("id").mapped("secure_sequence_number"), [2, 3])
+        report = self._report()
+        self.assertEqual(report["corrupted_ids"], [])
+        self.assertEqual(report["count"], 3)
+
+    def test_hash_field_with_a_default_secured_after_the_rows(self):
+        """A field the hash covers that a default fills (a module's): the
+        settlements done at close are secured once written, the default in
+        their figures."""
+        Settlement = type(self.Settlement)
+        fnames = [
+            *self.Settlement._get_integrity_hash_fields(),
+            "alerts_acknowledgement_note",
+        ]
+        self.env["ir.default"].set(
+            "rebate.settlement", "alerts_acknowledgement_note", "Noted"
+        )
+        with patch.object(
+            Settlement, "_get_integrity_hash_fields", lambda self: fnames
+        ):
+            settlements = self._close_at_zero(2)
+            self.assertEqual(
+                json.loads(settlements[0].integrity_record)[
+                    "alerts_acknowledgement_note"
+                ],
+                "Noted",
+            )
+            self.assertEqual(self._report()["corrupted_ids"], [])
 
     def _approve_and_count(self, count):
         settlements = self._close_q1(count)

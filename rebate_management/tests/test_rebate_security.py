@@ -550,3 +550,36 @@ class TestRebateAuditTrail(RebateCommon):
         state = self._tracked(settlement, "state")
         self.assertEqual(len(state), 1)
         self.assertEqual(state.mail_message_id.subtype_id, comment)
+
+    def test_bulk_tracking_of_records_that_differed(self):
+        """Agreements closed in bulk from different states: each gets the note
+        and the tracking value Odoo's tracking writes for its own old state,
+        in one statement for all of them."""
+        agreements = self.env["rebate.agreement"]
+        for name, activate in (("By Odoo", True), ("Active", True), ("Draft", False)):
+            agreements |= self._create_agreement(
+                [(0.0, 1.0)], activate=activate, name=name
+            )
+        by_odoo, active, draft = agreements
+        self._flush_tracking()
+        by_odoo._rebate_workflow().write({"state": "closed"})
+        self._flush_tracking()
+        (active | draft)._bulk_write_tracked({"state": "closed"})
+        rows = []
+        for agreement in agreements:
+            self.assertEqual(agreement.state, "closed")
+            tracking = self._tracked(agreement, "state").filtered(
+                lambda t: t.new_value_char == "Closed"
+            )
+            self.assertEqual(len(tracking), 1)
+            self.assertEqual(len(tracking.mail_message_id.tracking_value_ids), 1)
+            rows.append(self._tracking_row(tracking))
+        self.assertEqual(rows[1], rows[0])
+        self.assertEqual(rows[0][1]["old_value_char"], "Active")
+        self.assertEqual(rows[2][1]["old_value_char"], "Draft")
+        self.assertEqual(rows[2][1]["new_value_char"], "Closed")
+        self.assertEqual(
+            {key: value for key, value in rows[2][1].items() if "value" not in key},
+            {key: value for key, value in rows[0][1].items() if "value" not in key},
+        )
+        self.assertEqual(rows[2][0], rows[0][0])

@@ -9,7 +9,7 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..rebate_maths import periods_until
-from ..tools import COPY_MIN_ROWS, insert_rows, values_table
+from ..tools import COPY_MIN_ROWS, insert_rows, values_table, without_jit
 
 COLUMNS = (
     "model",
@@ -128,8 +128,24 @@ class TestRebateTools(TransactionCase):
         self.assertEqual(self.env.cr.fetchone()[0], before)
 
     def test_values_table(self):
-        columns = (("id", "int4"), ("key", "varchar"), ("day", "date"))
-        rows = [(1, "now", date(2025, 1, 31)), (2, "it's", None)]
+        columns = (
+            ("id", "int4"),
+            ("key", "varchar"),
+            ("day", "date"),
+            ("flag", "bool"),
+            ("amount", "float8"),
+            ("at", "timestamp"),
+        )
+        at = datetime(2025, 3, 31, 23, 59, 58, 125)
+        rows = [
+            (1, "now", date(2025, 1, 31), True, 0.1, at),
+            (2, "it's", None, False, -1e-07, None),
+            # (what an array's text quotes, escapes or reads as NULL)
+            (3, 'a "b", {c}\\d \\N', date(2025, 2, 1), None, 1.5, at),
+            (4, "NULL", None, True, None, at),
+            (5, "", None, None, 2.0, None),
+            (6, " spaced\ttab\nline 返利 ", None, None, 3.25, None),
+        ]
         self.assertEqual(
             self.env.execute_query(
                 SQL("SELECT * FROM %s ORDER BY id", values_table("t", columns, rows))
@@ -142,6 +158,16 @@ class TestRebateTools(TransactionCase):
             ),
             [],
         )
+
+    def test_without_jit_sets_it_back(self):
+        cr = self.env.cr
+        for setting in ("on", "off"):
+            cr.execute("SELECT set_config('jit', %s, true)", [setting])
+            with without_jit(cr):
+                cr.execute("SHOW jit")
+                self.assertEqual(cr.fetchone()[0], "off")
+            cr.execute("SHOW jit")
+            self.assertEqual(cr.fetchone()[0], setting)
 
     def test_periods_follow_the_calendar(self):
         """Period n starts n periods after the agreement's start, day kept or

@@ -25,10 +25,11 @@ from .compat import (
 )
 from .dates import to_date
 from .simulation import Simulated
-from .sql import values_table
+from .sql import array_literal, values_table, without_jit
 
 __all__ = [
     "COPY_MIN_ROWS",
+    "array_literal",
     "ODOO_19",
     "Simulated",
     "group_users",
@@ -47,6 +48,7 @@ __all__ = [
     "tracking_change",
     "uom_ratio",
     "values_table",
+    "without_jit",
     "wizard_action",
     "write_tracked",
     "xml_action",

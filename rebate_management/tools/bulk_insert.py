@@ -3,6 +3,7 @@ import io
 import json
 from collections import defaultdict
 from datetime import date, datetime
+from operator import methodcaller
 
 import psycopg2.extensions
 
@@ -194,12 +195,7 @@ def _copy_rows(env, table, columns, vals_list, stamps):
             )
         )
     ]
-    data = io.StringIO(
-        "".join(
-            copy_line((new_id, *map(vals.get, columns), *stamps))
-            for new_id, vals in zip(ids, vals_list, strict=True)
-        )
-    )
+    data = io.StringIO(_copy_data(ids, columns, vals_list, stamps))
     copy = SQL(
         "COPY %s (id, %s) FROM STDIN",
         SQL.identifier(table),
@@ -223,6 +219,33 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 # Written by str() as COPY reads them (checked first: most values are these).
 _COPY_PLAIN_TYPES = frozenset({int, float, date, datetime})
+
+
+def _copy_data(ids, columns, vals_list, stamps):
+    """The rows ``ids`` and ``vals_list`` (``columns``, then ``stamps``) in
+    COPY's text format, written column by column: most columns hold values
+    of one type, written by one map() (copy_column), and the stamps are
+    written once; a row at a time cost a third of the settlements' COPY."""
+    texts = [list(map(str, ids))]
+    texts.extend(
+        copy_column(list(map(methodcaller("get", column), vals_list)))
+        for column in columns
+    )
+    texts.extend([copy_text(stamp)] * len(ids) for stamp in stamps)
+    return "\n".join(map("\t".join, zip(*texts, strict=True))) + "\n"
+
+
+def copy_column(values):
+    """``values``, one column's, in COPY's text format."""
+    kinds = set(map(type, values))
+    if kinds <= _COPY_PLAIN_TYPES:
+        return list(map(str, values))
+    if kinds == {str}:
+        return [value.translate(_COPY_ESCAPES) for value in values]
+    return [
+        str(value) if value.__class__ in _COPY_PLAIN_TYPES else copy_text(value)
+        for value in values
+    ]
 
 
 def copy_line(values):

@@ -1,4 +1,5 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 import socket
 from collections import defaultdict
 
@@ -6,9 +7,7 @@ from markupsafe import Markup
 
 from odoo import fields
 from odoo.tools import SQL
-from odoo.tools.mail import generate_tracking_message_id
 
-from .bulk_insert import insert_rows
 from .compat import note_author
 
 MESSAGE_COLUMNS = (
@@ -70,10 +69,7 @@ def log_notes(records, bodies):
                 INSERT INTO mail_message (%(columns)s, res_id, body, message_id,
                                           create_uid, write_uid,
                                           create_date, write_date)
-                SELECT %(values)s, r.res_id, %(body)s,
-                       '<' || lpad(floor(random() * 1e15)::text, 15, '0')
-                       || '.' || extract(epoch FROM clock_timestamp())
-                       || '-openerp-message-notify@' || %(host)s || '>',
+                SELECT %(values)s, r.res_id, %(body)s, %(message_id)s,
                        %(uid)s, %(uid)s, %(now)s, %(now)s
                   FROM unnest(%(ids)s::int4[]) WITH ORDINALITY AS r(res_id, n)
               ORDER BY r.n
@@ -83,7 +79,7 @@ def log_notes(records, bodies):
                     SQL("%s", message[column]) for column in constants
                 ),
                 body=str(Markup("<p>%s</p>") % body),
-                host=socket.gethostname(),
+                message_id=_message_id_sql(),
                 uid=records.env.uid,
                 now=now,
                 ids=ids,
@@ -94,6 +90,17 @@ def log_notes(records, bodies):
 
 # the columns of a note that differ from one record to another
 _NOTE_ROW_COLUMNS = ("res_id", "body", "message_id")
+
+
+def _message_id_sql():
+    """SQL: a message's Message-Id as generate_tracking_message_id writes
+    it for a note ("message-notify"), made by the server for each row."""
+    return SQL(
+        "'<' || lpad(floor(random() * 1e15)::text, 15, '0')"
+        " || '.' || extract(epoch FROM clock_timestamp())"
+        " || '-openerp-message-notify@' || %s || '>'",
+        socket.gethostname(),
+    )
 
 
 def _with_subtype(records, initial):
@@ -125,8 +132,8 @@ def write_tracked(records, vals):
     creates their tracking values one message at a time too: a few
     milliseconds a record, more than the business work of a period close or
     of a credit note. Here the same notes, by the same author, with the same
-    old and new values (from mail's own _mail_track), are written with one
-    insert_rows for the messages and one for their values.
+    old and new values (from mail's own _mail_track), are written in one
+    statement, messages and values (_insert_tracking).
 
     Odoo's own tracking is used instead where it would log differently: with
     ``tracking_disable`` or ``mail_notrack`` in the context (nothing is
@@ -154,9 +161,7 @@ def write_tracked(records, vals):
     records -= by_odoo
     if not records:
         return
-    initial = {
-        record.id: {fname: record[fname] for fname in tracked} for record in records
-    }
+    initial = _read_initial(records, tracked)
     records.with_context(tracking_disable=True).write(vals)
     # changes with a subtype: posted by Odoo, as its tracking would
     with_subtype = _with_subtype(records, initial)
@@ -168,28 +173,89 @@ def write_tracked(records, vals):
     _insert_tracking(records, tracked, initial)
 
 
+def _read_initial(records, tracked):
+    """{record id: {field: value}}: the ``tracked`` fields of ``records``
+    before the write, those fields alone read (not every field of thousands
+    of records)."""
+    records.fetch(tracked)
+    return {
+        record.id: {fname: record[fname] for fname in tracked} for record in records
+    }
+
+
 def _insert_tracking(records, tracked, initial):
     """The notes of a tracked write on ``records`` (written already), with
-    their tracking values, in one insert_rows each."""
-    messages, trackings = _tracking_rows(records, tracked, initial)
-    if not messages:
+    their tracking values, in one statement: the messages inserted from the
+    records' ids, then each message's tracking values, sent once for all
+    the records that got the same (_tracking_kinds), joined to it by its
+    record."""
+    kinds, kind_of = _tracking_kinds(records, tracked, initial)
+    if not kind_of:
         return
-    message_ids = insert_rows(records.env, "mail_message", MESSAGE_COLUMNS, messages)
-    tracking_rows = [
-        dict(values, mail_message_id=message_id)
-        for message_id, values_list in zip(message_ids, trackings, strict=True)
-        for values in values_list
+    message = _note_values(records)
+    constants = [
+        column for column in MESSAGE_COLUMNS if column not in _NOTE_ROW_COLUMNS
     ]
-    columns = sorted({column for row in tracking_rows for column in row})
-    insert_rows(records.env, "mail_tracking_value", columns, tracking_rows)
+    columns = sorted({column for values in kinds for row in values for column in row})
+    env = records.env
+    env.cr.execute(
+        SQL(
+            _TRACKING_INSERT,
+            columns=SQL(", ").join(map(SQL.identifier, constants)),
+            values=SQL(", ").join(SQL("%s", message[column]) for column in constants),
+            message_id=_message_id_sql(),
+            tracking_columns=SQL(", ").join(map(SQL.identifier, columns)),
+            tracking_values=SQL(", ").join(
+                SQL("v.%s", SQL.identifier(column)) for column in columns
+            ),
+            res_ids=list(kind_of),
+            kinds=list(kind_of.values()),
+            trackings=json.dumps(
+                [
+                    {"kind": kind, "values": row}
+                    for kind, values in enumerate(kinds)
+                    for row in values
+                ],
+                default=str,
+            ),
+            uid=env.uid,
+            now=env.cr.now(),
+        )
+    )
     records.invalidate_recordset(["message_ids"])
 
 
-def _tracking_rows(records, tracked, initial):
-    """([message values], [[tracking values]]) of the records whose tracked
-    fields changed, from mail's own _mail_track. Every record got the same
-    new values: records that had the same old values (and currencies, for
-    amounts) get the same tracking values, computed once."""
+# The notes of _insert_tracking and their tracking values: the messages
+# numbered in the records' order, the values of each in their order.
+_TRACKING_INSERT = """
+    WITH message AS (
+        INSERT INTO mail_message (%(columns)s, res_id, body, message_id,
+                                  create_uid, write_uid, create_date, write_date)
+        SELECT %(values)s, r.res_id, '', %(message_id)s,
+               %(uid)s, %(uid)s, %(now)s, %(now)s
+          FROM unnest(%(res_ids)s::int4[]) WITH ORDINALITY AS r(res_id, n)
+      ORDER BY r.n
+     RETURNING id, res_id
+    )
+    INSERT INTO mail_tracking_value (mail_message_id, %(tracking_columns)s,
+                                     create_uid, write_uid, create_date, write_date)
+    SELECT message.id, %(tracking_values)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+      FROM message
+      JOIN unnest(%(res_ids)s::int4[], %(kinds)s::int4[]) AS r(res_id, kind)
+        ON r.res_id = message.res_id
+      JOIN jsonb_array_elements(%(trackings)s::jsonb) WITH ORDINALITY AS e(item, n)
+        ON (e.item->>'kind')::int = r.kind
+     CROSS JOIN LATERAL jsonb_populate_record(
+           NULL::mail_tracking_value, e.item->'values') AS v
+  ORDER BY message.id, e.n
+"""
+
+
+def _tracking_kinds(records, tracked, initial):
+    """([tracking values of a kind], {record id: its kind}) of the records
+    whose tracked fields changed, from mail's own _mail_track. Every record
+    got the same new values: records that had the same old values (and
+    currencies, for amounts) get the same tracking values, computed once."""
     fields_info = records.fields_get(
         tracked, attributes=("string", "type", "selection", "currency_field")
     )
@@ -198,27 +264,19 @@ def _tracking_rows(records, tracked, initial):
         for info in fields_info.values()
         if info["type"] == "monetary"
     ]
-    message = _note_values(records)
-    messages = []
-    trackings = []
-    tracked_by_initial = {}
+    kinds = []
+    kind_by_initial = {}
+    kind_of = {}
     for record in records:
         key = (
             *initial[record.id].values(),
             *(record[fname] for fname in currency_fields),
         )
-        if key not in tracked_by_initial:
-            tracked_by_initial[key] = record._mail_track(
-                fields_info, initial[record.id]
-            )[1]
-        commands = tracked_by_initial[key]
-        if commands:
-            messages.append(
-                dict(
-                    message,
-                    res_id=record.id,
-                    message_id=generate_tracking_message_id("message-notify"),
-                )
-            )
-            trackings.append([values for _command, _id, values in commands])
-    return messages, trackings
+        if key not in kind_by_initial:
+            commands = record._mail_track(fields_info, initial[record.id])[1]
+            kind_by_initial[key] = len(kinds) if commands else None
+            if commands:
+                kinds.append([values for _command, _id, values in commands])
+        if kind_by_initial[key] is not None:
+            kind_of[record.id] = kind_by_initial[key]
+    return kinds, kind_of
