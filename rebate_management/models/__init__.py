@@ -34,6 +34,7 @@ from . import rebate_accrual_precedence
 from . import rebate_settlement
 from . import rebate_settlement_close
 from . import rebate_settlement_close_notice
+from . import rebate_settlement_close_schedule
 from . import rebate_settlement_amounts
 from . import rebate_settlement_recompute
 from . import rebate_settlement_late
