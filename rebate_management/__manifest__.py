@@ -3,7 +3,7 @@
     "name": "Customer Rebates",
     "summary": "Customer rebate agreements: accrual at posting, period close "
     "to credit notes",
-    "version": "18.0.1.10.0",
+    "version": "18.0.1.11.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/OCA/account-invoicing",
     "author": "rebate_management developers, Odoo Community Association (OCA)",
