@@ -387,6 +387,21 @@ class RebateTransactionsMixin:
     def _env(self, cr):
         return api.Environment(cr, SUPERUSER_ID, dict(DISABLED_MAIL_CONTEXT))
 
+    def _cancel_committed(self, agreement_ids, partner_ids):
+        """What a committing test leaves behind, cancelled in a transaction
+        of its own: the settlements and the agreements ``agreement_ids``
+        (their accruals deleted), and the posted documents of the customers
+        ``partner_ids``."""
+        with self.registry.cursor() as cr:
+            env = self._env(cr)
+            agreements = env["rebate.agreement"].browse(agreement_ids)
+            agreements.settlement_ids._rebate_workflow().write({"state": "cancelled"})
+            agreements.accrual_ids.unlink()
+            agreements._rebate_workflow().write({"state": "cancelled"})
+            env["account.move"].search(
+                [("partner_id", "in", list(partner_ids)), ("state", "=", "posted")]
+            ).button_cancel()
+
     def _run_in_threads(self, *targets):
         """Run each target(env) in a thread of its own, on a cursor of its
         own; fail on a hung transaction or an error a target let through."""

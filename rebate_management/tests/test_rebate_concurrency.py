@@ -78,14 +78,7 @@ class TestRebateConcurrency(RebateTransactionsMixin, BaseCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            agreement = env["rebate.agreement"].browse(self.agreement_id)
-            agreement.settlement_ids._rebate_workflow().write({"state": "cancelled"})
-            moves = env["account.move"].search([("partner_id", "=", self.customer_id)])
-            agreement.accrual_ids.unlink()
-            agreement._rebate_workflow().write({"state": "cancelled"})
-            moves.filtered(lambda m: m.state == "posted").button_cancel()
+        self._cancel_committed([self.agreement_id], [self.customer_id])
 
     def _draft_invoice(self, env, amount, date="2024-02-01", journal_id=None):
         return env["account.move"].create(

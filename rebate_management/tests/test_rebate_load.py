@@ -92,15 +92,7 @@ class TestRebateLoad(RebateTransactionsMixin, BaseCase):
         return move
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = self._env(cr)
-            agreements = env["rebate.agreement"].browse(self.agreement_ids)
-            agreements.settlement_ids._rebate_workflow().write({"state": "cancelled"})
-            agreements.accrual_ids.unlink()
-            agreements._rebate_workflow().write({"state": "cancelled"})
-            env["account.move"].search(
-                [("partner_id", "in", self.customer_ids), ("state", "=", "posted")]
-            ).button_cancel()
+        self._cancel_committed(self.agreement_ids, self.customer_ids)
 
     def test_postings_during_the_close(self):
         started = threading.Event()
