@@ -311,6 +311,17 @@ class RebateCommon(AccountTestInvoicingCommon):
             yield capture
         self.assertIn(text, str(capture.exception))
 
+    def _run_scheduled_close(self, cron):
+        """One call of the scheduled close as Odoo's scheduler makes it, with
+        the context it gives the call: (done, remaining) it reported."""
+        progress = self.env["ir.cron.progress"].create(
+            {"cron_id": cron.id, "done": 0, "remaining": 0}
+        )
+        self.env["rebate.settlement"].with_context(
+            ir_cron_progress_id=progress.id, cron_id=cron.id
+        )._cron_close_periods()
+        return progress.done, progress.remaining
+
 
 class RebateHttpMixin:
     """What the rebate tests over HTTP (with an HttpCase) share: XML-RPC

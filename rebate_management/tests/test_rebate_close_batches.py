@@ -34,16 +34,7 @@ class TestRebateCloseBatches(RebateCommon):
         return agreements
 
     def _run(self):
-        """One call of the scheduled close as the scheduler makes it: (done,
-        remaining) it reported."""
-        progress = self.env["ir.cron.progress"].create(
-            {"cron_id": self.cron.id, "done": 0, "remaining": 0}
-        )
-        # (the context Odoo's scheduler gives the call)
-        self.env["rebate.settlement"].with_context(
-            ir_cron_progress_id=progress.id, cron_id=self.cron.id
-        )._cron_close_periods()
-        return progress.done, progress.remaining
+        return self._run_scheduled_close(self.cron)
 
     def assertSettledOnce(self, agreements):
         """Each agreement's four quarters settled once, Q1 at 20.00."""

@@ -52,15 +52,7 @@ class TestRebateQueueClose(RebateCommon):
         return agreements
 
     def _run_cron(self):
-        """One call of the scheduled close as the scheduler makes it: (done,
-        remaining) it reported."""
-        progress = self.env["ir.cron.progress"].create(
-            {"cron_id": self.cron.id, "done": 0, "remaining": 0}
-        )
-        self.env["rebate.settlement"].with_context(
-            ir_cron_progress_id=progress.id, cron_id=self.cron.id
-        )._cron_close_periods()
-        return progress.done, progress.remaining
+        return self._run_scheduled_close(self.cron)
 
     def _close_jobs(self):
         """The close's jobs in the database, in order."""
